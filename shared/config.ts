@@ -1,0 +1,45 @@
+import { isAbsolute, resolve } from 'node:path';
+import { z } from 'zod';
+import { AmiLifecycleError } from './core/errors.js';
+
+/** Configuration that cannot work is a deployment mistake: fail at cold start, before any event. */
+export class ConfigurationError extends AmiLifecycleError {
+  readonly retryable = false;
+}
+
+const EnvSchema = z.object({
+  /** The rules file, bundled with the functions; relative paths are from the function's root. */
+  RULES_FILE: z.string().min(1).default('config/ami-rules.yaml'),
+  /** The tool's own event bus, where operators' notifications go. */
+  EVENT_BUS_NAME: z.string().min(1).default('ami-lifecycle'),
+  /** `true`: plan and log, change nothing. */
+  DRY_RUN: z
+    .enum(['true', 'false'], { error: 'must be "true" or "false"' })
+    .default('false')
+    .transform((v) => v === 'true'),
+  AWS_REGION: z.string().min(1, 'is required (Lambda sets it)').default('us-east-1'),
+  LAMBDA_TASK_ROOT: z.string().optional(),
+});
+
+export interface Config {
+  readonly rulesFile: string;
+  readonly eventBusName: string;
+  readonly dryRun: boolean;
+  readonly region: string;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigurationError(
+      `invalid environment: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+    );
+  }
+  const { RULES_FILE, EVENT_BUS_NAME, DRY_RUN, AWS_REGION, LAMBDA_TASK_ROOT } = parsed.data;
+  return {
+    rulesFile: isAbsolute(RULES_FILE) ? RULES_FILE : resolve(LAMBDA_TASK_ROOT ?? process.cwd(), RULES_FILE),
+    eventBusName: EVENT_BUS_NAME,
+    dryRun: DRY_RUN,
+    region: AWS_REGION,
+  };
+}

@@ -1,0 +1,110 @@
+/**
+ * What the core knows about EC2, in its own words. Observation produces these; the planner reads
+ * only these. They are plain data, so planner tests are tables of literals.
+ */
+
+export type Tags = Readonly<Record<string, string>>;
+
+export type ImageState =
+  | 'pending'
+  | 'available'
+  | 'invalid'
+  | 'deregistered'
+  | 'transient'
+  | 'failed'
+  | 'error'
+  | 'disabled';
+
+export interface ObservedImage {
+  readonly region: string;
+  readonly imageId: string;
+  readonly name: string;
+  readonly ownerId: string;
+  /** `amazon` or `aws-marketplace` for images owned by AWS or sold on the Marketplace. */
+  readonly ownerAlias?: string;
+  readonly state: ImageState;
+  /** EC2's stateReason message, set on failed images. */
+  readonly stateReason?: string;
+  /** `instance-store` images have their root volume template in S3 and no snapshots. */
+  readonly rootDeviceType: 'ebs' | 'instance-store';
+  /** The EBS snapshots of the block device mappings, in mapping order. */
+  readonly snapshotIds: readonly string[];
+  readonly tags: Tags;
+  readonly isPublic: boolean;
+  /** Set by EC2 on copies. */
+  readonly sourceImageId?: string;
+  readonly sourceImageRegion?: string;
+  readonly creationDate?: string;
+  readonly deprecationTime?: string;
+  /** EC2 reports e.g. `enabled`, `disabled`, `enabled-with-cooldown`...; anything but absent/`disabled` protects. */
+  readonly deregistrationProtection?: string;
+  /** Marketplace product codes: such an image can never be made public. */
+  readonly hasMarketplaceCode: boolean;
+}
+
+export interface ObservedSnapshot {
+  readonly snapshotId: string;
+  readonly tags: Tags;
+  readonly encrypted: boolean;
+  /** Accounts with createVolumePermission; undefined when not observed (the rule does not share snapshots). */
+  readonly createVolumeUserIds?: readonly string[];
+}
+
+export type LaunchPermission =
+  | { readonly kind: 'account'; readonly id: string }
+  | { readonly kind: 'organization'; readonly arn: string }
+  | { readonly kind: 'organizational-unit'; readonly arn: string }
+  | { readonly kind: 'public' };
+
+export function launchPermissionKey(permission: LaunchPermission): string {
+  switch (permission.kind) {
+    case 'account':
+      return `account:${permission.id}`;
+    case 'organization':
+      return `organization:${permission.arn}`;
+    case 'organizational-unit':
+      return `ou:${permission.arn}`;
+    case 'public':
+      return 'public';
+  }
+}
+
+/** An image observed in full: its launch permissions and its snapshots with their tags. */
+export interface ImageDetail {
+  readonly image: ObservedImage;
+  /** undefined when the rule shares nothing, so there was nothing to compare. */
+  readonly launchPermissions?: readonly LaunchPermission[];
+  readonly snapshots: readonly ObservedSnapshot[];
+  /** Whether account-level block public access for AMIs is on in this region; observed only when public sharing is wanted. */
+  readonly publicSharingBlocked?: boolean;
+}
+
+/** What was seen in one target region of a rule. */
+export type TargetObservation =
+  | {
+      readonly status: 'observed';
+      /** Every copy of the source in this region (found by SourceImageId), whatever its state. */
+      readonly copies: readonly ObservedImage[];
+      /** Copies observed in full (the event path for a copy, and the scheduled reconcile). */
+      readonly details: readonly ImageDetail[];
+    }
+  | { readonly status: 'unavailable'; readonly reason: string; readonly retryable: boolean };
+
+/** Everything the planner needs for one managed image family: a source and its copies. */
+export interface Observation {
+  /** The account the tool runs in: only its own images can be re-permissioned. */
+  readonly accountId: string;
+  readonly sourceImageId: string;
+  readonly sourceRegion: string;
+  /** The source in full, when the work concerns it (its own event, or a reconcile). */
+  readonly source?: ImageDetail;
+  /** Target regions that were looked at; a region absent here is left alone. */
+  readonly targets: Readonly<Record<string, TargetObservation>>;
+}
+
+/** Lineage tags: every copy names its source image, source region and rule. */
+export const LINEAGE = {
+  rule: 'ami-lifecycle:rule',
+  sourceImageId: 'ami-lifecycle:source-image-id',
+  sourceRegion: 'ami-lifecycle:source-region',
+} as const;

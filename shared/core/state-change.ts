@@ -1,0 +1,215 @@
+import type { AmiStateChangeEvent } from '../events/ami-state-change.js';
+import type { Rule } from '../rules/schema.js';
+import type { Plan } from './actions.js';
+import { type ActionOutcome, applyPlan } from './apply.js';
+import { renderAction, renderPlan } from './diff.js';
+import { AwsCallError, RetryableFailuresError } from './errors.js';
+import { type ImageRole, identifyImage } from './identify.js';
+import type { Observation } from './model.js';
+import { DetailType } from './notifications.js';
+import { observeCopy, observeSource } from './observe.js';
+import { plan } from './plan.js';
+import type { Ec2ForRegion, EventPublisher, LoggerPort } from './ports.js';
+
+export interface StateChangeDependencies {
+  readonly rules: readonly Rule[];
+  readonly ec2: Ec2ForRegion;
+  readonly events: EventPublisher;
+  readonly logger: LoggerPort;
+  /** Plan and log, change nothing, publish nothing. */
+  readonly dryRun: boolean;
+}
+
+export type StateChangeResult =
+  | { readonly status: 'ignored'; readonly reason: string }
+  | {
+      readonly status: 'planned';
+      readonly role: ImageRole['kind'];
+      readonly plan: Plan;
+      readonly diff: string[];
+    }
+  | {
+      readonly status: 'applied';
+      readonly role: ImageRole['kind'];
+      readonly plan: Plan;
+      readonly diff: string[];
+      readonly outcomes: readonly ActionOutcome[];
+    }
+  | { readonly status: 'reported'; readonly detailType: string };
+
+/**
+ * The core's answer to one `EC2 AMI State Change`: observe, plan, apply.
+ *
+ * Contract with the handler: returns normally when the work is done or cannot be done by trying
+ * again (terminal failures are logged and published); throws `RetryableFailuresError` after
+ * applying everything else when some of the work failed in a way a later attempt can fix.
+ */
+export async function handleAmiStateChange(
+  event: AmiStateChangeEvent,
+  deps: StateChangeDependencies,
+): Promise<StateChangeResult> {
+  const { ImageId: imageId, State: state } = event.detail;
+  switch (state) {
+    case 'available':
+      return distribute(event, deps);
+    case 'failed':
+      return reportFailedCopy(event, deps);
+    default:
+      deps.logger.debug(`${imageId} is ${state}: nothing to do`, { imageId, region: event.region, state });
+      return { status: 'ignored', reason: `state ${state}` };
+  }
+}
+
+async function distribute(
+  event: AmiStateChangeEvent,
+  deps: StateChangeDependencies,
+): Promise<StateChangeResult> {
+  const { logger, ec2 } = deps;
+  const { region, account: accountId } = event;
+  const imageId = event.detail.ImageId;
+
+  const image = await ec2(region).describeImage(imageId);
+  if (image === undefined) {
+    logger.warn(`${imageId} no longer exists in ${region}: nothing to do`, { imageId, region });
+    return { status: 'ignored', reason: 'image not found' };
+  }
+  if (image.state !== 'available') {
+    logger.info(`${imageId} is ${image.state} now, not available: nothing to do`, { imageId, region });
+    return { status: 'ignored', reason: `image is ${image.state}` };
+  }
+
+  const role = await identifyImage(image, deps.rules, accountId, ec2);
+  if (role.kind === 'unmanaged') {
+    logger.debug(`${imageId} in ${region} is not managed: ${role.reason}`, { imageId, region });
+    return { status: 'ignored', reason: role.reason };
+  }
+  if (role.kind === 'ambiguous') {
+    const names = role.rules.map((r) => r.name);
+    logger.warn(`${imageId} in ${region} matches ${names.length} rules (${names.join(', ')}); left alone`, {
+      imageId,
+      region,
+      rules: names,
+    });
+    return { status: 'ignored', reason: `matched by rules ${names.join(', ')}` };
+  }
+
+  const observation =
+    role.kind === 'source'
+      ? await observeSource(role.rule, image, accountId, ec2)
+      : await observeCopy(role.rule, image, role.sourceImageId, role.sourceRegion, accountId, ec2);
+  const thePlan = plan(role.rule, observation);
+  const diff = renderPlan(thePlan);
+  logger.info(
+    `plan for ${role.kind} ${imageId} in ${region} (rule ${role.rule.name}): ${thePlan.actions.length} action(s)`,
+    {
+      imageId,
+      region,
+      role: role.kind,
+      rule: role.rule.name,
+      dryRun: deps.dryRun,
+      diff,
+    },
+  );
+  if (deps.dryRun) return { status: 'planned', role: role.kind, plan: thePlan, diff };
+
+  const outcomes = await applyPlan(thePlan, ec2);
+  await settle(outcomes, observation, role.rule.name, imageId, deps);
+  return { status: 'applied', role: role.kind, plan: thePlan, diff, outcomes };
+}
+
+/**
+ * Logs every outcome, publishes terminal failures, and throws when a retry could finish the work:
+ * an action that failed retryably, or a target region that could not be observed for a passing
+ * reason (throttling), since nothing was planned there.
+ */
+async function settle(
+  outcomes: readonly ActionOutcome[],
+  observation: Observation,
+  rule: string,
+  imageId: string,
+  deps: StateChangeDependencies,
+): Promise<void> {
+  const { logger } = deps;
+  const retryable: AwsCallError[] = [];
+  const terminal: AwsCallError[] = [];
+  for (const outcome of outcomes) {
+    if (outcome.status === 'applied') {
+      logger.info(
+        `applied: ${renderAction(outcome.action)}`,
+        outcome.imageId ? { newImageId: outcome.imageId } : {},
+      );
+    } else {
+      (outcome.error.retryable ? retryable : terminal).push(outcome.error);
+      logger.error(`failed: ${renderAction(outcome.action)}`, {
+        code: outcome.error.code,
+        retryable: outcome.error.retryable,
+        error: outcome.error.message,
+      });
+    }
+  }
+  for (const [region, target] of Object.entries(observation.targets)) {
+    if (target.status === 'unavailable' && target.retryable) {
+      retryable.push(new AwsCallError('DescribeImages', region, new Error(target.reason)));
+    }
+  }
+  if (terminal.length > 0) {
+    await deps.events.publish([
+      {
+        detailType: DetailType.ActionsFailed,
+        detail: {
+          imageId,
+          rule,
+          sourceImageId: observation.sourceImageId,
+          sourceRegion: observation.sourceRegion,
+          failures: terminal.map((e) => ({
+            operation: e.operation,
+            region: e.region,
+            code: e.code,
+            message: e.message,
+          })),
+        },
+      },
+    ]);
+  }
+  if (retryable.length > 0) throw new RetryableFailuresError(retryable);
+}
+
+async function reportFailedCopy(
+  event: AmiStateChangeEvent,
+  deps: StateChangeDependencies,
+): Promise<StateChangeResult> {
+  const { logger, ec2 } = deps;
+  const { region, account: accountId } = event;
+  const imageId = event.detail.ImageId;
+  const image = await ec2(region).describeImage(imageId);
+  if (image === undefined) {
+    logger.debug(
+      `failed image ${imageId} is no longer visible in ${region}; cannot tell whether it was a copy`,
+      {
+        imageId,
+        region,
+      },
+    );
+    return { status: 'ignored', reason: 'image not found' };
+  }
+  const role = await identifyImage(image, deps.rules, accountId, ec2);
+  if (role.kind !== 'copy') {
+    logger.debug(`${imageId} failed in ${region} but is not a copy made by a rule`, { imageId, region });
+    return { status: 'ignored', reason: 'not a managed copy' };
+  }
+  const reason = image.stateReason || event.detail.ErrorMessage || 'no reason given';
+  const detail = {
+    imageId,
+    region,
+    sourceImageId: role.sourceImageId,
+    sourceRegion: role.sourceRegion,
+    rule: role.rule.name,
+    reason,
+  };
+  logger.error(`copy ${imageId} of ${role.sourceImageId} failed in ${region}: ${reason}`, detail);
+  if (deps.dryRun) return { status: 'ignored', reason: 'dry run: nothing published' };
+  await deps.events.publish([
+    { detailType: DetailType.CopyFailed, detail, resources: [`arn:aws:ec2:${region}::image/${imageId}`] },
+  ]);
+  return { status: 'reported', detailType: DetailType.CopyFailed };
+}

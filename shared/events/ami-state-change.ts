@@ -1,0 +1,37 @@
+import { z } from 'zod';
+import { InvalidEventError } from '../core/errors.js';
+
+/**
+ * `EC2 AMI State Change`, validated at the edge. The envelope is EventBridge's; the detail keys are
+ * PascalCase as EC2 sends them. `time` is kept as a string: the event only ever uses it for logs,
+ * and AWS's own published examples carry a placeholder there.
+ */
+export const AmiStateChangeEventSchema = z.object({
+  version: z.string(),
+  id: z.string().min(1),
+  'detail-type': z.literal('EC2 AMI State Change'),
+  source: z.literal('aws.ec2'),
+  account: z.string().regex(/^\d{12}$/, 'must be a 12-digit account id'),
+  time: z.string(),
+  region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, 'must be a region name'),
+  resources: z.array(z.string()),
+  detail: z.object({
+    RequestId: z.string().optional(),
+    ImageId: z.string().regex(/^ami-[0-9a-f]{8,17}$/, 'must be an AMI id (ami-...)'),
+    /** available | failed | deregistered | disabled today; other values are accepted and ignored. */
+    State: z.string().min(1),
+    ErrorMessage: z.string().optional(),
+  }),
+});
+
+export type AmiStateChangeEvent = z.output<typeof AmiStateChangeEventSchema>;
+
+/** Parses an incoming event, or throws one InvalidEventError naming every field that is wrong. */
+export function parseAmiStateChangeEvent(event: unknown): AmiStateChangeEvent {
+  const parsed = AmiStateChangeEventSchema.safeParse(event);
+  if (parsed.success) return parsed.data;
+  const problems = parsed.error.issues.map(
+    (issue) => `${issue.path.map(String).join('.') || '(event)'}: ${issue.message}`,
+  );
+  throw new InvalidEventError(`not a valid EC2 AMI State Change event: ${problems.join('; ')}`);
+}

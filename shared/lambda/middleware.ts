@@ -1,0 +1,28 @@
+import type { MiddlewareObj } from '@middy/core';
+import { AmiLifecycleError } from '../core/errors.js';
+import type { LoggerPort } from '../core/ports.js';
+
+export interface FailedInvocation {
+  readonly status: 'failed';
+  readonly error: string;
+  readonly message: string;
+}
+
+/**
+ * Maps errors to Lambda outcomes. A terminal error (a malformed event, a permission that is
+ * missing, a region that is not enabled) is logged as one line and the invocation ends cleanly:
+ * Lambda's retries could not fix it and would only repeat the noise. Retryable errors and bugs
+ * propagate, so Lambda retries (every action is idempotent) and then uses the failure destination.
+ */
+export function terminalErrorsEndCleanly(logger: LoggerPort): MiddlewareObj<unknown, unknown> {
+  return {
+    onError: (request) => {
+      const { error } = request;
+      if (error instanceof AmiLifecycleError && !error.retryable) {
+        logger.error(`${error.name}: ${error.message}`);
+        const response: FailedInvocation = { status: 'failed', error: error.name, message: error.message };
+        request.response = response;
+      }
+    },
+  };
+}
