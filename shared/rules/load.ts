@@ -35,7 +35,8 @@ export function parseRules(text: string, source = 'rules'): RulesFile {
     );
   }
   const raw: unknown = document.toJS();
-  const parsed = RulesFileSchema.safeParse(raw);
+  // reportInput: without it zod drops `input` from issues, and every wrong type would read "is required".
+  const parsed = RulesFileSchema.safeParse(raw, { reportInput: true });
   if (!parsed.success) {
     throw new RulesValidationError(
       source,
@@ -53,6 +54,10 @@ function describeIssue(issue: core.$ZodIssue, raw: unknown): string {
     return `${where}: unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
   }
   if (issue.code === 'invalid_type' && issue.input === undefined) return `${where}: is required`;
+  // A record key that fails its schema (an unknown region, an "aws:" tag key): say why, not just "Invalid key".
+  if (issue.code === 'invalid_key' && issue.issues.length > 0) {
+    return `${where}: ${issue.issues.map((i) => i.message).join('; ')}`;
+  }
   return `${where}: ${issue.message}`;
 }
 
