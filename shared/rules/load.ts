@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { parseDocument } from 'yaml';
+import { LineCounter, parseDocument } from 'yaml';
 import type { core } from 'zod';
 import { RulesValidationError } from '../core/errors.js';
 import { globsIntersect } from './glob.js';
@@ -24,12 +24,14 @@ export function loadRulesFile(path: string): RulesFile {
 }
 
 export function parseRules(text: string, source = 'rules'): RulesFile {
-  const document = parseDocument(text, { prettyErrors: false });
+  // With prettyErrors off, yaml does not fill in `linePos`; a LineCounter turns offsets into lines and columns.
+  const lineCounter = new LineCounter();
+  const document = parseDocument(text, { prettyErrors: false, lineCounter });
   if (document.errors.length > 0) {
     throw new RulesValidationError(
       source,
       document.errors.map((e) => {
-        const at = e.linePos?.[0];
+        const at = e.pos[0] >= 0 ? lineCounter.linePos(e.pos[0]) : undefined;
         return `${at ? `line ${at.line}, column ${at.col}: ` : ''}${e.message.split('\n')[0]}`;
       }),
     );
