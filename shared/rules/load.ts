@@ -162,8 +162,10 @@ function ruleChecks(rule: Rule): string[] {
       problems.push('copy.kmsKeys: KMS keys need copy.encrypted: true');
     }
     if (copy.encrypted && sharesWithAccounts) {
+      // A target receives copies from every source region but itself, so only a target that is the
+      // rule's sole source region gets no copies (and needs no key).
       const missing = copy.regions.filter(
-        (r) => !rule.match.regions.includes(r) && copy.kmsKeys[r] === undefined,
+        (r) => rule.match.regions.some((source) => source !== r) && copy.kmsKeys[r] === undefined,
       );
       if (missing.length > 0) {
         problems.push(
