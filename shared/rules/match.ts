@@ -17,7 +17,8 @@ export function ruleMatches(rule: Rule, image: ObservedImage, accountId: string)
     if (image.tags[key] !== value) return false;
   }
   for (const key of match.tagKeys ?? []) {
-    if (!(key in image.tags)) return false;
+    // hasOwn, not `in`: `in` also sees Object.prototype, so "constructor" or "toString" would always match.
+    if (!Object.hasOwn(image.tags, key)) return false;
   }
   return true;
 }
