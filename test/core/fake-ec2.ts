@@ -1,0 +1,36 @@
+import type { ObservedImage } from '../../shared/core/model.js';
+import type { Ec2ForRegion, Ec2Port } from '../../shared/core/ports.js';
+
+/**
+ * An EC2 test double: reads answer from the images given; writes are recorded. Only what a test
+ * names exists, so an unexpected call shows up as a recorded write or an undefined image.
+ */
+export function fakeEc2(images: readonly ObservedImage[]): { ec2: Ec2ForRegion; writes: string[] } {
+  const writes: string[] = [];
+  const ec2: Ec2ForRegion = (region) => {
+    const port: Ec2Port = {
+      describeImage: async (id) => images.find((i) => i.region === region && i.imageId === id),
+      findCopies: async (sourceImageId) =>
+        images.filter((i) => i.region === region && i.sourceImageId === sourceImageId),
+      describeLaunchPermissions: async () => [],
+      describeSnapshots: async (ids) => ids.map((snapshotId) => ({ snapshotId, tags: {}, encrypted: false })),
+      describeCreateVolumeUserIds: async () => [],
+      isPublicSharingBlocked: async () => false,
+      copyImage: async (request) => {
+        writes.push(`${region} CopyImage ${request.sourceImageId}`);
+        return 'ami-0new0000000000000';
+      },
+      createTags: async (ids) => {
+        writes.push(`${region} CreateTags ${ids.join(',')}`);
+      },
+      addLaunchPermissions: async (imageId) => {
+        writes.push(`${region} ModifyImageAttribute ${imageId}`);
+      },
+      addCreateVolumePermissions: async (snapshotId) => {
+        writes.push(`${region} ModifySnapshotAttribute ${snapshotId}`);
+      },
+    };
+    return port;
+  };
+  return { ec2, writes };
+}
