@@ -1,0 +1,32 @@
+import type { ActionHandler } from '../context.js';
+import { Ec2Error } from '../errors.js';
+import { compileFilters, parseFilters } from '../filters.js';
+import type { RegionInfo } from '../regions.js';
+
+/**
+ * DescribeRegions (facts §3.16): the enabled regions by default, every known region with
+ * `AllRegions=true`, or the named ones (enabled or not) with `RegionName.N`.
+ */
+export const describeRegions: ActionHandler = (ctx) => {
+  const registry = ctx.world.regions;
+  const names = ctx.params.strings('RegionName');
+  const all = ctx.params.boolean('AllRegions') ?? false;
+  const matches = compileFilters<RegionInfo>(parseFilters(ctx.params), {
+    fields: {
+      endpoint: (region) => [region.regionEndpoint],
+      'opt-in-status': (region) => [region.optInStatus],
+      'region-name': (region) => [region.regionName],
+    },
+  });
+  for (const name of names) {
+    if (!registry.isKnown(name)) throw Ec2Error.invalidParameterValue(`Invalid region: ${name}`);
+  }
+  const selected =
+    names.length > 0 ? [...new Set(names)] : all ? registry.allRegions() : registry.enabledRegions();
+  return {
+    regionInfo: selected
+      .map((name) => registry.info(name))
+      .filter(matches)
+      .map((info) => ({ ...info })),
+  };
+};

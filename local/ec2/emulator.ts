@@ -1,0 +1,299 @@
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { EmulatedRequest, EmulatedResponse, EmulatedService } from '../http.js';
+import { signedRegion } from '../http.js';
+import { copyImage } from './actions/copy.js';
+import {
+  describeImageAttribute,
+  disableImageBlockPublicAccess,
+  enableImageBlockPublicAccess,
+  getImageBlockPublicAccessState,
+  modifyImageAttribute,
+  resetImageAttribute,
+} from './actions/image-attributes.js';
+import {
+  deregisterImage,
+  describeImages,
+  disableImage,
+  disableImageDeprecation,
+  disableImageDeregistrationProtection,
+  enableImage,
+  enableImageDeprecation,
+  enableImageDeregistrationProtection,
+  registerImage,
+} from './actions/images.js';
+import { describeRegions } from './actions/regions.js';
+import {
+  deleteSnapshot,
+  describeSnapshotAttribute,
+  describeSnapshots,
+  modifySnapshotAttribute,
+} from './actions/snapshots.js';
+import { createTags, deleteTags, describeTags } from './actions/tags.js';
+import type { ActionContext, ActionHandler } from './context.js';
+import { type CounterSnapshot, Counters, type Outcome } from './counters.js';
+import { Ec2Error } from './errors.js';
+import type { AmiEventListener } from './events.js';
+import { type FaultOptions, Faults } from './faults.js';
+import {
+  ACCOUNT_ID_PATTERN,
+  type BlockPublicAccessState,
+  type ImageView,
+  type SnapshotView,
+  toImageView,
+  toSnapshotView,
+} from './model.js';
+import { parseQueryRequest, type QueryNode } from './query.js';
+import { DEFAULT_REGIONS, RegionRegistry } from './regions.js';
+import {
+  type SeededImage,
+  type SeedImageInput,
+  type SeedSnapshotInput,
+  seedImage,
+  seedSnapshot,
+} from './seed.js';
+import { Throttle, type ThrottleOptions } from './throttle.js';
+import { World } from './world.js';
+import { errorXml, successXml } from './xml.js';
+
+export interface Ec2EmulatorOptions {
+  /** The account callers act as; default `123456789012`. See `callerAccount` for other accounts. */
+  accountId?: string;
+  /** Known, enabled regions; default the 17 commercial regions enabled on every account. */
+  regions?: readonly string[];
+  /** Regions the account has not opted in to: calls signed for them fail with `AuthFailure` 401. */
+  disabledRegions?: readonly string[];
+  /** How long a CopyImage stays `pending` before it ends; default 1500 ms, 0 allowed. */
+  copyDelayMs?: number;
+  /** Concurrent copies per destination region and account before `ResourceLimitExceeded`; default 100. */
+  maxConcurrentCopiesPerRegion?: number;
+  /** Token-bucket throttling per account, region and API class; `false` disables it. */
+  throttle?: ThrottleOptions | false;
+  faults?: FaultOptions;
+  /** The clock for creation dates, deprecation and deregistration-protection cooldowns; default wall time. */
+  now?: () => Date;
+  /** Block public access for AMIs, for every region or per region (others `unblocked`); default `unblocked`. */
+  imageBlockPublicAccess?: BlockPublicAccessState | Readonly<Record<string, BlockPublicAccessState>>;
+}
+
+export interface Ec2Emulator {
+  /** The EC2 Query API, to mount on `startLocalServer` or call directly. */
+  readonly service: EmulatedService;
+  readonly accountId: string;
+  seedImage(input: SeedImageInput): SeededImage;
+  /** Returns the new snapshot id. */
+  seedSnapshot(input: SeedSnapshotInput): string;
+  getImage(region: string, imageId: string): ImageView | undefined;
+  listImages(region: string): ImageView[];
+  getSnapshot(region: string, snapshotId: string): SnapshotView | undefined;
+  listSnapshots(region: string): SnapshotView[];
+  /** The next CopyImage into `region` ends `failed` with this message (queued: call twice for two). */
+  failNextCopy(region: string, message?: string): void;
+  /** Finishes pending copies now (all, or those into `region`) instead of waiting for `copyDelayMs`. */
+  completePendingCopies(region?: string): void;
+  /** `EC2 AMI State Change` events from every region; returns the unsubscribe function. */
+  onEvent(listener: AmiEventListener): () => void;
+  counters(): CounterSnapshot;
+  resetCounters(): void;
+  /** Refills every throttle bucket. */
+  resetThrottle(): void;
+  /** Stops the copy timers (pending copies stay pending). The emulator answers calls afterwards. */
+  close(): void;
+}
+
+const DEFAULT_ACCOUNT_ID = '123456789012';
+/** Unsigned requests (direct calls in tests) act in this region. */
+const DEFAULT_REGION = 'us-east-1';
+
+const ACTIONS: Readonly<Record<string, ActionHandler>> = {
+  CopyImage: copyImage,
+  CreateTags: createTags,
+  DeleteSnapshot: deleteSnapshot,
+  DeleteTags: deleteTags,
+  DeregisterImage: deregisterImage,
+  DescribeImageAttribute: describeImageAttribute,
+  DescribeImages: describeImages,
+  DescribeRegions: describeRegions,
+  DescribeSnapshotAttribute: describeSnapshotAttribute,
+  DescribeSnapshots: describeSnapshots,
+  DescribeTags: describeTags,
+  DisableImage: disableImage,
+  DisableImageBlockPublicAccess: disableImageBlockPublicAccess,
+  DisableImageDeprecation: disableImageDeprecation,
+  DisableImageDeregistrationProtection: disableImageDeregistrationProtection,
+  EnableImage: enableImage,
+  EnableImageBlockPublicAccess: enableImageBlockPublicAccess,
+  EnableImageDeprecation: enableImageDeprecation,
+  EnableImageDeregistrationProtection: enableImageDeregistrationProtection,
+  GetImageBlockPublicAccessState: getImageBlockPublicAccessState,
+  ModifyImageAttribute: modifyImageAttribute,
+  ModifySnapshotAttribute: modifySnapshotAttribute,
+  RegisterImage: registerImage,
+  ResetImageAttribute: resetImageAttribute,
+};
+
+/** The actions the emulator implements; any other answers `InvalidAction`. */
+export const SUPPORTED_ACTIONS: readonly string[] = Object.keys(ACTIONS).sort();
+
+/**
+ * The calling account. An access key id of exactly 12 digits is taken as the account id (as
+ * LocalStack does), so one emulator can serve several accounts for sharing scenarios; any other
+ * key acts as the emulator's `accountId`.
+ */
+export function callerAccount(headers: EmulatedRequest['headers'], fallback: string): string {
+  const auth = headers.authorization;
+  const value = Array.isArray(auth) ? auth[0] : auth;
+  const accessKeyId = value?.match(/Credential=([^/,\s]+)\//)?.[1];
+  return accessKeyId !== undefined && ACCOUNT_ID_PATTERN.test(accessKeyId) ? accessKeyId : fallback;
+}
+
+function checkOptions(options: Ec2EmulatorOptions): void {
+  if (options.accountId !== undefined && !ACCOUNT_ID_PATTERN.test(options.accountId)) {
+    throw new RangeError(`accountId must be 12 digits, got ${options.accountId}`);
+  }
+  if (options.regions !== undefined && options.regions.length === 0)
+    throw new RangeError('regions must not be empty');
+  const delay = options.copyDelayMs;
+  if (delay !== undefined && !(Number.isFinite(delay) && delay >= 0)) {
+    throw new RangeError(`copyDelayMs must be >= 0, got ${delay}`);
+  }
+  const limit = options.maxConcurrentCopiesPerRegion;
+  if (limit !== undefined && !(Number.isInteger(limit) && limit >= 0)) {
+    throw new RangeError(`maxConcurrentCopiesPerRegion must be an integer >= 0, got ${limit}`);
+  }
+}
+
+function respond(status: number, body: string, requestId: string): EmulatedResponse {
+  return {
+    status,
+    headers: { 'content-type': 'text/xml;charset=UTF-8', 'x-amzn-requestid': requestId },
+    body,
+  };
+}
+
+export function createEc2Emulator(options: Ec2EmulatorOptions = {}): Ec2Emulator {
+  checkOptions(options);
+  const accountId = options.accountId ?? DEFAULT_ACCOUNT_ID;
+  const registry = new RegionRegistry(options.regions ?? DEFAULT_REGIONS, options.disabledRegions ?? []);
+  const blockPublicAccess = options.imageBlockPublicAccess;
+  const faults = new Faults(options.faults);
+  const world = new World({
+    accountId,
+    regions: registry,
+    now: options.now ?? (() => new Date()),
+    faults,
+    copyDelayMs: options.copyDelayMs ?? 1500,
+    maxConcurrentCopiesPerRegion: options.maxConcurrentCopiesPerRegion ?? 100,
+    blockPublicAccess: (region) =>
+      typeof blockPublicAccess === 'string'
+        ? blockPublicAccess
+        : (blockPublicAccess?.[region] ?? 'unblocked'),
+  });
+  const throttle = options.throttle === false ? undefined : new Throttle(options.throttle);
+  const counters = new Counters();
+
+  /**
+   * The request pipeline, in EC2's order as far as it is observable: a known action, a usable
+   * region, the rate limit, (injected) server trouble, DryRun, then the action itself. Every
+   * refusal is thrown as an `Ec2Error`.
+   */
+  const dispatch = (
+    action: string | undefined,
+    params: QueryNode,
+    requestId: string,
+    region: string,
+    caller: string,
+  ) => {
+    if (action === undefined || action === '') throw Ec2Error.missingParameter('Action');
+    const handler = Object.hasOwn(ACTIONS, action) ? ACTIONS[action] : undefined;
+    if (handler === undefined) {
+      throw new Ec2Error('InvalidAction', `The action ${action} is not valid for this web service.`);
+    }
+    if (!registry.isEnabled(region)) {
+      throw new Ec2Error('AuthFailure', 'AWS was not able to validate the provided access credentials', 401);
+    }
+    if (throttle !== undefined && !throttle.tryTake(caller, region, action)) {
+      throw new Ec2Error('RequestLimitExceeded', 'Request limit exceeded.', 503);
+    }
+    const injected = faults.serverErrorFor(action);
+    if (injected !== undefined) throw injected;
+    if (params.boolean('DryRun') === true) {
+      throw new Ec2Error('DryRunOperation', 'Request would have succeeded, but DryRun flag is set.', 412);
+    }
+    const ctx: ActionContext = {
+      action,
+      requestId,
+      region,
+      accountId: caller,
+      params,
+      now: world.now(),
+      state: world.region(region),
+      world,
+    };
+    return successXml(action, requestId, handler(ctx));
+  };
+
+  const service: EmulatedService = async (request) => {
+    const requestId = randomUUID();
+    const region = signedRegion(request.headers) ?? DEFAULT_REGION;
+    const caller = callerAccount(request.headers, accountId);
+    let action: string | undefined;
+    let outcome: Outcome;
+    let response: EmulatedResponse;
+    try {
+      const params = parseQueryRequest(request.url, request.body);
+      action = params.string('Action');
+      response = respond(200, dispatch(action, params, requestId, region, caller), requestId);
+      outcome = 'succeeded';
+    } catch (error) {
+      if (error instanceof Ec2Error) {
+        outcome = error.code === 'RequestLimitExceeded' ? 'throttled' : 'failed';
+        response = respond(error.status, errorXml(error.code, error.message, requestId), requestId);
+      } else {
+        // An emulator bug: answer as EC2 does for its own failures, and say so loudly.
+        console.error(`ec2 emulator: ${action ?? '(no action)'} failed unexpectedly`, error);
+        outcome = 'failed';
+        response = respond(
+          500,
+          errorXml('InternalError', 'An internal error has occurred', requestId),
+          requestId,
+        );
+      }
+    }
+    if (action !== undefined && action !== '') {
+      counters.record(action, region, outcome);
+      const latency = faults.latencyFor(action);
+      if (latency > 0) await sleep(latency);
+    }
+    return response;
+  };
+
+  return {
+    service,
+    accountId,
+    seedImage: (input) => seedImage(world, input),
+    seedSnapshot: (input) => seedSnapshot(world, input).snapshotId,
+    getImage: (region, imageId) => {
+      if (!registry.isKnown(region)) return undefined;
+      const image = world.region(region).images.get(imageId);
+      return image === undefined ? undefined : toImageView(image);
+    },
+    listImages: (region) =>
+      registry.isKnown(region) ? [...world.region(region).images.values()].map(toImageView) : [],
+    getSnapshot: (region, snapshotId) => {
+      if (!registry.isKnown(region)) return undefined;
+      const snapshot = world.region(region).snapshots.get(snapshotId);
+      return snapshot === undefined ? undefined : toSnapshotView(snapshot);
+    },
+    listSnapshots: (region) =>
+      registry.isKnown(region) ? [...world.region(region).snapshots.values()].map(toSnapshotView) : [],
+    failNextCopy: (region, message = 'An internal error has occurred during the AMI copy') =>
+      faults.failNextCopy(region, message),
+    completePendingCopies: (region) => world.completePendingCopies(region),
+    onEvent: (listener) => world.events.subscribe(listener),
+    counters: () => counters.snapshot(),
+    resetCounters: () => counters.reset(),
+    resetThrottle: () => throttle?.reset(),
+    close: () => world.close(),
+  };
+}

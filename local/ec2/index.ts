@@ -1,0 +1,16 @@
+/** The local EC2 emulator: see `createEc2Emulator`. */
+export type { ActionContext, ActionHandler } from './context.js';
+export type { CallCounts, CounterSnapshot } from './counters.js';
+export {
+  callerAccount,
+  createEc2Emulator,
+  type Ec2Emulator,
+  type Ec2EmulatorOptions,
+  SUPPORTED_ACTIONS,
+} from './emulator.js';
+export type { AmiEventListener, AmiEventState, AmiStateChangeEvent } from './events.js';
+export type { FaultOptions } from './faults.js';
+export type { BlockPublicAccessState, ImageState, ImageView, SnapshotState, SnapshotView } from './model.js';
+export { DEFAULT_REGIONS } from './regions.js';
+export type { SeedDevice, SeededImage, SeedImageInput, SeedSnapshotInput } from './seed.js';
+export type { BucketConfig, ThrottleOptions } from './throttle.js';

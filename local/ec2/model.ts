@@ -1,0 +1,349 @@
+import { createHash, randomBytes } from 'node:crypto';
+
+/**
+ * The emulator's model of EC2: images and snapshots per region, with what each action reads and
+ * writes. Records are mutable and private to the emulator; tests read them through the `*View`
+ * copies returned by `toImageView`/`toSnapshotView`.
+ */
+
+export type ImageState = 'pending' | 'available' | 'failed' | 'deregistered' | 'disabled';
+export type SnapshotState = 'pending' | 'completed' | 'error';
+export type RootDeviceType = 'ebs' | 'instance-store';
+export type BlockPublicAccessState = 'unblocked' | 'block-new-sharing';
+
+/**
+ * Tags are per account: an account that tags a shared or public AMI sees its own tags only, and
+ * CopyImageTags copies only the caller's tags (facts §3.2). Keyed account id → key → value.
+ */
+export type TagStore = Map<string, Map<string, string>>;
+
+export interface EbsDevice {
+  /** Absent for an empty volume created at launch (a non-root mapping with only a size). */
+  snapshotId?: string;
+  volumeSize: number;
+  volumeType: string;
+  deleteOnTermination: boolean;
+  encrypted: boolean;
+  kmsKeyId?: string;
+  iops?: number;
+  throughput?: number;
+}
+
+export interface BlockDevice {
+  deviceName: string;
+  virtualName?: string;
+  noDevice?: boolean;
+  ebs?: EbsDevice;
+}
+
+export interface LaunchPermissions {
+  userIds: Set<string>;
+  /** `Group=all`: the image is public. */
+  public: boolean;
+  organizationArns: Set<string>;
+  organizationalUnitArns: Set<string>;
+}
+
+export interface ProductCode {
+  productCode: string;
+  type: 'marketplace' | 'devpay';
+}
+
+export interface StateReason {
+  code: string;
+  message: string;
+}
+
+export interface DeregistrationProtection {
+  enabled: boolean;
+  withCooldown: boolean;
+  /** Set when protection enabled WithCooldown was disabled: deregistration stays refused until then. */
+  cooldownUntil?: Date;
+}
+
+export interface ImageRecord {
+  imageId: string;
+  region: string;
+  ownerId: string;
+  ownerAlias?: string;
+  name: string;
+  description?: string;
+  state: ImageState;
+  stateReason?: StateReason;
+  rootDeviceType: RootDeviceType;
+  rootDeviceName: string;
+  imageLocation: string;
+  architecture: string;
+  virtualizationType: string;
+  enaSupport: boolean;
+  bootMode?: string;
+  imdsSupport?: string;
+  tpmSupport?: string;
+  sriovNetSupport?: string;
+  kernelId?: string;
+  ramdiskId?: string;
+  platform?: string;
+  blockDeviceMappings: BlockDevice[];
+  creationDate: Date;
+  deprecationTime?: Date;
+  lastLaunchedTime?: Date;
+  deregistrationProtection: DeregistrationProtection;
+  launchPermissions: LaunchPermissions;
+  productCodes: ProductCode[];
+  tags: TagStore;
+  sourceImageId?: string;
+  sourceImageRegion?: string;
+}
+
+export interface CreateVolumePermissions {
+  userIds: Set<string>;
+  public: boolean;
+}
+
+export interface SnapshotRecord {
+  snapshotId: string;
+  region: string;
+  ownerId: string;
+  ownerAlias?: string;
+  volumeId: string;
+  volumeSize: number;
+  state: SnapshotState;
+  stateMessage?: string;
+  startTime: Date;
+  progress: string;
+  description: string;
+  encrypted: boolean;
+  kmsKeyId?: string;
+  createVolumePermissions: CreateVolumePermissions;
+  productCodes: ProductCode[];
+  tags: TagStore;
+  transferType?: 'time-based' | 'standard';
+  completionDurationMinutes?: number;
+}
+
+/** A CopyImage client token remembered for idempotent retries (facts §1.7). */
+export interface CopyTokenRecord {
+  fingerprint: string;
+  imageId: string;
+}
+
+export interface RegionState {
+  readonly name: string;
+  readonly images: Map<string, ImageRecord>;
+  readonly snapshots: Map<string, SnapshotRecord>;
+  /** Keyed `${accountId}:${clientToken}`; tokens are scoped to the destination region. */
+  readonly copyTokens: Map<string, CopyTokenRecord>;
+  /** Block public access for AMIs is an account setting per region; accounts not listed have the default. */
+  readonly blockPublicAccess: Map<string, BlockPublicAccessState>;
+  readonly defaultBlockPublicAccess: BlockPublicAccessState;
+}
+
+export function createRegionState(
+  name: string,
+  defaultBlockPublicAccess: BlockPublicAccessState,
+): RegionState {
+  return {
+    name,
+    images: new Map(),
+    snapshots: new Map(),
+    copyTokens: new Map(),
+    blockPublicAccess: new Map(),
+    defaultBlockPublicAccess,
+  };
+}
+
+export function blockPublicAccessOf(region: RegionState, accountId: string): BlockPublicAccessState {
+  return region.blockPublicAccess.get(accountId) ?? region.defaultBlockPublicAccess;
+}
+
+// ---- ids -----------------------------------------------------------------------------------------
+
+/** Current-format ids: a prefix and 17 lower-case hex digits (`ami-0abcdef1234567890`). */
+export function newId(prefix: 'ami' | 'snap' | 'vol'): string {
+  return `${prefix}-${randomBytes(9).toString('hex').slice(0, 17)}`;
+}
+
+/** AMI ids are `ami-` plus 8 (old format) or 17 hex digits. */
+export const IMAGE_ID_PATTERN = /^ami-(?:[0-9a-f]{8}|[0-9a-f]{17})$/;
+export const SNAPSHOT_ID_PATTERN = /^snap-(?:[0-9a-f]{8}|[0-9a-f]{17})$/;
+export const ACCOUNT_ID_PATTERN = /^\d{12}$/;
+
+/**
+ * The ARN of the AWS managed EBS key (`alias/aws/ebs`) of an account in a region. It is derived
+ * from the pair so it is stable, and so snapshots encrypted with it can be recognised: those
+ * cannot be shared with other accounts (facts §3.9).
+ */
+export function defaultEbsKmsKeyArn(region: string, accountId: string): string {
+  const hex = createHash('sha256').update(`aws/ebs:${region}:${accountId}`).digest('hex');
+  const uuid = `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-a${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+  return `arn:aws:kms:${region}:${accountId}:key/${uuid}`;
+}
+
+// ---- tags ----------------------------------------------------------------------------------------
+
+export function tagsOf(store: TagStore, accountId: string): Map<string, string> {
+  return store.get(accountId) ?? new Map();
+}
+
+export function mutableTagsOf(store: TagStore, accountId: string): Map<string, string> {
+  let tags = store.get(accountId);
+  if (tags === undefined) {
+    tags = new Map();
+    store.set(accountId, tags);
+  }
+  return tags;
+}
+
+// ---- relations -----------------------------------------------------------------------------------
+
+/** Images that still hold their snapshots: every state but deregistered and failed. */
+export function isRegistered(image: ImageRecord): boolean {
+  return image.state !== 'deregistered' && image.state !== 'failed';
+}
+
+export function snapshotIdsOf(image: ImageRecord): string[] {
+  const ids: string[] = [];
+  for (const mapping of image.blockDeviceMappings) {
+    if (mapping.ebs?.snapshotId !== undefined) ids.push(mapping.ebs.snapshotId);
+  }
+  return ids;
+}
+
+/** The registered images of the region whose block device mappings use `snapshotId`. */
+export function imagesUsingSnapshot(region: RegionState, snapshotId: string): ImageRecord[] {
+  return [...region.images.values()].filter(
+    (image) => isRegistered(image) && snapshotIdsOf(image).includes(snapshotId),
+  );
+}
+
+// ---- visibility ----------------------------------------------------------------------------------
+
+/** Launch permission held by `accountId`: owner, public, or shared directly with the account. */
+export function canLaunch(image: ImageRecord, accountId: string): boolean {
+  return (
+    image.ownerId === accountId ||
+    image.launchPermissions.public ||
+    image.launchPermissions.userIds.has(accountId)
+  );
+}
+
+export function canUseSnapshot(snapshot: SnapshotRecord, accountId: string): boolean {
+  return (
+    snapshot.ownerId === accountId ||
+    snapshot.createVolumePermissions.public ||
+    snapshot.createVolumePermissions.userIds.has(accountId)
+  );
+}
+
+// ---- read-only views for tests -------------------------------------------------------------------
+
+export interface ImageView {
+  imageId: string;
+  region: string;
+  ownerId: string;
+  ownerAlias?: string;
+  name: string;
+  description?: string;
+  state: ImageState;
+  stateReason?: StateReason;
+  rootDeviceType: RootDeviceType;
+  rootDeviceName: string;
+  blockDeviceMappings: BlockDevice[];
+  snapshotIds: string[];
+  creationDate: string;
+  deprecationTime?: string;
+  deregistrationProtection: { enabled: boolean; withCooldown: boolean; cooldownUntil?: string };
+  launchPermissions: {
+    userIds: string[];
+    public: boolean;
+    organizationArns: string[];
+    organizationalUnitArns: string[];
+  };
+  productCodes: ProductCode[];
+  /** The owner's tags. */
+  tags: Record<string, string>;
+  /** Tags by the account that attached them (the owner's and any other account's). */
+  tagsByAccount: Record<string, Record<string, string>>;
+  sourceImageId?: string;
+  sourceImageRegion?: string;
+}
+
+export interface SnapshotView {
+  snapshotId: string;
+  region: string;
+  ownerId: string;
+  volumeSize: number;
+  state: SnapshotState;
+  description: string;
+  encrypted: boolean;
+  kmsKeyId?: string;
+  createVolumePermissions: { userIds: string[]; public: boolean };
+  tags: Record<string, string>;
+  tagsByAccount: Record<string, Record<string, string>>;
+  startTime: string;
+  transferType?: 'time-based' | 'standard';
+  completionDurationMinutes?: number;
+}
+
+function tagRecords(store: TagStore): Record<string, Record<string, string>> {
+  const out: Record<string, Record<string, string>> = {};
+  for (const [account, tags] of store) out[account] = Object.fromEntries(tags);
+  return out;
+}
+
+export function toImageView(image: ImageRecord): ImageView {
+  return structuredClone({
+    imageId: image.imageId,
+    region: image.region,
+    ownerId: image.ownerId,
+    ownerAlias: image.ownerAlias,
+    name: image.name,
+    description: image.description,
+    state: image.state,
+    stateReason: image.stateReason,
+    rootDeviceType: image.rootDeviceType,
+    rootDeviceName: image.rootDeviceName,
+    blockDeviceMappings: image.blockDeviceMappings,
+    snapshotIds: snapshotIdsOf(image),
+    creationDate: image.creationDate.toISOString(),
+    deprecationTime: image.deprecationTime?.toISOString(),
+    deregistrationProtection: {
+      enabled: image.deregistrationProtection.enabled,
+      withCooldown: image.deregistrationProtection.withCooldown,
+      cooldownUntil: image.deregistrationProtection.cooldownUntil?.toISOString(),
+    },
+    launchPermissions: {
+      userIds: [...image.launchPermissions.userIds],
+      public: image.launchPermissions.public,
+      organizationArns: [...image.launchPermissions.organizationArns],
+      organizationalUnitArns: [...image.launchPermissions.organizationalUnitArns],
+    },
+    productCodes: image.productCodes,
+    tags: Object.fromEntries(tagsOf(image.tags, image.ownerId)),
+    tagsByAccount: tagRecords(image.tags),
+    sourceImageId: image.sourceImageId,
+    sourceImageRegion: image.sourceImageRegion,
+  });
+}
+
+export function toSnapshotView(snapshot: SnapshotRecord): SnapshotView {
+  return structuredClone({
+    snapshotId: snapshot.snapshotId,
+    region: snapshot.region,
+    ownerId: snapshot.ownerId,
+    volumeSize: snapshot.volumeSize,
+    state: snapshot.state,
+    description: snapshot.description,
+    encrypted: snapshot.encrypted,
+    kmsKeyId: snapshot.kmsKeyId,
+    createVolumePermissions: {
+      userIds: [...snapshot.createVolumePermissions.userIds],
+      public: snapshot.createVolumePermissions.public,
+    },
+    tags: Object.fromEntries(tagsOf(snapshot.tags, snapshot.ownerId)),
+    tagsByAccount: tagRecords(snapshot.tags),
+    startTime: snapshot.startTime.toISOString(),
+    transferType: snapshot.transferType,
+    completionDurationMinutes: snapshot.completionDurationMinutes,
+  });
+}
