@@ -103,7 +103,10 @@ export interface ServerlessConfig {
   service: string;
   stage: string;
   region: string;
-  /** The tool's bus name, when every custom-bus rule names the same resolvable bus. */
+  /**
+   * The tool's bus name: the one bus every custom-bus rule names, or, with no such rules, the one
+   * `AWS::Events::EventBus` under `resources` (when its `Name` is literal after variables).
+   */
   customBusName: string | undefined;
   functions: FunctionConfig[];
   eventRules: EventRuleConfig[];
@@ -347,6 +350,7 @@ const serverlessSchema = z.looseObject({
     .looseObject({
       stage: z.string().optional(),
       region: z.string().optional(),
+      timeout: z.number().int().positive().optional(),
       environment: z.record(z.string(), z.unknown()).optional(),
     })
     .optional(),
@@ -511,7 +515,7 @@ export function parseServerlessConfig(
       moduleBase,
       modulePath: `${moduleBase}.ts`,
       exportName: fn.handler.slice(dot + 1),
-      timeoutSeconds: fn.timeout ?? 6,
+      timeoutSeconds: fn.timeout ?? config.provider?.timeout ?? 6,
       maximumRetryAttempts,
       environment: { ...providerEnvironment, ...(fn.environment ?? {}) },
       eventRules,
@@ -524,6 +528,14 @@ export function parseServerlessConfig(
       .flatMap((fn) => fn.eventRules)
       .flatMap((rule) => (rule.bus === 'custom' ? [rule.eventBusName] : [])),
   );
+  // Without custom-bus rules, the one EventBus the stack declares is the tool's bus.
+  if (customNames.size === 0) {
+    for (const resource of Object.values(resources)) {
+      if (!isPlainObject(resource) || resource.Type !== 'AWS::Events::EventBus') continue;
+      const name = lookup(resource, 'Properties.Name');
+      customNames.add(typeof name === 'string' && !name.includes('${') ? name : undefined);
+    }
+  }
   const [onlyName] = customNames;
   return {
     path,

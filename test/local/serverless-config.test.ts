@@ -206,6 +206,26 @@ functions:
     ]);
     expect(config.customBusName).toBe('tools');
   });
+
+  it('without custom-bus rules, takes the tool bus name from the one EventBus resource', () => {
+    const config = parseServerlessConfig(`
+service: s
+provider:
+  stage: \${opt:stage, 'dev'}
+functions:
+  a:
+    handler: a.handler
+    events: [{ eventBridge: { pattern: { source: [aws.ec2] } } }]
+resources:
+  Resources:
+    Bus:
+      Type: AWS::Events::EventBus
+      Properties:
+        Name: s-\${sls:stage}
+    Queue: { Type: AWS::SQS::Queue }
+`);
+    expect(config.customBusName).toBe('s-dev');
+  });
 });
 
 describe('invalid serverless.yml fails loudly, naming the function and field', () => {
