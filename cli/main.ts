@@ -1,4 +1,5 @@
 import { Command, CommanderError } from 'commander';
+import * as validate from './commands/validate.js';
 import { ExitCode } from './exit-codes.js';
 
 /**
@@ -11,7 +12,7 @@ const program = new Command()
   .showHelpAfterError()
   .exitOverride();
 
-const commands: Array<{ register: (program: Command) => void }> = [];
+const commands: Array<{ register: (program: Command) => void }> = [validate];
 for (const command of commands) command.register(program);
 
 try {
