@@ -45,12 +45,13 @@ const patternCache = new Map<string, RegExp>();
 export function wildcardPattern(value: string): RegExp {
   const cached = patternCache.get(value);
   if (cached !== undefined) return cached;
+  const chars = [...value];
   let source = '';
-  for (let i = 0; i < value.length; i += 1) {
-    const char = value[i] ?? '';
-    if (char === '\\' && i + 1 < value.length) {
+  for (let i = 0; i < chars.length; i += 1) {
+    const char = chars[i] ?? '';
+    if (char === '\\' && i + 1 < chars.length) {
       i += 1;
-      source += escapeRegExp(value[i] ?? '');
+      source += escapeRegExp(chars[i] ?? '');
     } else if (char === '*') {
       source += '[\\s\\S]*';
     } else if (char === '?') {
@@ -66,7 +67,7 @@ export function wildcardPattern(value: string): RegExp {
 }
 
 function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 export function matchesAny(candidates: readonly string[], values: readonly string[]): boolean {

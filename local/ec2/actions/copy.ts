@@ -12,7 +12,7 @@ import {
 } from '../model.js';
 import { isoTime } from '../xml.js';
 import { checkImageId, MAX_TAGS_PER_RESOURCE, readTagSpecifications, tagLimitExceeded } from './common.js';
-import { checkDescription, checkImageName } from './images.js';
+import { checkDescription, checkImageName, checkImageNameFree } from './images.js';
 
 /**
  * CopyImage (facts §3.2), called in the destination region. The copy and one new snapshot per
@@ -144,6 +144,7 @@ export const copyImage: ActionHandler = (ctx) => {
 
   checkSourceRegion(ctx, sourceRegion);
   const source = sourceImage(ctx, sourceRegion, sourceImageId);
+  checkImageNameFree(ctx, name);
   const limit = world.maxConcurrentCopiesPerRegion;
   if (world.copiesInProgress(ctx.region, ctx.accountId) >= limit) {
     throw new Ec2Error(
