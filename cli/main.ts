@@ -1,4 +1,5 @@
 import { Command, CommanderError } from 'commander';
+import * as testPattern from './commands/test-pattern.js';
 import * as validate from './commands/validate.js';
 import { ExitCode } from './exit-codes.js';
 
@@ -12,7 +13,7 @@ const program = new Command()
   .showHelpAfterError()
   .exitOverride();
 
-const commands: Array<{ register: (program: Command) => void }> = [validate];
+const commands: Array<{ register: (program: Command) => void }> = [validate, testPattern];
 for (const command of commands) command.register(program);
 
 try {
