@@ -374,7 +374,12 @@ export function createLocalEventBus(options: LocalEventBusOptions): LocalEventBu
           attemptErrors,
         };
         finished.push(record);
-        options.onDelivery?.(record);
+        try {
+          options.onDelivery?.(record);
+        } catch (error) {
+          // A broken log hook must not turn into an unhandled rejection of the delivery.
+          console.error(`local event bus: onDelivery failed for ${record.rule}`, error);
+        }
         return record;
       })(),
     );
@@ -494,9 +499,10 @@ export function createLocalEventBusFromConfig(
 
 /** One line per delivery, for demos: `12:00:01Z default ami-state-change-rule-1 → ami-state-change …`. */
 export function formatDelivery(record: DeliveryRecord): string {
+  const attempts = `${record.attempts} attempt${record.attempts === 1 ? '' : 's'}`;
   const outcome =
     record.outcome === 'success'
-      ? `ok after ${record.attempts} attempt${record.attempts === 1 ? '' : 's'}`
-      : `FAILED after ${record.attempts} attempts: ${record.error?.name ?? 'Error'}: ${record.error?.message ?? ''}`;
+      ? `ok after ${attempts}`
+      : `FAILED after ${attempts}: ${record.error?.name ?? 'Error'}: ${record.error?.message ?? ''}`;
   return `${record.time} [${record.bus}] ${record.rule} → ${record.functionName} (${record.detailType} ${record.eventId}) ${outcome}`;
 }

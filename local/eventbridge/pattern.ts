@@ -299,6 +299,7 @@ function stringList(value: unknown, operator: string, path: string): string[] {
  */
 function compileAnythingBut(operand: unknown, path: string): ValueMatcher {
   if (typeof operand === 'string') return (leaf) => !(leaf.kind === 'string' && leaf.value === operand);
+  // Excluded numbers compare by JSON text, like exact matching (anything-but is its negation).
   if (isJsonNumber(operand)) {
     numberValue(operand, path);
     const text = numberText(operand);

@@ -289,6 +289,65 @@ describe('local event bus with handler modules from serverless.yml', () => {
   });
 });
 
+describe('the default invoke', () => {
+  it('records a missing handler module or export as a failed delivery, and reports each delivery as it ends', async () => {
+    const reported: string[] = [];
+    const bus = createLocalEventBus({
+      root: dir,
+      retryDelayMs: 0,
+      onDelivery: (record) => reported.push(formatDelivery(record)),
+      functions: [
+        { ...functionLike('ghost'), moduleBase: 'handlers/ghost' },
+        {
+          ...functionLike('wrongExport'),
+          moduleBase: 'handlers/on-available',
+          exportName: 'nope',
+          handler: 'handlers/on-available.nope',
+        },
+      ],
+      rules: [
+        {
+          ruleName: 'ghost',
+          functionName: 'ghost',
+          bus: 'default',
+          pattern: { source: ['x'] },
+          maximumRetryAttempts: 0,
+        },
+        {
+          ruleName: 'wrong',
+          functionName: 'wrongExport',
+          bus: 'default',
+          pattern: { source: ['x'] },
+          maximumRetryAttempts: 0,
+        },
+      ],
+    });
+    const records = await bus.put('default', { source: 'x', 'detail-type': 'y' }).delivered;
+    expect(records.map((record) => record.error?.message)).toEqual([
+      expect.stringContaining('handler module for ghost not found'),
+      expect.stringContaining('does not export a function named nope'),
+    ]);
+    expect(reported).toHaveLength(2);
+    expect(reported[0]).toContain('FAILED after 1 attempt: Error: handler module for ghost not found');
+  });
+});
+
+function functionLike(name: string) {
+  return {
+    name,
+    deployedName: name,
+    handler: `handlers/${name}.handler`,
+    modulePath: `handlers/${name}.ts`,
+    moduleBase: `handlers/${name}`,
+    exportName: 'handler',
+    timeoutSeconds: 3,
+    maximumRetryAttempts: 0,
+    environment: {},
+    eventRules: [],
+    schedules: [],
+  };
+}
+
 describe('local event bus with an injected invoke', () => {
   const rules = [
     { ruleName: 'copy', functionName: 'copier', bus: 'default' as const, pattern: { source: ['aws.ec2'] } },

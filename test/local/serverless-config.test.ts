@@ -296,6 +296,14 @@ functions:
 `,
       message: 'functions.copier.handler: must be <module path>.<export name>',
     },
+    {
+      why: 'an inputTransformer, which the local bus cannot apply',
+      text: fn(
+        '      - eventBridge: { pattern: { source: [x] }, inputTransformer: { inputTemplate: "<id>", inputPathsMap: { id: $.id } } }',
+      ),
+      message:
+        'functions.copier.events[0].eventBridge.inputTransformer: not supported by the local event bus',
+    },
     { why: 'invalid YAML', text: 'service: [unclosed', message: 'invalid YAML' },
     { why: 'no service', text: 'functions: {}', message: '.service' },
   ])('$why', ({ text, message }) => {
