@@ -146,8 +146,8 @@ describe('CopyImage', () => {
 
   it('copies only user tags with CopyImageTags, applies TagSpecifications to the image and every new snapshot', async () => {
     h = await startHarness();
-    const source = seedSource();
-    // A tag another account attached to a shared image is not copied either: tags are per account.
+    // System tags (aws:) are never copied; seeding is the only way to put one on an image.
+    const source = seedSource({ tags: { Team: 'platform', Release: '1', 'aws:cloudformation:stack-name': 'amis' } });
     const out = await h.client(DEST).send(
       new CopyImageCommand({
         Name: 'tagged',
