@@ -22,6 +22,11 @@ import {
   enableImageDeregistrationProtection,
   registerImage,
 } from './actions/images.js';
+import {
+  describeImageReferences,
+  describeInstances,
+  describeLaunchTemplateVersions,
+} from './actions/references.js';
 import { describeRegions } from './actions/regions.js';
 import {
   deleteSnapshot,
@@ -48,8 +53,14 @@ import { DEFAULT_REGIONS, RegionRegistry } from './regions.js';
 import {
   type SeededImage,
   type SeedImageInput,
+  type SeedImageReferenceInput,
+  type SeedInstanceInput,
+  type SeedLaunchTemplateInput,
   type SeedSnapshotInput,
   seedImage,
+  seedImageReference,
+  seedInstance,
+  seedLaunchTemplate,
   seedSnapshot,
 } from './seed.js';
 import { Throttle, type ThrottleOptions } from './throttle.js';
@@ -83,6 +94,12 @@ export interface Ec2Emulator {
   seedImage(input: SeedImageInput): SeededImage;
   /** Returns the new snapshot id. */
   seedSnapshot(input: SeedSnapshotInput): string;
+  /** An instance launched from an image (DescribeInstances, DescribeImageReferences); returns its id. */
+  seedInstance(input: SeedInstanceInput): string;
+  /** A launch template with versions (DescribeLaunchTemplateVersions, DescribeImageReferences); returns its id. */
+  seedLaunchTemplate(input: SeedLaunchTemplateInput): string;
+  /** An SSM parameter or Image Builder recipe referencing an image (DescribeImageReferences). */
+  seedImageReference(input: SeedImageReferenceInput): void;
   getImage(region: string, imageId: string): ImageView | undefined;
   listImages(region: string): ImageView[];
   getSnapshot(region: string, snapshotId: string): SnapshotView | undefined;
@@ -112,7 +129,10 @@ const ACTIONS: Readonly<Record<string, ActionHandler>> = {
   DeleteTags: deleteTags,
   DeregisterImage: deregisterImage,
   DescribeImageAttribute: describeImageAttribute,
+  DescribeImageReferences: describeImageReferences,
   DescribeImages: describeImages,
+  DescribeInstances: describeInstances,
+  DescribeLaunchTemplateVersions: describeLaunchTemplateVersions,
   DescribeRegions: describeRegions,
   DescribeSnapshotAttribute: describeSnapshotAttribute,
   DescribeSnapshots: describeSnapshots,
@@ -273,6 +293,9 @@ export function createEc2Emulator(options: Ec2EmulatorOptions = {}): Ec2Emulator
     accountId,
     seedImage: (input) => seedImage(world, input),
     seedSnapshot: (input) => seedSnapshot(world, input).snapshotId,
+    seedInstance: (input) => seedInstance(world, input),
+    seedLaunchTemplate: (input) => seedLaunchTemplate(world, input),
+    seedImageReference: (input) => seedImageReference(world, input),
     getImage: (region, imageId) => {
       if (!registry.isKnown(region)) return undefined;
       const image = world.region(region).images.get(imageId);

@@ -12,5 +12,13 @@ export type { AmiEventListener, AmiEventState, AmiStateChangeEvent } from './eve
 export type { FaultOptions } from './faults.js';
 export type { BlockPublicAccessState, ImageState, ImageView, SnapshotState, SnapshotView } from './model.js';
 export { DEFAULT_REGIONS } from './regions.js';
-export type { SeedDevice, SeededImage, SeedImageInput, SeedSnapshotInput } from './seed.js';
+export type {
+  SeedDevice,
+  SeededImage,
+  SeedImageInput,
+  SeedImageReferenceInput,
+  SeedInstanceInput,
+  SeedLaunchTemplateInput,
+  SeedSnapshotInput,
+} from './seed.js';
 export type { BucketConfig, ThrottleOptions } from './throttle.js';

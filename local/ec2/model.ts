@@ -121,6 +121,59 @@ export interface SnapshotRecord {
   completionDurationMinutes?: number;
 }
 
+export type InstanceStateName =
+  | 'pending'
+  | 'running'
+  | 'shutting-down'
+  | 'terminated'
+  | 'stopping'
+  | 'stopped';
+
+/** A seeded instance: only what DescribeInstances and image reference checks read. */
+export interface InstanceRecord {
+  instanceId: string;
+  reservationId: string;
+  region: string;
+  ownerId: string;
+  imageId: string;
+  state: InstanceStateName;
+  instanceType: string;
+  launchTime: Date;
+  tags: TagStore;
+}
+
+export interface LaunchTemplateVersionRecord {
+  versionNumber: number;
+  description?: string;
+  /** The AMI (or `resolve:ssm:` parameter) the version launches. */
+  imageId?: string;
+  instanceType?: string;
+  createTime: Date;
+}
+
+export interface LaunchTemplateRecord {
+  launchTemplateId: string;
+  launchTemplateName: string;
+  region: string;
+  ownerId: string;
+  defaultVersion: number;
+  /** Ascending version numbers. */
+  versions: LaunchTemplateVersionRecord[];
+}
+
+export type ExternalReferenceType =
+  | 'ssm:Parameter'
+  | 'imagebuilder:ImageRecipe'
+  | 'imagebuilder:ContainerRecipe';
+
+/** A reference to an image from outside EC2 (an SSM parameter, an Image Builder recipe), seeded for DescribeImageReferences. */
+export interface ExternalReferenceRecord {
+  imageId: string;
+  resourceType: ExternalReferenceType;
+  arn: string;
+  ownerId: string;
+}
+
 /** A CopyImage client token remembered for idempotent retries (facts §1.7). */
 export interface CopyTokenRecord {
   fingerprint: string;
@@ -133,6 +186,9 @@ export interface RegionState {
   readonly snapshots: Map<string, SnapshotRecord>;
   /** Keyed `${accountId}:${clientToken}`; tokens are scoped to the destination region. */
   readonly copyTokens: Map<string, CopyTokenRecord>;
+  readonly instances: Map<string, InstanceRecord>;
+  readonly launchTemplates: Map<string, LaunchTemplateRecord>;
+  readonly externalReferences: ExternalReferenceRecord[];
   /** Block public access for AMIs is an account setting per region; accounts not listed have the default. */
   readonly blockPublicAccess: Map<string, BlockPublicAccessState>;
   readonly defaultBlockPublicAccess: BlockPublicAccessState;
@@ -147,6 +203,9 @@ export function createRegionState(
     images: new Map(),
     snapshots: new Map(),
     copyTokens: new Map(),
+    instances: new Map(),
+    launchTemplates: new Map(),
+    externalReferences: [],
     blockPublicAccess: new Map(),
     defaultBlockPublicAccess,
   };
@@ -159,7 +218,7 @@ export function blockPublicAccessOf(region: RegionState, accountId: string): Blo
 // ---- ids -----------------------------------------------------------------------------------------
 
 /** Current-format ids: a prefix and 17 lower-case hex digits (`ami-0abcdef1234567890`). */
-export function newId(prefix: 'ami' | 'snap' | 'vol'): string {
+export function newId(prefix: 'ami' | 'snap' | 'vol' | 'i' | 'r' | 'lt'): string {
   return `${prefix}-${randomBytes(9).toString('hex').slice(0, 17)}`;
 }
 

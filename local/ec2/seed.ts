@@ -2,8 +2,12 @@ import { randomUUID } from 'node:crypto';
 import {
   type BlockDevice,
   defaultEbsKmsKeyArn,
+  type ExternalReferenceType,
   type ImageRecord,
   type ImageState,
+  type InstanceRecord,
+  type InstanceStateName,
+  type LaunchTemplateRecord,
   newId,
   type ProductCode,
   type RootDeviceType,
@@ -245,4 +249,105 @@ export function seedImage(world: World, input: SeedImageInput): SeededImage {
     world.emitImageState(image, image.state, randomUUID(), image.stateReason?.message);
   }
   return { imageId: image.imageId, snapshotIds };
+}
+
+// ---- what uses images: instances, launch templates, external references ------------------------
+
+export interface SeedInstanceInput {
+  region: string;
+  imageId: string;
+  /** Default: the emulator's account. */
+  ownerId?: string;
+  /** Default `running`. */
+  state?: InstanceStateName;
+  /** Default `t3.micro`. */
+  instanceType?: string;
+  /** Default now. Also advances the image's `lastLaunchedTime` (EC2 reports it with a delay; the emulator at once). */
+  launchTime?: Date;
+  tags?: Record<string, string>;
+}
+
+export function seedInstance(world: World, input: SeedInstanceInput): string {
+  checkRegion(world, input.region);
+  const state = world.region(input.region);
+  const ownerId = input.ownerId ?? world.accountId;
+  const launchTime = input.launchTime ?? world.now();
+  const instance: InstanceRecord = {
+    instanceId: newId('i'),
+    reservationId: newId('r'),
+    region: input.region,
+    ownerId,
+    imageId: input.imageId,
+    state: input.state ?? 'running',
+    instanceType: input.instanceType ?? 't3.micro',
+    launchTime,
+    tags: new Map(input.tags === undefined ? [] : [[ownerId, new Map(Object.entries(input.tags))]]),
+  };
+  state.instances.set(instance.instanceId, instance);
+  const image = state.images.get(input.imageId);
+  if (image !== undefined && (image.lastLaunchedTime === undefined || image.lastLaunchedTime < launchTime)) {
+    image.lastLaunchedTime = launchTime;
+  }
+  return instance.instanceId;
+}
+
+export interface SeedLaunchTemplateInput {
+  region: string;
+  name: string;
+  /** Default: the emulator's account. */
+  ownerId?: string;
+  /** Versions 1, 2, … in order. */
+  versions: ReadonlyArray<{
+    imageId?: string;
+    instanceType?: string;
+    description?: string;
+    createTime?: Date;
+  }>;
+  /** Default 1. */
+  defaultVersion?: number;
+}
+
+export function seedLaunchTemplate(world: World, input: SeedLaunchTemplateInput): string {
+  checkRegion(world, input.region);
+  if (input.versions.length === 0) throw new Error('seed: a launch template needs at least one version');
+  const defaultVersion = input.defaultVersion ?? 1;
+  if (defaultVersion < 1 || defaultVersion > input.versions.length) {
+    throw new Error(`seed: default version ${defaultVersion} does not exist`);
+  }
+  const template: LaunchTemplateRecord = {
+    launchTemplateId: newId('lt'),
+    launchTemplateName: input.name,
+    region: input.region,
+    ownerId: input.ownerId ?? world.accountId,
+    defaultVersion,
+    versions: input.versions.map((version, index) => ({
+      versionNumber: index + 1,
+      description: version.description,
+      imageId: version.imageId,
+      instanceType: version.instanceType,
+      createTime: version.createTime ?? world.now(),
+    })),
+  };
+  world.region(input.region).launchTemplates.set(template.launchTemplateId, template);
+  return template.launchTemplateId;
+}
+
+export interface SeedImageReferenceInput {
+  region: string;
+  imageId: string;
+  resourceType: ExternalReferenceType;
+  /** The referencing resource, for example `arn:aws:ssm:us-east-1:123456789012:parameter/golden/ami`. */
+  arn: string;
+  /** Default: the emulator's account. */
+  ownerId?: string;
+}
+
+export function seedImageReference(world: World, input: SeedImageReferenceInput): void {
+  checkRegion(world, input.region);
+  world.region(input.region).externalReferences.push({
+    imageId: input.imageId,
+    resourceType: input.resourceType,
+    arn: input.arn,
+    ownerId: input.ownerId ?? world.accountId,
+  });
 }
