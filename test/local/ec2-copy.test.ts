@@ -147,7 +147,9 @@ describe('CopyImage', () => {
   it('copies only user tags with CopyImageTags, applies TagSpecifications to the image and every new snapshot', async () => {
     h = await startHarness();
     // System tags (aws:) are never copied; seeding is the only way to put one on an image.
-    const source = seedSource({ tags: { Team: 'platform', Release: '1', 'aws:cloudformation:stack-name': 'amis' } });
+    const source = seedSource({
+      tags: { Team: 'platform', Release: '1', 'aws:cloudformation:stack-name': 'amis' },
+    });
     const out = await h.client(DEST).send(
       new CopyImageCommand({
         Name: 'tagged',
