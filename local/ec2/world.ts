@@ -6,6 +6,7 @@ import {
   type ImageRecord,
   type RegionState,
   type StateReason,
+  snapshotIdsOf,
 } from './model.js';
 import type { RegionRegistry } from './regions.js';
 
@@ -142,9 +143,10 @@ export class World {
     const image = region.images.get(imageId);
     if (image === undefined || image.state !== 'pending') return;
     const failure = copy.outcome.failure;
-    const snapshots = [...region.snapshots.values()].filter((snapshot) =>
-      image.blockDeviceMappings.some((mapping) => mapping.ebs?.snapshotId === snapshot.snapshotId),
-    );
+    const snapshots = snapshotIdsOf(image).flatMap((id) => {
+      const snapshot = region.snapshots.get(id);
+      return snapshot === undefined ? [] : [snapshot];
+    });
     if (failure === undefined) {
       image.state = 'available';
       for (const snapshot of snapshots) {

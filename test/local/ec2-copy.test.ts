@@ -1,6 +1,7 @@
 import {
   CopyImageCommand,
   CreateTagsCommand,
+  DeregisterImageCommand,
   DescribeImagesCommand,
   DescribeSnapshotsCommand,
   waitUntilImageAvailable,
@@ -430,6 +431,26 @@ describe('CopyImage', () => {
       rootDeviceType: 'instance-store',
       snapshotIds: [],
     });
+  });
+
+  it('deregistering a pending copy cancels it: no available event, snapshots in error, quota freed', async () => {
+    h = await startHarness({ maxConcurrentCopiesPerRegion: 1 });
+    const source = seedSource();
+    const out = await h
+      .client(DEST)
+      .send(new CopyImageCommand({ Name: 'cancelled', SourceImageId: source.imageId, SourceRegion: SOURCE }));
+    const imageId = out.ImageId ?? '';
+    const snapshotIds = h.emulator.getImage(DEST, imageId)?.snapshotIds ?? [];
+    await h.client(DEST).send(new DeregisterImageCommand({ ImageId: imageId }));
+    h.emulator.completePendingCopies();
+    expect(h.emulator.getImage(DEST, imageId)?.state).toBe('deregistered');
+    expect(snapshotIds.map((id) => h.emulator.getSnapshot(DEST, id)?.state)).toEqual(['error', 'error']);
+    expect(h.events.map((event) => event.detail.State)).toEqual(['deregistered']);
+    await h
+      .client(DEST)
+      .send(
+        new CopyImageCommand({ Name: 'after-cancel', SourceImageId: source.imageId, SourceRegion: SOURCE }),
+      );
   });
 
   it('refuses copies beyond the concurrent-copy limit of the destination region with ResourceLimitExceeded', async () => {

@@ -479,7 +479,17 @@ export const deregisterImage: ActionHandler = (ctx) => {
   const deleteSnapshots = ctx.params.boolean('DeleteAssociatedSnapshots') ?? false;
   checkNotProtected(image, ctx.now);
 
-  ctx.world.cancelCopy(image.imageId);
+  if (image.state === 'pending') {
+    // Deregistering a copy in progress cancels it: its snapshots will never complete.
+    ctx.world.cancelCopy(image.imageId);
+    for (const snapshotId of snapshotIdsOf(image)) {
+      const snapshot = ctx.state.snapshots.get(snapshotId);
+      if (snapshot?.state === 'pending') {
+        snapshot.state = 'error';
+        snapshot.stateMessage = 'The AMI copy was cancelled';
+      }
+    }
+  }
   image.state = 'deregistered';
   const results: Array<{ snapshotId: string; returnCode: DeleteSnapshotReturnCode }> = [];
   if (deleteSnapshots) {
