@@ -9,8 +9,8 @@ export interface FaultOptions {
   seed?: number;
   /** Share of calls answered with a server error: 500 `InternalError` or 503 `Unavailable`. */
   serverErrorRate?: number;
-  /** Added response latency, uniformly drawn from [min, max] milliseconds. */
-  latencyMs?: { min: number; max: number };
+  /** Added response latency, uniformly drawn from [min, max] milliseconds (the call's effect is applied first). */
+  latencyMs?: { min: number; max: number } | readonly [min: number, max: number];
   /** Share of CopyImage calls whose copy ends `failed` (with a stateReason) instead of `available`. */
   failedCopyRate?: number;
   /** Restricts serverErrorRate and latencyMs to these actions; default every action. */
@@ -49,7 +49,9 @@ export class Faults {
     this.random = mulberry32(options.seed ?? 1);
     this.serverErrorRate = checkRate('serverErrorRate', options.serverErrorRate);
     this.failedCopyRate = checkRate('failedCopyRate', options.failedCopyRate);
-    const latency = options.latencyMs;
+    const range = options.latencyMs;
+    const latency =
+      range === undefined ? undefined : 'min' in range ? range : { min: range[0], max: range[1] };
     if (latency !== undefined && !(latency.min >= 0 && latency.max >= latency.min)) {
       throw new RangeError('faults.latencyMs needs 0 <= min <= max');
     }

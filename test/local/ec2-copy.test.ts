@@ -273,6 +273,8 @@ describe('CopyImage', () => {
         Name: 'still-encrypted',
         SourceImageId: encryptedSource.imageId,
         SourceRegion: SOURCE,
+        // false means "do not add encryption": an encrypted source is never copied unencrypted.
+        Encrypted: false,
       }),
     );
     const [snapshotId] = h.emulator.getImage(DEST, reencrypted.ImageId ?? '')?.snapshotIds ?? [];

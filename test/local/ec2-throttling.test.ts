@@ -184,7 +184,7 @@ describe('fault injection', () => {
     expect(a.statuses.filter((status) => status === 200).length).toBeGreaterThan(0);
     expect(a.statuses.filter((status) => status !== 200).length).toBeGreaterThan(0);
     expect(a.regionsStatus).toBe(200);
-    h = await startHarness({ faults: { latencyMs: { min: 1, max: 3 } } });
+    h = await startHarness({ faults: { latencyMs: [1, 3] } });
     const out = await h.client().send(new DescribeRegionsCommand({ RegionNames: ['us-east-1'] }));
     expect(out.Regions?.map((region) => region.RegionName)).toEqual(['us-east-1']);
   });
@@ -193,5 +193,6 @@ describe('fault injection', () => {
     expect(() => createEc2Emulator({ accountId: '42' })).toThrow(/accountId/);
     expect(() => createEc2Emulator({ copyDelayMs: -1 })).toThrow(/copyDelayMs/);
     expect(() => createEc2Emulator({ faults: { serverErrorRate: 2 } })).toThrow(/serverErrorRate/);
+    expect(() => createEc2Emulator({ faults: { latencyMs: { min: 5, max: 1 } } })).toThrow(/latencyMs/);
   });
 });
