@@ -167,7 +167,23 @@ export function callerAccount(headers: EmulatedRequest['headers'], fallback: str
   return accessKeyId !== undefined && ACCOUNT_ID_PATTERN.test(accessKeyId) ? accessKeyId : fallback;
 }
 
+const KNOWN_OPTIONS: ReadonlySet<string> = new Set([
+  'accountId',
+  'regions',
+  'disabledRegions',
+  'copyDelayMs',
+  'maxConcurrentCopiesPerRegion',
+  'throttle',
+  'faults',
+  'now',
+  'imageBlockPublicAccess',
+]);
+
+/** Fails fast on a bad option, including a misspelt one from an untyped caller. */
 function checkOptions(options: Ec2EmulatorOptions): void {
+  for (const key of Object.keys(options)) {
+    if (!KNOWN_OPTIONS.has(key)) throw new RangeError(`Unknown EC2 emulator option: ${key}`);
+  }
   if (options.accountId !== undefined && !ACCOUNT_ID_PATTERN.test(options.accountId)) {
     throw new RangeError(`accountId must be 12 digits, got ${options.accountId}`);
   }
@@ -224,7 +240,9 @@ export function createEc2Emulator(options: Ec2EmulatorOptions = {}): Ec2Emulator
     region: string,
     caller: string,
   ) => {
-    if (action === undefined || action === '') throw Ec2Error.missingParameter('Action');
+    if (action === undefined || action === '') {
+      throw new Ec2Error('MissingAction', 'The request must contain the parameter Action');
+    }
     const handler = Object.hasOwn(ACTIONS, action) ? ACTIONS[action] : undefined;
     if (handler === undefined) {
       throw new Ec2Error('InvalidAction', `The action ${action} is not valid for this web service.`);

@@ -58,10 +58,10 @@ describe('EC2 Query protocol over HTTP', () => {
     expect(doc.Response.RequestID).toBe(response.headers.get('x-amzn-requestid'));
   });
 
-  it('answers a request without Action with MissingParameter', async () => {
+  it('answers a request without Action with MissingAction', async () => {
     const response = await rawRequest(h.server.endpoint, { Version: '2016-11-15' });
     expect(response.status).toBe(400);
-    expect(xml.parse(response.body).Response.Errors.Error.Code).toBe('MissingParameter');
+    expect(xml.parse(response.body).Response.Errors.Error.Code).toBe('MissingAction');
   });
 
   it('answers a missing required parameter with MissingParameter naming it', async () => {

@@ -191,6 +191,9 @@ describe('fault injection', () => {
 
   it('validates its options', () => {
     expect(() => createEc2Emulator({ accountId: '42' })).toThrow(/accountId/);
+    expect(() => createEc2Emulator(JSON.parse('{"copyDelay": 5}'))).toThrow(
+      /Unknown EC2 emulator option: copyDelay/,
+    );
     expect(() => createEc2Emulator({ copyDelayMs: -1 })).toThrow(/copyDelayMs/);
     expect(() => createEc2Emulator({ faults: { serverErrorRate: 2 } })).toThrow(/serverErrorRate/);
     expect(() => createEc2Emulator({ faults: { latencyMs: { min: 5, max: 1 } } })).toThrow(/latencyMs/);
