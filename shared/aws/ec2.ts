@@ -15,12 +15,14 @@ import {
   type Tag,
 } from '@aws-sdk/client-ec2';
 import { AwsCallError, awsErrorCode } from '../core/errors.js';
-import type { ImageState, LaunchPermission, ObservedImage, Tags } from '../core/model.js';
+import type { ImageState, LaunchPermission, ObservedImage, ObservedSnapshot, Tags } from '../core/model.js';
 import type { Ec2Port } from '../core/ports.js';
 
 /** CreateTags takes at most 1000 resource ids a call; ModifySnapshotAttribute 500 modifications. */
 const CREATE_TAGS_BATCH = 1000;
 const SNAPSHOT_PERMISSION_BATCH = 500;
+/** Snapshot ids per DescribeSnapshots call when observing many images at once. */
+const DESCRIBE_SNAPSHOTS_BATCH = 200;
 
 /**
  * The EC2 port over an SDK client for one region. Translates between EC2's shapes and the core's,
@@ -47,6 +49,25 @@ export function createEc2Port(client: EC2Client, region: string): Ec2Port {
         if (awsErrorCode(error) === 'InvalidAMIID.NotFound') return undefined;
         throw new AwsCallError('DescribeImages', region, error);
       }
+    },
+
+    listImages({ owners, names }) {
+      return call('DescribeImages', async () => {
+        const images: ObservedImage[] = [];
+        const pages = paginateDescribeImages(
+          { client, pageSize: 1000 },
+          {
+            Owners: [...owners],
+            IncludeDeprecated: true,
+            IncludeDisabled: true,
+            ...(names === undefined ? {} : { Filters: [{ Name: 'name', Values: [...names] }] }),
+          },
+        );
+        for await (const page of pages) {
+          for (const image of page.Images ?? []) images.push(toObservedImage(image, region));
+        }
+        return images;
+      });
     },
 
     findCopies(sourceImageId, sourceRegion) {
@@ -85,12 +106,20 @@ export function createEc2Port(client: EC2Client, region: string): Ec2Port {
 
     describeSnapshots(snapshotIds) {
       return call('DescribeSnapshots', async () => {
-        const output = await client.send(new DescribeSnapshotsCommand({ SnapshotIds: [...snapshotIds] }));
-        return (output.Snapshots ?? []).map((s) => ({
-          snapshotId: s.SnapshotId ?? '',
-          tags: toTags(s.Tags),
-          encrypted: s.Encrypted ?? false,
-        }));
+        const snapshots: ObservedSnapshot[] = [];
+        for (let i = 0; i < snapshotIds.length; i += DESCRIBE_SNAPSHOTS_BATCH) {
+          const output = await client.send(
+            new DescribeSnapshotsCommand({ SnapshotIds: snapshotIds.slice(i, i + DESCRIBE_SNAPSHOTS_BATCH) }),
+          );
+          for (const s of output.Snapshots ?? []) {
+            snapshots.push({
+              snapshotId: s.SnapshotId ?? '',
+              tags: toTags(s.Tags),
+              encrypted: s.Encrypted ?? false,
+            });
+          }
+        }
+        return snapshots;
       });
     },
 

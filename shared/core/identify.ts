@@ -1,7 +1,6 @@
 import { resolveRule } from '../rules/match.js';
 import type { Rule } from '../rules/schema.js';
 import { LINEAGE, type ObservedImage } from './model.js';
-import type { Ec2ForRegion } from './ports.js';
 
 /**
  * What an image is to the tool. Copies are recognised before sources are matched: a copy in a
@@ -19,11 +18,14 @@ export type ImageRole =
   | { readonly kind: 'unmanaged'; readonly reason: string }
   | { readonly kind: 'ambiguous'; readonly rules: readonly Rule[] };
 
+/** Finds an image by id in a region (DescribeImages, or a listing already made); undefined when absent. */
+export type ImageLookup = (region: string, imageId: string) => Promise<ObservedImage | undefined>;
+
 export async function identifyImage(
   image: ObservedImage,
   rules: readonly Rule[],
   accountId: string,
-  ec2: Ec2ForRegion,
+  lookup: ImageLookup,
 ): Promise<ImageRole> {
   // 1. Lineage tags, written by CopyImage itself when the tool started the copy.
   const ruleName = image.tags[LINEAGE.rule];
@@ -43,7 +45,7 @@ export async function identifyImage(
   // 2. EC2's own lineage (SourceImageId/SourceImageRegion): a copy whose tags were lost, or one
   //    made outside the tool, of a source that a rule manages and copies to this region.
   if (image.sourceImageId !== undefined && image.sourceImageRegion !== undefined) {
-    const source = await ec2(image.sourceImageRegion).describeImage(image.sourceImageId);
+    const source = await lookup(image.sourceImageRegion, image.sourceImageId);
     if (source !== undefined) {
       const resolution = resolveRule(rules, source, accountId);
       if (resolution.kind === 'matched' && resolution.rule.copy?.regions.includes(image.region)) {

@@ -96,8 +96,10 @@ export interface Observation {
   readonly accountId: string;
   readonly sourceImageId: string;
   readonly sourceRegion: string;
-  /** The source in full, when the work concerns it (its own event, or a reconcile). */
+  /** The source in full, when the work concerns it (its own event, or a reconcile of its region). */
   readonly source?: ImageDetail;
+  /** The source image, when known, to start copies from (observed in full or not). */
+  readonly sourceImage?: ObservedImage;
   /** Target regions that were looked at; a region absent here is left alone. */
   readonly targets: Readonly<Record<string, TargetObservation>>;
 }

@@ -230,7 +230,7 @@ function planCopy(
   notes: PlanNote[],
 ): void {
   const copy = rule.copy;
-  const source = observation.source?.image;
+  const source = observation.sourceImage ?? observation.source?.image;
   if (copy === undefined || source === undefined) return;
   if (source.state !== 'available') {
     notes.push({

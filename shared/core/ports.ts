@@ -10,6 +10,11 @@ import type { LaunchPermission, ObservedImage, ObservedSnapshot, Tags } from './
 export interface Ec2Reader {
   /** The image, or undefined when EC2 does not know it (InvalidAMIID.NotFound). */
   describeImage(imageId: string): Promise<ObservedImage | undefined>;
+  /**
+   * Every image in this region visible with these owners (`self` or account ids) and, when given,
+   * names matching one of the globs (EC2 filter wildcards), whatever its state. Paginated.
+   */
+  listImages(query: { owners: readonly string[]; names?: readonly string[] }): Promise<ObservedImage[]>;
   /** Every image in this region (owned by the account) that EC2 says was copied from `sourceImageId`, whatever its state. */
   findCopies(sourceImageId: string, sourceRegion: string): Promise<ObservedImage[]>;
   describeLaunchPermissions(imageId: string): Promise<LaunchPermission[]>;

@@ -78,7 +78,7 @@ async function distribute(
     return { status: 'ignored', reason: `image is ${image.state}` };
   }
 
-  const role = await identifyImage(image, deps.rules, accountId, ec2);
+  const role = await identifyImage(image, deps.rules, accountId, (r, id) => ec2(r).describeImage(id));
   if (role.kind === 'unmanaged') {
     logger.debug(`${imageId} in ${region} is not managed: ${role.reason}`, { imageId, region });
     return { status: 'ignored', reason: role.reason };
@@ -138,7 +138,7 @@ async function settle(
         `applied: ${renderAction(outcome.action)}`,
         outcome.imageId ? { newImageId: outcome.imageId } : {},
       );
-    } else {
+    } else if (outcome.status === 'failed') {
       (outcome.error.retryable ? retryable : terminal).push(outcome.error);
       logger.error(`failed: ${renderAction(outcome.action)}`, {
         code: outcome.error.code,
@@ -192,7 +192,7 @@ async function reportFailedCopy(
     );
     return { status: 'ignored', reason: 'image not found' };
   }
-  const role = await identifyImage(image, deps.rules, accountId, ec2);
+  const role = await identifyImage(image, deps.rules, accountId, (r, id) => ec2(r).describeImage(id));
   if (role.kind !== 'copy') {
     logger.debug(`${imageId} failed in ${region} but is not a copy made by a rule`, { imageId, region });
     return { status: 'ignored', reason: 'not a managed copy' };

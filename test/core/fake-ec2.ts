@@ -10,6 +10,7 @@ export function fakeEc2(images: readonly ObservedImage[]): { ec2: Ec2ForRegion; 
   const ec2: Ec2ForRegion = (region) => {
     const port: Ec2Port = {
       describeImage: async (id) => images.find((i) => i.region === region && i.imageId === id),
+      listImages: async () => images.filter((i) => i.region === region),
       findCopies: async (sourceImageId) =>
         images.filter((i) => i.region === region && i.sourceImageId === sourceImageId),
       describeLaunchPermissions: async () => [],

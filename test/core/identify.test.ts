@@ -99,15 +99,19 @@ function describeRole(role: Awaited<ReturnType<typeof identifyImage>>): string {
 describe('identifyImage', () => {
   it.each(cases)('$name: $reason', async ({ image: img, known, expected }) => {
     const { ec2, writes } = fakeEc2(known ?? []);
-    expect(describeRole(await identifyImage(img, [golden, other], ACCOUNT, ec2))).toBe(expected);
+    expect(
+      describeRole(await identifyImage(img, [golden, other], ACCOUNT, (r, id) => ec2(r).describeImage(id))),
+    ).toBe(expected);
     expect(writes).toEqual([]);
   });
 
   it('reports an image two rules match at run time as ambiguous', async () => {
     const overlapping = rule({ name: 'overlapping', match: { regions: ['us-east-1'], owners: [ACCOUNT] } });
     const { ec2 } = fakeEc2([]);
-    expect(describeRole(await identifyImage(source, [golden, overlapping], ACCOUNT, ec2))).toBe(
-      'ambiguous:golden,overlapping',
-    );
+    expect(
+      describeRole(
+        await identifyImage(source, [golden, overlapping], ACCOUNT, (r, id) => ec2(r).describeImage(id)),
+      ),
+    ).toBe('ambiguous:golden,overlapping');
   });
 });
