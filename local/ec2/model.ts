@@ -311,6 +311,7 @@ export interface ImageView {
   snapshotIds: string[];
   creationDate: string;
   deprecationTime?: string;
+  lastLaunchedTime?: string;
   deregistrationProtection: { enabled: boolean; withCooldown: boolean; cooldownUntil?: string };
   launchPermissions: {
     userIds: string[];
@@ -366,6 +367,7 @@ export function toImageView(image: ImageRecord): ImageView {
     snapshotIds: snapshotIdsOf(image),
     creationDate: image.creationDate.toISOString(),
     deprecationTime: image.deprecationTime?.toISOString(),
+    lastLaunchedTime: image.lastLaunchedTime?.toISOString(),
     deregistrationProtection: {
       enabled: image.deregistrationProtection.enabled,
       withCooldown: image.deregistrationProtection.withCooldown,
