@@ -143,6 +143,7 @@ function ruleChecks(rule: Rule): string[] {
         'only images the account owns can be re-permissioned (community and Marketplace images cannot be shared)',
     );
   }
+  problems.push(...retireChecks(rule, foreignOwners));
   if (copy) {
     for (const [region, key] of Object.entries(copy.kmsKeys)) {
       if (!copy.regions.includes(region)) {
@@ -174,6 +175,36 @@ function ruleChecks(rule: Rule): string[] {
         );
       }
     }
+  }
+  return problems;
+}
+
+/** Retirement: something to do, deregistration after deprecation, and only images the account owns. */
+function retireChecks(rule: Rule, foreignOwners: readonly string[]): string[] {
+  const retire = rule.retire;
+  if (retire === undefined) return [];
+  const problems: string[] = [];
+  const { deprecateAfterDays, deregisterAfterDays } = retire;
+  if (deprecateAfterDays === undefined && deregisterAfterDays === undefined) {
+    problems.push(
+      'retire: set retire.deprecateAfterDays, retire.deregisterAfterDays or both; with neither, retire does nothing',
+    );
+  }
+  if (
+    deprecateAfterDays !== undefined &&
+    deregisterAfterDays !== undefined &&
+    deregisterAfterDays < deprecateAfterDays
+  ) {
+    problems.push(
+      `retire.deregisterAfterDays: ${deregisterAfterDays} is less than retire.deprecateAfterDays (${deprecateAfterDays}); ` +
+        'an image is deprecated before it is deregistered',
+    );
+  }
+  if (foreignOwners.length > 0) {
+    problems.push(
+      `retire: refused: match.owners includes ${foreignOwners.map((o) => `"${o}"`).join(', ')}; ` +
+        'only images the account owns can be deprecated or deregistered',
+    );
   }
   return problems;
 }

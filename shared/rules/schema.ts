@@ -142,6 +142,36 @@ const RuleTags = z.strictObject({
   inheritToSnapshots: z.boolean().default(true),
 });
 
+/** Retirement of a rule's older images: deprecate, then deregister with their snapshots, in every region. */
+const Retire = z.strictObject({
+  /**
+   * How images form families, each ranked on its own: `name` = one family per glob of `match.names`
+   * (an image belongs to the first glob it matches; no `match.names`: one family), or `{ tag: KEY }` =
+   * one family per value of that tag (images without the tag are never retired).
+   */
+  family: z
+    .union([z.literal('name'), z.strictObject({ tag: TagKey })], {
+      error: 'must be "name" or { tag: KEY }',
+    })
+    .default('name'),
+  /** The newest images of each family (per source region) that are never retired. */
+  keep: z
+    .number({ error: 'must be a whole number of images, at least 1' })
+    .int('must be a whole number of images, at least 1')
+    .min(1, 'keep at least 1 image per family'),
+  /** Deprecate a superseded image this many days after its creation (at once if that is past). */
+  deprecateAfterDays: z
+    .number()
+    .int('must be a whole number of days')
+    .min(0)
+    .max(3650, 'EC2 deprecates at most 10 years ahead; use at most 3650 days')
+    .optional(),
+  /** Deregister a superseded image, deleting its snapshots, this many days after its creation. */
+  deregisterAfterDays: z.number().int('must be a whole number of days').min(1).optional(),
+  /** Deregistration is a dry run (logged "would deregister" lines) until this is true. */
+  apply: z.boolean().default(false),
+});
+
 export const RuleSchema = z.strictObject({
   name: z
     .string()
@@ -154,6 +184,7 @@ export const RuleSchema = z.strictObject({
   copy: Copy.optional(),
   share: Share.optional(),
   tags: RuleTags.optional(),
+  retire: Retire.optional(),
 });
 
 export const RulesFileSchema = z.strictObject({
@@ -165,3 +196,4 @@ export type Rule = z.output<typeof RuleSchema>;
 export type RulesFile = z.output<typeof RulesFileSchema>;
 export type ShareSettings = z.output<typeof Share>;
 export type CopySettings = z.output<typeof Copy>;
+export type RetireSettings = z.output<typeof Retire>;
