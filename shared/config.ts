@@ -18,6 +18,12 @@ const EnvSchema = z.object({
     .default('false')
     .transform((v) => v === 'true'),
   AWS_REGION: z.string().min(1, 'is required (Lambda sets it)').default('us-east-1'),
+  /** Reconcile: copies pending per region at most (AWS allows 100 AMI and 20 snapshot copies at once). */
+  MAX_COPIES_IN_FLIGHT: z.coerce.number().int().min(1).max(100).default(20),
+  /** Reconcile: EC2 calls in flight at once per region. */
+  RECONCILE_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(8),
+  /** Reconcile: stop starting work when less than this is left before the Lambda timeout. */
+  STOP_MARGIN_SECONDS: z.coerce.number().int().min(1).default(30),
   LAMBDA_TASK_ROOT: z.string().optional(),
 });
 
@@ -26,6 +32,9 @@ export interface Config {
   readonly eventBusName: string;
   readonly dryRun: boolean;
   readonly region: string;
+  readonly maxCopiesInFlight: number;
+  readonly reconcileConcurrency: number;
+  readonly stopMarginMs: number;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -36,10 +45,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     );
   }
   const { RULES_FILE, EVENT_BUS_NAME, DRY_RUN, AWS_REGION, LAMBDA_TASK_ROOT } = parsed.data;
+  const { MAX_COPIES_IN_FLIGHT, RECONCILE_CONCURRENCY, STOP_MARGIN_SECONDS } = parsed.data;
   return {
     rulesFile: isAbsolute(RULES_FILE) ? RULES_FILE : resolve(LAMBDA_TASK_ROOT ?? process.cwd(), RULES_FILE),
     eventBusName: EVENT_BUS_NAME,
     dryRun: DRY_RUN,
     region: AWS_REGION,
+    maxCopiesInFlight: MAX_COPIES_IN_FLIGHT,
+    reconcileConcurrency: RECONCILE_CONCURRENCY,
+    stopMarginMs: STOP_MARGIN_SECONDS * 1000,
   };
 }

@@ -6,4 +6,8 @@ export const DetailType = {
   CopyFailed: 'AMI Copy Failed',
   /** Actions that failed in a way retrying will not fix (permissions, a region not enabled, bad parameters). */
   ActionsFailed: 'AMI Actions Failed',
+  /** An image (and its snapshots) the tool deregistered under a rule's `retire` settings. */
+  Retired: 'AMI Retired',
+  /** The scheduled reconcile of one region: counts per action, failures, what was deferred. */
+  ReconcileReport: 'AMI Reconcile Report',
 } as const;

@@ -1,0 +1,26 @@
+import { z } from 'zod';
+import { InvalidEventError } from '../core/errors.js';
+
+/** EventBridge's `Scheduled Event`: the schedule fires in the region of the stack that owns it. */
+export const ScheduledEventSchema = z.object({
+  version: z.string(),
+  id: z.string().min(1),
+  'detail-type': z.literal('Scheduled Event'),
+  source: z.literal('aws.events'),
+  account: z.string().regex(/^\d{12}$/, 'must be a 12-digit account id'),
+  time: z.string(),
+  region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, 'must be a region name'),
+  resources: z.array(z.string()),
+  detail: z.object({}).loose(),
+});
+
+export type ScheduledEvent = z.output<typeof ScheduledEventSchema>;
+
+export function parseScheduledEvent(event: unknown): ScheduledEvent {
+  const parsed = ScheduledEventSchema.safeParse(event);
+  if (parsed.success) return parsed.data;
+  const problems = parsed.error.issues.map(
+    (i) => `${i.path.map(String).join('.') || '(event)'}: ${i.message}`,
+  );
+  throw new InvalidEventError(`not a valid Scheduled Event: ${problems.join('; ')}`);
+}

@@ -1,0 +1,40 @@
+import { join } from 'node:path';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { type LocalStack, startLocalStack } from '../../local/stack.js';
+
+/** The scheduled `reconcile` function from serverless.yml, fired by the local bus, through the SDK to the emulator. */
+
+let stack: LocalStack;
+beforeAll(async () => {
+  stack = await startLocalStack({
+    root: join(import.meta.dirname, '../..'),
+    rulesFile: 'test/fixtures/rules/integration.yaml',
+    ec2: { copyDelayMs: 50 },
+  });
+});
+afterAll(async () => {
+  await stack?.close();
+});
+
+it('the schedule reconciles its region and publishes the report on the tool bus', async () => {
+  // An image whose `available` event was lost: nothing but the schedule will see it.
+  const { imageId } = stack.emulator.seedImage({
+    region: 'us-east-1',
+    name: 'golden-missed',
+    emitEvent: false,
+  });
+  const [delivery] = await stack.bus.runSchedule('reconcile');
+
+  expect(delivery?.outcome).toBe('success');
+  expect(delivery?.result).toMatchObject({
+    region: 'us-east-1',
+    managed: { sources: 1, copies: 0 },
+    applied: { tag: 1, 'share-image': 1, 'share-snapshot': 1 },
+    failures: [],
+  });
+  expect(stack.emulator.getImage('us-east-1', imageId)?.tags['ami-lifecycle:rule']).toBe('golden');
+  const reports = stack.bus.events().filter((r) => r.event['detail-type'] === 'AMI Reconcile Report');
+  expect(reports).toHaveLength(1);
+  expect(reports[0]?.bus).not.toBe('default');
+  expect(reports[0]?.event.detail).toMatchObject({ region: 'us-east-1', failed: 0, applied: { tag: 1 } });
+});
