@@ -5,7 +5,7 @@ import { type ActionOutcome, applyPlan } from './apply.js';
 import { renderAction, renderPlan } from './diff.js';
 import { AwsCallError, RetryableFailuresError } from './errors.js';
 import { type ImageRole, identifyImage } from './identify.js';
-import type { Observation } from './model.js';
+import type { Observation, ObservedImage } from './model.js';
 import { DetailType } from './notifications.js';
 import { observeCopy, observeSource } from './observe.js';
 import { plan } from './plan.js';
@@ -60,14 +60,35 @@ export async function handleAmiStateChange(
   }
 }
 
-async function distribute(
-  event: AmiStateChangeEvent,
-  deps: StateChangeDependencies,
-): Promise<StateChangeResult> {
-  const { logger, ec2 } = deps;
-  const { region, account: accountId } = event;
-  const imageId = event.detail.ImageId;
+/** One image's plan through the event path: describe, identify, observe, plan; or why there is none. */
+export type ImagePlan =
+  | { readonly status: 'ignored'; readonly reason: string; readonly image?: ObservedImage }
+  | {
+      readonly status: 'planned';
+      readonly image: ObservedImage;
+      readonly role: Extract<ImageRole, { kind: 'source' | 'copy' }>;
+      readonly observation: Observation;
+      readonly plan: Plan;
+      readonly diff: string[];
+    };
 
+export interface ImagePlanDependencies {
+  readonly rules: readonly Rule[];
+  readonly ec2: Ec2ForRegion;
+  readonly logger: LoggerPort;
+}
+
+/**
+ * The plan for one available image, exactly as its `available` event would make it: the event
+ * path's identify, observe and plan, and the diff. Read-only. `ami-lifecycle plan --image` uses it.
+ */
+export async function planForImage(
+  region: string,
+  imageId: string,
+  accountId: string,
+  deps: ImagePlanDependencies,
+): Promise<ImagePlan> {
+  const { logger, ec2 } = deps;
   const image = await ec2(region).describeImage(imageId);
   if (image === undefined) {
     logger.warn(`${imageId} no longer exists in ${region}: nothing to do`, { imageId, region });
@@ -75,13 +96,13 @@ async function distribute(
   }
   if (image.state !== 'available') {
     logger.info(`${imageId} is ${image.state} now, not available: nothing to do`, { imageId, region });
-    return { status: 'ignored', reason: `image is ${image.state}` };
+    return { status: 'ignored', reason: `image is ${image.state}`, image };
   }
 
   const role = await identifyImage(image, deps.rules, accountId, (r, id) => ec2(r).describeImage(id));
   if (role.kind === 'unmanaged') {
     logger.debug(`${imageId} in ${region} is not managed: ${role.reason}`, { imageId, region });
-    return { status: 'ignored', reason: role.reason };
+    return { status: 'ignored', reason: role.reason, image };
   }
   if (role.kind === 'ambiguous') {
     const names = role.rules.map((r) => r.name);
@@ -90,7 +111,7 @@ async function distribute(
       region,
       rules: names,
     });
-    return { status: 'ignored', reason: `matched by rules ${names.join(', ')}` };
+    return { status: 'ignored', reason: `matched by rules ${names.join(', ')}`, image };
   }
 
   const observation =
@@ -98,7 +119,20 @@ async function distribute(
       ? await observeSource(role.rule, image, accountId, ec2)
       : await observeCopy(role.rule, image, role.sourceImageId, role.sourceRegion, accountId, ec2);
   const thePlan = plan(role.rule, observation);
-  const diff = renderPlan(thePlan);
+  return { status: 'planned', image, role, observation, plan: thePlan, diff: renderPlan(thePlan) };
+}
+
+async function distribute(
+  event: AmiStateChangeEvent,
+  deps: StateChangeDependencies,
+): Promise<StateChangeResult> {
+  const { logger, ec2 } = deps;
+  const { region, account: accountId } = event;
+  const imageId = event.detail.ImageId;
+
+  const result = await planForImage(region, imageId, accountId, deps);
+  if (result.status === 'ignored') return { status: 'ignored', reason: result.reason };
+  const { role, observation, plan: thePlan, diff } = result;
   logger.info(
     `plan for ${role.kind} ${imageId} in ${region} (rule ${role.rule.name}): ${thePlan.actions.length} action(s)`,
     {
