@@ -12,6 +12,7 @@ import {
   ModifyImageAttributeCommand,
   ModifySnapshotAttributeCommand,
   paginateDescribeImages,
+  paginateDescribeSnapshots,
   type Tag,
 } from '@aws-sdk/client-ec2';
 import { AwsCallError, awsErrorCode } from '../core/errors.js';
@@ -67,6 +68,34 @@ export function createEc2Port(client: EC2Client, region: string): Ec2Port {
           for (const image of page.Images ?? []) images.push(toObservedImage(image, region));
         }
         return images;
+      });
+    },
+
+    imagesExecutableBy(accountId) {
+      return call('DescribeImages', async () => {
+        const ids = new Set<string>();
+        const pages = paginateDescribeImages(
+          { client, pageSize: 1000 },
+          { Owners: ['self'], ExecutableUsers: [accountId], IncludeDeprecated: true, IncludeDisabled: true },
+        );
+        for await (const page of pages) {
+          for (const image of page.Images ?? []) if (image.ImageId) ids.add(image.ImageId);
+        }
+        return ids;
+      });
+    },
+
+    snapshotsRestorableBy(accountId) {
+      return call('DescribeSnapshots', async () => {
+        const ids = new Set<string>();
+        const pages = paginateDescribeSnapshots(
+          { client, pageSize: 1000 },
+          { OwnerIds: ['self'], RestorableByUserIds: [accountId] },
+        );
+        for await (const page of pages) {
+          for (const snapshot of page.Snapshots ?? []) if (snapshot.SnapshotId) ids.add(snapshot.SnapshotId);
+        }
+        return ids;
       });
     },
 

@@ -15,6 +15,14 @@ export interface Ec2Reader {
    * names matching one of the globs (EC2 filter wildcards), whatever its state. Paginated.
    */
   listImages(query: { owners: readonly string[]; names?: readonly string[] }): Promise<ObservedImage[]>;
+  /**
+   * Ids of the account's own images in this region shared directly with `accountId`
+   * (DescribeImages Owners=self ExecutableBy=account, paginated): one listing answers for every image,
+   * where DescribeImageAttribute costs one call per image.
+   */
+  imagesExecutableBy(accountId: string): Promise<ReadonlySet<string>>;
+  /** Ids of the account's own snapshots in this region that `accountId` may create volumes from (DescribeSnapshots RestorableBy). */
+  snapshotsRestorableBy(accountId: string): Promise<ReadonlySet<string>>;
   /** Every image in this region (owned by the account) that EC2 says was copied from `sourceImageId`, whatever its state. */
   findCopies(sourceImageId: string, sourceRegion: string): Promise<ObservedImage[]>;
   describeLaunchPermissions(imageId: string): Promise<LaunchPermission[]>;

@@ -4,7 +4,7 @@ import { type ActionOutcome, applyPlan } from './apply.js';
 import { renderAction, renderPlan } from './diff.js';
 import { AwsCallError } from './errors.js';
 import { type ImageRole, identifyImage } from './identify.js';
-import type { ImageDetail, Observation, ObservedImage, ObservedSnapshot } from './model.js';
+import type { ImageDetail, LaunchPermission, Observation, ObservedImage } from './model.js';
 import { observeDetail } from './observe.js';
 import { plan } from './plan.js';
 import { runLimited } from './pool.js';
@@ -198,7 +198,7 @@ export async function reconcileRegion(
 
   // --- Observe in full: the sources here and the available copies here. ---------------------
   const toDetail = [...sourcesHere, ...copies.filter((c) => c.image.state === 'available')];
-  const reader = withSnapshots(ec2(region), await prefetchSnapshots(ec2(region), toDetail));
+  const reader = await prefetch(ec2(region), toDetail, accountId);
   const details = new Map<string, ImageDetail>();
   let observed = 0;
   await runLimited(
@@ -365,24 +365,61 @@ function countBy<T>(items: readonly T[], key: (item: T) => string): Record<strin
   return counts;
 }
 
-/** One batched read of every snapshot the run will look at, instead of one DescribeSnapshots per image. */
-async function prefetchSnapshots(
+/**
+ * Reads in bulk what observing each image would read one by one, and returns a reader that
+ * answers from it. Per image, EC2 needs DescribeImageAttribute (and DescribeSnapshotAttribute per
+ * snapshot); across a region's images, listings answer the same questions in a few paginated
+ * calls: which own images each shared account can launch (DescribeImages ExecutableBy), which own
+ * snapshots it can create volumes from (DescribeSnapshots RestorableBy), and every snapshot's tags
+ * (DescribeSnapshots by id, batched). Organizations and OUs have no such listing: images of rules
+ * that share with them are read one by one.
+ */
+async function prefetch(
   ec2: Ec2Reader,
-  images: readonly Managed[],
-): Promise<Map<string, ObservedSnapshot>> {
-  const ids = [...new Set(images.flatMap((m) => m.image.snapshotIds))];
-  const snapshots = ids.length > 0 ? await ec2.describeSnapshots(ids) : [];
-  return new Map(snapshots.map((s) => [s.snapshotId, s]));
-}
-
-/** A reader that answers DescribeSnapshots from the prefetched ones, and reads the rest. */
-function withSnapshots(ec2: Ec2Reader, snapshots: ReadonlyMap<string, ObservedSnapshot>): Ec2Reader {
+  managed: readonly Managed[],
+  accountId: string,
+): Promise<Ec2Reader> {
+  const rulesOf = new Map(managed.map((m) => [m.role.rule.name, m.role.rule]));
+  const listable = (rule: Rule) =>
+    rule.share !== undefined && rule.share.organizations.length === 0 && rule.share.organizationalUnits.length === 0;
+  const others = (ids: readonly string[]) => ids.filter((id) => id !== accountId);
+  const launchAccounts = [
+    ...new Set([...rulesOf.values()].filter(listable).flatMap((r) => others(r.share?.accounts ?? []))),
+  ];
+  const volumeAccounts = [
+    ...new Set(
+      [...rulesOf.values()].filter((r) => r.share?.snapshotPermissions).flatMap((r) => others(r.share?.accounts ?? [])),
+    ),
+  ];
+  const snapshotIds = [...new Set(managed.flatMap((m) => m.image.snapshotIds))];
+  const [snapshots, executable, restorable] = await Promise.all([
+    snapshotIds.length > 0 ? ec2.describeSnapshots(snapshotIds) : [],
+    Promise.all(launchAccounts.map(async (a) => [a, await ec2.imagesExecutableBy(a)] as const)),
+    Promise.all(volumeAccounts.map(async (a) => [a, await ec2.snapshotsRestorableBy(a)] as const)),
+  ]);
+  const snapshotById = new Map(snapshots.map((s) => [s.snapshotId, s]));
+  const launch = new Map<string, LaunchPermission[]>();
+  for (const { image, role } of managed) {
+    if (!listable(role.rule)) continue;
+    launch.set(
+      image.imageId,
+      executable.filter(([, ids]) => ids.has(image.imageId)).map(([id]) => ({ kind: 'account', id })),
+    );
+  }
+  const volume = new Map<string, string[]>(
+    snapshotIds.map((id) => [id, restorable.filter(([, ids]) => ids.has(id)).map(([account]) => account)]),
+  );
   return {
     ...ec2,
     describeSnapshots: async (ids) => {
-      const missing = ids.filter((id) => !snapshots.has(id));
+      const missing = ids.filter((id) => !snapshotById.has(id));
       const fetched = missing.length > 0 ? await ec2.describeSnapshots(missing) : [];
-      return [...ids.flatMap((id) => snapshots.get(id) ?? []), ...fetched];
+      return [...ids.flatMap((id) => snapshotById.get(id) ?? []), ...fetched];
     },
+    describeLaunchPermissions: async (imageId) => launch.get(imageId) ?? ec2.describeLaunchPermissions(imageId),
+    describeCreateVolumeUserIds: async (snapshotId) =>
+      volumeAccounts.length > 0
+        ? (volume.get(snapshotId) ?? ec2.describeCreateVolumeUserIds(snapshotId))
+        : ec2.describeCreateVolumeUserIds(snapshotId),
   };
 }

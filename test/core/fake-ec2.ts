@@ -11,6 +11,8 @@ export function fakeEc2(images: readonly ObservedImage[]): { ec2: Ec2ForRegion; 
     const port: Ec2Port = {
       describeImage: async (id) => images.find((i) => i.region === region && i.imageId === id),
       listImages: async () => images.filter((i) => i.region === region),
+      imagesExecutableBy: async () => new Set<string>(),
+      snapshotsRestorableBy: async () => new Set<string>(),
       findCopies: async (sourceImageId) =>
         images.filter((i) => i.region === region && i.sourceImageId === sourceImageId),
       describeLaunchPermissions: async () => [],
