@@ -1,4 +1,7 @@
 import { Command, CommanderError } from 'commander';
+import * as apply from './commands/apply.js';
+import * as plan from './commands/plan.js';
+import * as status from './commands/status.js';
 import * as testPattern from './commands/test-pattern.js';
 import * as validate from './commands/validate.js';
 import { ExitCode } from './exit-codes.js';
@@ -13,7 +16,13 @@ const program = new Command()
   .showHelpAfterError()
   .exitOverride();
 
-const commands: Array<{ register: (program: Command) => void }> = [validate, testPattern];
+const commands: Array<{ register: (program: Command) => void }> = [
+  validate,
+  plan,
+  apply,
+  status,
+  testPattern,
+];
 for (const command of commands) command.register(program);
 
 try {

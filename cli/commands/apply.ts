@@ -1,0 +1,45 @@
+import type { Command } from 'commander';
+import { ExitCode } from '../exit-codes.js';
+import { addCommonOptions, guard, jsonOption, loadContext, type RunContext, reconcileAll } from '../run.js';
+import { plan, printReports } from './plan.js';
+
+/**
+ * `ami-lifecycle apply`: the real run. Every region of the run is reconciled (list, observe, plan,
+ * cap copies, apply), in parallel; the output is the plan's, plus what was applied and what
+ * failed. Exit 0 when everything planned was applied; 1 when an action failed (they are listed) or
+ * a region could not be read; 2 for invalid input. `--dry-run` is `plan`. The first Ctrl-C stops
+ * starting new calls and lets those in flight finish; the next run does the rest.
+ */
+export function register(program: Command): void {
+  addCommonOptions(
+    program.command('apply').description('Copy, share and tag what the rules call for, in every region.'),
+  )
+    .option('--dry-run', 'change nothing: the same as plan')
+    .action(async (options: Record<string, unknown>) => {
+      process.exitCode = await guard(jsonOption(options), async () => {
+        const ctx = await loadContext(options);
+        return options.dryRun === true ? plan(ctx) : apply(ctx);
+      });
+    });
+}
+
+async function apply(ctx: RunContext): Promise<ExitCode> {
+  let stopping = false;
+  const onInterrupt = () => {
+    if (stopping) process.exit(130);
+    stopping = true;
+    console.error('stopping: no new call is started, those in flight finish (Ctrl-C again to abort)');
+  };
+  process.on('SIGINT', onInterrupt);
+  try {
+    const results = await reconcileAll(ctx, { dryRun: false, shouldStop: () => stopping });
+    const incomplete = results.some(
+      (r) => 'error' in r || r.report.failures.length > 0 || r.report.stoppedEarly,
+    );
+    const code = incomplete ? ExitCode.Failure : ExitCode.Ok;
+    printReports(ctx, 'apply', results, code);
+    return code;
+  } finally {
+    process.off('SIGINT', onInterrupt);
+  }
+}

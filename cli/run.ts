@@ -1,0 +1,346 @@
+import { DescribeImagesCommand, EC2Client } from '@aws-sdk/client-ec2';
+import type { Command } from 'commander';
+import { ec2ForRegion } from '../shared/aws/clients.js';
+import { AwsCallError, RulesValidationError } from '../shared/core/errors.js';
+import type { Ec2ForRegion, LoggerPort } from '../shared/core/ports.js';
+import { type ReconcileProgress, type ReconcileReport, reconcileRegion } from '../shared/core/reconcile.js';
+import { loadRulesFile } from '../shared/rules/load.js';
+import { KNOWN_REGIONS } from '../shared/rules/regions.js';
+import type { Rule } from '../shared/rules/schema.js';
+import { ExitCode } from './exit-codes.js';
+
+/**
+ * What `plan`, `apply` and `status` share: their options, the run context (rules, regions,
+ * account), one `reconcileRegion` per region in parallel, progress on stderr, error reporting and
+ * aligned tables. Each command turns the per-region reports into its own output.
+ */
+
+export const DEFAULT_RULES_FILE = 'config/ami-rules.yaml';
+const DEFAULT_CONCURRENCY = 8;
+const DEFAULT_MAX_COPIES_IN_FLIGHT = 20;
+const ACCOUNT_ID = /^\d{12}$/;
+
+/** Bad arguments or environment: the command exits 2 with this message. */
+export class CliInputError extends Error {}
+
+export interface RunContext {
+  readonly rulesFile: string;
+  readonly rules: readonly Rule[];
+  /** The regions of the run, in order: `--region`s, or every source and target region of the rules. */
+  readonly regions: readonly string[];
+  /** Whether the regions came from `--region`. */
+  readonly regionsGiven: boolean;
+  readonly accountId: string;
+  readonly accountFrom: 'option' | 'environment' | 'discovered';
+  readonly json: boolean;
+  readonly progress: boolean;
+  readonly concurrency: number;
+  readonly maxCopiesInFlight: number;
+  readonly ec2: Ec2ForRegion;
+}
+
+const collect = (value: string, previous: string[]): string[] => [...previous, value];
+
+/** The options every reconciling command takes. */
+export function addCommonOptions(command: Command): Command {
+  return command
+    .option('--rules <file>', `the rules file (default: $RULES_FILE, or ${DEFAULT_RULES_FILE})`)
+    .option(
+      '--region <region>',
+      'a region to work in; repeat it (or separate with commas) for several (default: every source and target region of the rules)',
+      collect,
+      [],
+    )
+    .option(
+      '--account <id>',
+      'the account the tool acts for (default: $AWS_ACCOUNT_ID, else the owner of the images DescribeImages Owners=self returns)',
+    )
+    .option('--concurrency <n>', 'EC2 calls in flight at once, per region', String(DEFAULT_CONCURRENCY))
+    .option(
+      '--max-copies-in-flight <n>',
+      'copies pending per region at most, counting those already pending; the rest wait for a later run',
+      String(DEFAULT_MAX_COPIES_IN_FLIGHT),
+    )
+    .option('--json', 'print one JSON document on stdout')
+    .option('--progress', 'print progress to stderr (default: when stderr is a terminal)')
+    .option('--no-progress', 'never print progress');
+}
+
+function stringOption(raw: Record<string, unknown>, key: string): string | undefined {
+  const value = raw[key];
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
+function positiveInteger(raw: Record<string, unknown>, key: string, flag: string, fallback: number): number {
+  const value = stringOption(raw, key);
+  if (value === undefined) return fallback;
+  if (!/^\d+$/.test(value) || Number(value) < 1) {
+    throw new CliInputError(`${flag} must be a whole number of at least 1, got "${value}"`);
+  }
+  return Number(value);
+}
+
+/** Every source and target region the rules name, in the order they first appear. */
+export function rulesRegions(rules: readonly Rule[]): string[] {
+  return [...new Set(rules.flatMap((rule) => [...rule.match.regions, ...(rule.copy?.regions ?? [])]))];
+}
+
+function regionsOption(raw: Record<string, unknown>): string[] {
+  const given = Array.isArray(raw.region) ? raw.region : [];
+  const regions = given
+    .flatMap((value) => (typeof value === 'string' ? value.split(',') : []))
+    .map((value) => value.trim())
+    .filter((value) => value !== '');
+  for (const region of regions) {
+    if (!KNOWN_REGIONS.has(region)) throw new CliInputError(`--region: unknown region "${region}"`);
+  }
+  return [...new Set(regions)];
+}
+
+export function jsonOption(raw: Record<string, unknown>): boolean {
+  return raw.json === true;
+}
+
+/**
+ * Reads the options and the rules, and finds the account: everything a run needs before its
+ * first mutating call. Input problems throw `CliInputError` or `RulesValidationError` (exit 2)
+ * before any AWS call; account discovery can throw `AwsCallError` (exit 1).
+ */
+export async function loadContext(
+  raw: Record<string, unknown>,
+  ec2: Ec2ForRegion = ec2ForRegion,
+): Promise<RunContext> {
+  const json = jsonOption(raw);
+  const given = regionsOption(raw);
+  const concurrency = positiveInteger(raw, 'concurrency', '--concurrency', DEFAULT_CONCURRENCY);
+  const maxCopiesInFlight = positiveInteger(
+    raw,
+    'maxCopiesInFlight',
+    '--max-copies-in-flight',
+    DEFAULT_MAX_COPIES_IN_FLIGHT,
+  );
+  const account = stringOption(raw, 'account');
+  const envAccount = process.env.AWS_ACCOUNT_ID || undefined;
+  if (account !== undefined && !ACCOUNT_ID.test(account)) {
+    throw new CliInputError(`--account must be a 12-digit AWS account id, got "${account}"`);
+  }
+  if (account === undefined && envAccount !== undefined && !ACCOUNT_ID.test(envAccount)) {
+    throw new CliInputError(`AWS_ACCOUNT_ID must be a 12-digit AWS account id, got "${envAccount}"`);
+  }
+
+  const rulesFile = stringOption(raw, 'rules') ?? (process.env.RULES_FILE || DEFAULT_RULES_FILE);
+  const { rules } = loadRulesFile(rulesFile);
+  const regions = given.length > 0 ? given : rulesRegions(rules);
+  if (regions.length === 0) throw new CliInputError(`${rulesFile} names no region; pass --region`);
+
+  const progress = typeof raw.progress === 'boolean' ? raw.progress : process.stderr.isTTY === true;
+  const common = { rulesFile, rules, regions, regionsGiven: given.length > 0, json, progress };
+  const tuning = { concurrency, maxCopiesInFlight, ec2 };
+  if (account !== undefined) return { ...common, ...tuning, accountId: account, accountFrom: 'option' };
+  if (envAccount !== undefined) {
+    return { ...common, ...tuning, accountId: envAccount, accountFrom: 'environment' };
+  }
+  return { ...common, ...tuning, accountId: await discoverAccount(regions), accountFrom: 'discovered' };
+}
+
+/**
+ * The account the credentials act for, without STS: the owner of an image `DescribeImages
+ * Owners=self` returns, asking the run's regions in order until one has such an image. Works
+ * against AWS, the local emulator and any EC2-compatible endpoint (`AWS_ENDPOINT_URL`).
+ */
+async function discoverAccount(regions: readonly string[]): Promise<string> {
+  for (const region of regions) {
+    const client = new EC2Client({ region, maxAttempts: 6, retryMode: 'adaptive' });
+    try {
+      const output = await client.send(new DescribeImagesCommand({ Owners: ['self'], MaxResults: 5 }));
+      const owner = output.Images?.find((image) => image.OwnerId !== undefined)?.OwnerId;
+      if (owner !== undefined) return owner;
+    } catch (error) {
+      throw new AwsCallError('DescribeImages', region, error);
+    } finally {
+      client.destroy();
+    }
+  }
+  throw new CliInputError(
+    `cannot tell which account to act for: no image owned by the caller in ${regions.join(', ')}; ` +
+      'pass --account ID or set AWS_ACCOUNT_ID',
+  );
+}
+
+export const quietLogger: LoggerPort = { debug() {}, info() {}, warn() {}, error() {} };
+
+export type RegionResult =
+  | { readonly region: string; readonly report: ReconcileReport }
+  | { readonly region: string; readonly error: AwsCallError };
+
+/**
+ * `reconcileRegion` for every region of the run, all at once (regions are independent: each has
+ * its own rate limits and copy limit). A region that cannot be read is a result, not a failure of
+ * the run: the others still finish.
+ */
+export async function reconcileAll(
+  ctx: RunContext,
+  options: { readonly dryRun: boolean; readonly shouldStop?: () => boolean },
+): Promise<RegionResult[]> {
+  const progress = ctx.progress ? new ProgressPrinter(ctx.regions) : undefined;
+  return Promise.all(
+    ctx.regions.map(async (region): Promise<RegionResult> => {
+      try {
+        const report = await reconcileRegion(
+          { rules: ctx.rules, accountId: ctx.accountId, ec2: ctx.ec2, logger: quietLogger },
+          {
+            region,
+            dryRun: options.dryRun,
+            concurrency: ctx.concurrency,
+            maxCopiesInFlight: ctx.maxCopiesInFlight,
+            ...(options.shouldStop ? { shouldStop: options.shouldStop } : {}),
+            ...(progress ? { onProgress: (p: ReconcileProgress) => progress.update(p) } : {}),
+          },
+        );
+        progress?.finished(region, `done in ${(report.durationMs / 1000).toFixed(1)} s`);
+        return { region, report };
+      } catch (error) {
+        if (!(error instanceof AwsCallError)) throw error;
+        progress?.finished(region, `failed: ${error.code}`);
+        return { region, error };
+      }
+    }),
+  );
+}
+
+/** One stderr line per region when its phase changes or ends, and every few seconds in a long phase. */
+class ProgressPrinter {
+  private readonly last = new Map<string, { line: string; at: number; phase: string }>();
+  private readonly width: number;
+
+  constructor(regions: readonly string[]) {
+    this.width = Math.max(...regions.map((r) => r.length));
+  }
+
+  update({ region, phase, done, total }: ReconcileProgress): void {
+    const text =
+      phase === 'list'
+        ? done < total
+          ? 'listing images'
+          : 'images listed'
+        : `${phase === 'observe' ? 'observing' : 'applying'} ${done}/${total}`;
+    const previous = this.last.get(region);
+    const now = Date.now();
+    const due =
+      previous === undefined || previous.phase !== phase || done >= total || now - previous.at >= 2000;
+    if (!due || previous?.line === text) return;
+    this.print(region, text, phase, now);
+  }
+
+  finished(region: string, text: string): void {
+    this.print(region, text, 'end', Date.now());
+  }
+
+  private print(region: string, text: string, phase: string, at: number): void {
+    this.last.set(region, { line: text, at, phase });
+    process.stderr.write(`${region.padEnd(this.width)}  ${text}\n`);
+  }
+}
+
+/** A hint for the errors operators meet first, so the one line says what to do. */
+function hint(error: AwsCallError): string {
+  if (error.code === 'CredentialsProviderError') {
+    return ' (no AWS credentials found: set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)';
+  }
+  if (['ECONNREFUSED', 'ENOTFOUND', 'ETIMEDOUT', 'EHOSTUNREACH', 'TimeoutError'].includes(error.code)) {
+    const endpoint = process.env.AWS_ENDPOINT_URL_EC2 || process.env.AWS_ENDPOINT_URL;
+    return endpoint ? ` (is the endpoint ${endpoint} up?)` : ' (cannot reach EC2)';
+  }
+  if (error.code === 'AuthFailure' || error.code === 'OptInRequired') {
+    return ` (is ${error.region} enabled for the account?)`;
+  }
+  return '';
+}
+
+export function describeAwsError(error: AwsCallError): string {
+  return `${error.message.split('\n')[0]}${hint(error)}`;
+}
+
+/** The regions that could not be read, on stderr: one line, or one per region when they differ. */
+export function printRegionErrors(results: readonly RegionResult[]): void {
+  const errors = results.flatMap((r) => ('error' in r ? [r.error] : []));
+  const [first] = errors;
+  if (first === undefined) return;
+  if (errors.length > 1 && errors.length === results.length && errors.every((e) => e.code === first.code)) {
+    console.error(`error: ${describeAwsError(first)}; the same in all ${errors.length} regions`);
+    return;
+  }
+  for (const error of errors) console.error(`error: ${describeAwsError(error)}`);
+}
+
+export function regionErrorJson(error: AwsCallError) {
+  return {
+    operation: error.operation,
+    code: error.code,
+    retryable: error.retryable,
+    message: describeAwsError(error),
+  };
+}
+
+export function printJson(value: unknown): void {
+  console.log(JSON.stringify(value, null, 2));
+}
+
+/**
+ * Runs a command body and maps the errors every command can meet to one clear message and an
+ * exit code: invalid rules or arguments → 2, an AWS call that failed (no credentials, endpoint
+ * down) → 1. With `--json`, the error is also the one JSON document on stdout.
+ */
+export async function guard(json: boolean, body: () => Promise<ExitCode>): Promise<ExitCode> {
+  try {
+    return await body();
+  } catch (error) {
+    if (error instanceof RulesValidationError) {
+      console.error(error.message);
+      if (json) printJson({ error: { kind: 'invalid-rules', source: error.source, issues: error.issues } });
+      return ExitCode.InvalidInput;
+    }
+    if (error instanceof CliInputError) {
+      console.error(`error: ${error.message}`);
+      if (json) printJson({ error: { kind: 'invalid-input', message: error.message } });
+      return ExitCode.InvalidInput;
+    }
+    if (error instanceof AwsCallError) {
+      console.error(`error: ${describeAwsError(error)}`);
+      if (json) printJson({ error: { kind: 'aws', region: error.region, ...regionErrorJson(error) } });
+      return ExitCode.Failure;
+    }
+    throw error;
+  }
+}
+
+/** Rows as aligned columns; `right` lists the columns aligned right (numbers). */
+export function table(rows: readonly (readonly string[])[], right: readonly number[] = []): string[] {
+  const widths: number[] = [];
+  for (const row of rows) {
+    row.forEach((cell, i) => {
+      widths[i] = Math.max(widths[i] ?? 0, cell.length);
+    });
+  }
+  return rows.map((row) =>
+    row
+      .map((cell, i) => {
+        const width = widths[i] ?? 0;
+        if (right.includes(i)) return cell.padStart(width);
+        return i === row.length - 1 ? cell : cell.padEnd(width);
+      })
+      .join('  '),
+  );
+}
+
+export function count(n: number, noun: string, plural = `${noun}s`): string {
+  return `${n} ${n === 1 ? noun : plural}`;
+}
+
+/** How the account was found, for the header line. */
+export function accountLabel(ctx: RunContext): string {
+  const from = { option: '--account', environment: 'AWS_ACCOUNT_ID', discovered: 'discovered' }[
+    ctx.accountFrom
+  ];
+  return `account ${ctx.accountId} (${from})`;
+}
