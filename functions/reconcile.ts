@@ -4,6 +4,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { ec2ForRegion, eventBridgeClient } from '../shared/aws/clients.js';
+import { retirementEc2ForRegion } from '../shared/aws/ec2-retirement.js';
 import { createEventPublisher } from '../shared/aws/events.js';
 import { loadConfig } from '../shared/config.js';
 import { reconcileRegion } from '../shared/core/reconcile.js';
@@ -28,7 +29,13 @@ export const handler = middy()
   .handler(async (event: unknown, context: Context) => {
     const scheduled = parseScheduledEvent(event);
     const report = await reconcileRegion(
-      { rules, accountId: scheduled.account, ec2: ec2ForRegion, logger },
+      {
+        rules,
+        accountId: scheduled.account,
+        ec2: ec2ForRegion,
+        logger,
+        retirement: { ec2: retirementEc2ForRegion, events, now: () => new Date() },
+      },
       {
         region: scheduled.region,
         dryRun: config.dryRun,

@@ -8,7 +8,9 @@ import type { ImageDetail, LaunchPermission, Observation, ObservedImage } from '
 import { observeDetail } from './observe.js';
 import { plan } from './plan.js';
 import { runLimited } from './pool.js';
-import type { Ec2ForRegion, Ec2Reader, LoggerPort } from './ports.js';
+import type { Ec2ForRegion, Ec2Reader, EventPublisher, LoggerPort } from './ports.js';
+import { type RetirementReport, retireRegion, toManagedImage } from './retire.js';
+import type { RetirementEc2ForRegion } from './retirement-ports.js';
 
 /**
  * The scheduled repair: the same observe → plan → apply as the event path, over every image a
@@ -31,6 +33,15 @@ export interface ReconcileDependencies {
   readonly accountId: string;
   readonly ec2: Ec2ForRegion;
   readonly logger: LoggerPort;
+  /**
+   * Retirement of old images, for rules with a `retire` section: without it the run only
+   * distributes. Deletions are announced on `events`.
+   */
+  readonly retirement?: {
+    readonly ec2: RetirementEc2ForRegion;
+    readonly events: EventPublisher;
+    readonly now: () => Date;
+  };
 }
 
 export interface ReconcileOptions {
@@ -98,6 +109,8 @@ export interface ReconcileReport {
   readonly notes: readonly string[];
   /** Every managed image of the region (sources here and copies here). */
   readonly images: readonly ImageStatus[];
+  /** What retirement did in this region (rules with `retire` only). */
+  readonly retirement?: RetirementReport;
   /** Sources (in any region) that should have a copy here but have none started yet. */
   readonly missingCopies: readonly {
     readonly sourceImageId: string;
@@ -151,6 +164,8 @@ export async function reconcileRegion(
 
   // Sources of every rule that copies into this region or picks up sources here, per source region.
   const sourcesByRule = new Map<string, ObservedImage[]>();
+  /** Rules with a source region that could not be listed: retirement must not rank their families on a partial view. */
+  const partiallyListed = new Set<string>();
   await Promise.all(
     [...new Set([...sourceRules, ...targetRules])].map(async (rule) => {
       const found: ObservedImage[] = [];
@@ -300,6 +315,25 @@ export async function reconcileRegion(
     progress('apply', toApply.length, toApply.length);
   }
 
+  // --- Retire: after distribution, on the same listings. ------------------------------------
+  let retirement: RetirementReport | undefined;
+  const retiringRules = [...sourceRules, ...targetRules].filter((r) => r.retire !== undefined);
+  if (deps.retirement !== undefined && retiringRules.length > 0 && !shouldStop()) {
+    retirement = await retireRegion({
+      region,
+      accountId,
+      managed: [...sourcesHere, ...copies].flatMap(({ image, role }) => toManagedImage(image, role) ?? []),
+      sourcesByRule: new Map([...sourcesByRule].filter(([name]) => !partiallyListed.has(name))),
+      rules: retiringRules,
+      ec2: deps.retirement.ec2(region),
+      events: deps.retirement.events,
+      logger,
+      dryRun: options.dryRun,
+      now: deps.retirement.now(),
+      shouldStop,
+    });
+  }
+
   const failures: ReconcileFailure[] = outcomes.flatMap((o) =>
     o.status === 'failed'
       ? [
@@ -351,11 +385,12 @@ export async function reconcileRegion(
     copiesInFlight,
     deferredCopies: deferred.size,
     skipped,
-    stoppedEarly: skipped > 0 || observed < toDetail.length,
+    stoppedEarly: skipped > 0 || observed < toDetail.length || retirement?.stopped === true,
     diff,
     notes: notes.map((n) => `${n.imageId ? `${n.imageId}: ` : ''}${n.message}`),
     images,
     missingCopies,
+    ...(retirement === undefined ? {} : { retirement }),
   };
 }
 
@@ -374,21 +409,21 @@ function countBy<T>(items: readonly T[], key: (item: T) => string): Record<strin
  * (DescribeSnapshots by id, batched). Organizations and OUs have no such listing: images of rules
  * that share with them are read one by one.
  */
-async function prefetch(
-  ec2: Ec2Reader,
-  managed: readonly Managed[],
-  accountId: string,
-): Promise<Ec2Reader> {
+async function prefetch(ec2: Ec2Reader, managed: readonly Managed[], accountId: string): Promise<Ec2Reader> {
   const rulesOf = new Map(managed.map((m) => [m.role.rule.name, m.role.rule]));
   const listable = (rule: Rule) =>
-    rule.share !== undefined && rule.share.organizations.length === 0 && rule.share.organizationalUnits.length === 0;
+    rule.share !== undefined &&
+    rule.share.organizations.length === 0 &&
+    rule.share.organizationalUnits.length === 0;
   const others = (ids: readonly string[]) => ids.filter((id) => id !== accountId);
   const launchAccounts = [
     ...new Set([...rulesOf.values()].filter(listable).flatMap((r) => others(r.share?.accounts ?? []))),
   ];
   const volumeAccounts = [
     ...new Set(
-      [...rulesOf.values()].filter((r) => r.share?.snapshotPermissions).flatMap((r) => others(r.share?.accounts ?? [])),
+      [...rulesOf.values()]
+        .filter((r) => r.share?.snapshotPermissions)
+        .flatMap((r) => others(r.share?.accounts ?? [])),
     ),
   ];
   const snapshotIds = [...new Set(managed.flatMap((m) => m.image.snapshotIds))];
@@ -416,7 +451,8 @@ async function prefetch(
       const fetched = missing.length > 0 ? await ec2.describeSnapshots(missing) : [];
       return [...ids.flatMap((id) => snapshotById.get(id) ?? []), ...fetched];
     },
-    describeLaunchPermissions: async (imageId) => launch.get(imageId) ?? ec2.describeLaunchPermissions(imageId),
+    describeLaunchPermissions: async (imageId) =>
+      launch.get(imageId) ?? ec2.describeLaunchPermissions(imageId),
     describeCreateVolumeUserIds: async (snapshotId) =>
       volumeAccounts.length > 0
         ? (volume.get(snapshotId) ?? ec2.describeCreateVolumeUserIds(snapshotId))

@@ -1,0 +1,114 @@
+import { join } from 'node:path';
+import { EC2Client } from '@aws-sdk/client-ec2';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { createEc2Emulator, type Ec2Emulator } from '../../local/ec2/index.js';
+import { type LocalServer, startLocalServer } from '../../local/server.js';
+import { createRetirementEc2 } from '../../shared/aws/ec2-retirement.js';
+import type { EventPublisher } from '../../shared/core/ports.js';
+import { reconcileRegion } from '../../shared/core/reconcile.js';
+import { loadRulesFile } from '../../shared/rules/load.js';
+import { emulatorEc2, quietLogger } from './helpers.js';
+
+/**
+ * Retirement as the scheduled reconcile runs it, against the emulator: old images leave with their
+ * copies and snapshots, the newest stays, and an image an instance still uses is never deregistered.
+ */
+
+const { rules } = loadRulesFile(join(import.meta.dirname, '../fixtures/rules/retire.yaml'));
+const DAY = 24 * 60 * 60 * 1000;
+let emulator: Ec2Emulator;
+let server: LocalServer;
+
+beforeAll(async () => {
+  emulator = createEc2Emulator({ copyDelayMs: 60_000 });
+  server = await startLocalServer({ ec2: emulator.service });
+});
+afterAll(async () => {
+  emulator.close();
+  await server.close();
+});
+
+it('deregisters superseded images and their copies, keeps the newest and anything in use, and announces each deletion', async () => {
+  const now = Date.now();
+  const seed = (name: string, ageDays: number) => {
+    const source = emulator.seedImage({
+      region: 'us-east-1',
+      name,
+      emitEvent: false,
+      creationDate: new Date(now - ageDays * DAY),
+      tags: { 'ami-lifecycle:rule': 'golden' },
+    });
+    const copy = emulator.seedImage({
+      region: 'eu-west-1',
+      name,
+      emitEvent: false,
+      creationDate: new Date(now - ageDays * DAY),
+      sourceImageId: source.imageId,
+      sourceImageRegion: 'us-east-1',
+      tags: {
+        'ami-lifecycle:rule': 'golden',
+        'ami-lifecycle:source-image-id': source.imageId,
+        'ami-lifecycle:source-region': 'us-east-1',
+      },
+    });
+    return { source, copy };
+  };
+  const oldest = seed('golden-1', 100);
+  const inUse = seed('golden-2', 60);
+  const newest = seed('golden-3', 1);
+  const unmanaged = emulator.seedImage({
+    region: 'us-east-1',
+    name: 'handmade-1',
+    emitEvent: false,
+    creationDate: new Date(now - 400 * DAY),
+  });
+  emulator.seedInstance({ region: 'us-east-1', imageId: inUse.source.imageId });
+
+  const published: { detailType: string; detail: Record<string, unknown> }[] = [];
+  const events: EventPublisher = {
+    publish: async (entries) => {
+      published.push(...entries);
+    },
+  };
+  const retirementEc2 = (region: string) =>
+    createRetirementEc2(
+      new EC2Client({
+        region,
+        endpoint: server.endpoint,
+        credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+      }),
+      region,
+    );
+  const reports = await Promise.all(
+    ['us-east-1', 'eu-west-1'].map((region) =>
+      reconcileRegion(
+        {
+          rules,
+          accountId: emulator.accountId,
+          ec2: emulatorEc2(server.endpoint),
+          logger: quietLogger,
+          retirement: { ec2: retirementEc2, events, now: () => new Date(now) },
+        },
+        { region, dryRun: false, maxCopiesInFlight: 20, concurrency: 4 },
+      ),
+    ),
+  );
+
+  const state = (region: string, imageId: string) => emulator.getImage(region, imageId)?.state ?? 'gone';
+  expect(state('us-east-1', oldest.source.imageId)).toBe('deregistered');
+  expect(state('eu-west-1', oldest.copy.imageId)).toBe('deregistered');
+  for (const snapshotId of oldest.source.snapshotIds)
+    expect(emulator.getSnapshot('us-east-1', snapshotId)).toBeUndefined();
+  // Referenced by a running instance: refused, whatever its age.
+  expect(state('us-east-1', inUse.source.imageId)).toBe('available');
+  expect(reports[0]?.retirement?.refused.map((r) => r.imageId)).toContain(inUse.source.imageId);
+  expect(state('us-east-1', newest.source.imageId)).toBe('available');
+  expect(state('eu-west-1', newest.copy.imageId)).toBe('available');
+  expect(emulator.getImage('us-east-1', newest.source.imageId)?.deprecationTime).toBeUndefined();
+  // Superseded and kept (in use) images are deprecated at once (deprecateAfterDays: 0 is long past).
+  expect(emulator.getImage('us-east-1', inUse.source.imageId)?.deprecationTime).toBeDefined();
+  expect(state('us-east-1', unmanaged.imageId)).toBe('available');
+
+  const retired = published.filter((e) => e.detailType === 'AMI Retired').map((e) => e.detail.imageId);
+  expect(retired.sort()).toEqual([oldest.source.imageId, oldest.copy.imageId, inUse.copy.imageId].sort());
+});
