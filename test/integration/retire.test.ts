@@ -1,0 +1,321 @@
+import { EC2Client } from '@aws-sdk/client-ec2';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createEc2Emulator, type Ec2Emulator } from '../../local/ec2/index.js';
+import { createEventBridgeService } from '../../local/eventbridge/api.js';
+import { createLocalEventBus, type LocalEventBus } from '../../local/eventbridge/bus.js';
+import type { EmulatedService } from '../../local/http.js';
+import { type LocalServer, startLocalServer } from '../../local/server.js';
+import { createEc2Port } from '../../shared/aws/ec2.js';
+import { createRetirementEc2 } from '../../shared/aws/ec2-retirement.js';
+import { createEventPublisher } from '../../shared/aws/events.js';
+import { identifyImage } from '../../shared/core/identify.js';
+import { LINEAGE } from '../../shared/core/model.js';
+import { DetailType } from '../../shared/core/notifications.js';
+import type { Ec2ForRegion, LoggerPort } from '../../shared/core/ports.js';
+import {
+  type ManagedImage,
+  type RetirementReport,
+  retireRegion,
+  toManagedImage,
+} from '../../shared/core/retire.js';
+import { RuleSchema } from '../../shared/rules/schema.js';
+
+/**
+ * Retirement end to end, locally: `retireRegion` with the real retirement adapter and the real
+ * EC2 port (listing and identification) through the SDK over HTTP against the EC2 emulator, and
+ * the real publisher putting `AMI Retired` on the local bus. Run twice: with DescribeImageReferences,
+ * and with the emulator answering it `InvalidAction` so the fallback scan is what protects.
+ */
+
+const NOW = new Date('2026-12-01T12:00:30.000Z');
+const DAY = 86_400_000;
+const SOURCE = 'us-east-1';
+const TARGET = 'eu-west-1';
+const BUS = 'ami-lifecycle-test';
+const CREDENTIALS = { accessKeyId: 'test', secretAccessKey: 'test' };
+
+const RULE = RuleSchema.parse({
+  name: 'golden',
+  match: { regions: [SOURCE], names: ['golden-*'] },
+  copy: { regions: [TARGET] },
+  retire: { keep: 1, deprecateAfterDays: 7, deregisterAfterDays: 30, apply: true },
+});
+
+const ago = (days: number) => new Date(NOW.getTime() - days * DAY);
+const ruleTag = { [LINEAGE.rule]: 'golden' };
+
+/** The EC2 service, optionally without DescribeImageReferences (as in a region that lacks it). */
+function ec2Service(emulator: Ec2Emulator, withReferencesApi: boolean): EmulatedService {
+  return async (request) => {
+    if (!withReferencesApi && /(^|&)Action=DescribeImageReferences(&|$)/.test(request.body)) {
+      return {
+        status: 400,
+        headers: { 'content-type': 'text/xml;charset=UTF-8' },
+        body:
+          '<?xml version="1.0" encoding="UTF-8"?>\n<Response><Errors><Error><Code>InvalidAction</Code>' +
+          '<Message>The action DescribeImageReferences is not valid for this web service.</Message>' +
+          '</Error></Errors><RequestID>r-1</RequestID></Response>',
+      };
+    }
+    return emulator.service(request);
+  };
+}
+
+const quiet: LoggerPort = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
+
+describe.each([
+  { api: 'DescribeImageReferences', withReferencesApi: true },
+  { api: 'the fallback scan (DescribeInstances, DescribeLaunchTemplateVersions)', withReferencesApi: false },
+])('retirement against the emulator, references found by $api', ({ withReferencesApi }) => {
+  let emulator: Ec2Emulator;
+  let bus: LocalEventBus;
+  let server: LocalServer;
+  const clients: Array<{ destroy(): void }> = [];
+
+  beforeEach(async () => {
+    emulator = createEc2Emulator({ throttle: false, copyDelayMs: 3_600_000, now: () => NOW });
+    bus = createLocalEventBus({
+      rules: [],
+      customBusName: BUS,
+      region: SOURCE,
+      invoke: async () => undefined,
+    });
+    server = await startLocalServer({
+      ec2: ec2Service(emulator, withReferencesApi),
+      eventbridge: createEventBridgeService({ bus }),
+    });
+  });
+
+  afterEach(async () => {
+    for (const client of clients.splice(0)) client.destroy();
+    emulator.close();
+    await server.close();
+  });
+
+  function ec2Client(region: string): EC2Client {
+    const client = new EC2Client({
+      region,
+      endpoint: server.endpoint,
+      credentials: CREDENTIALS,
+      maxAttempts: 1,
+    });
+    clients.push(client);
+    return client;
+  }
+
+  const ports = new Map<string, ReturnType<typeof createEc2Port>>();
+  const ec2: Ec2ForRegion = (region) => {
+    let port = ports.get(region);
+    if (port === undefined) {
+      port = createEc2Port(ec2Client(region), region);
+      ports.set(region, port);
+    }
+    return port;
+  };
+
+  /** Lists and identifies a region's images as a scheduled run would, then retires it. */
+  async function retire(region: string): Promise<RetirementReport> {
+    ports.clear();
+    const managedIn = async (r: string): Promise<ManagedImage[]> => {
+      const managed: ManagedImage[] = [];
+      for (const image of await ec2(r).listImages({ owners: ['self'] })) {
+        const lookup = (at: string, imageId: string) => ec2(at).describeImage(imageId);
+        const entry = toManagedImage(image, await identifyImage(image, [RULE], emulator.accountId, lookup));
+        if (entry !== undefined) managed.push(entry);
+      }
+      return managed;
+    };
+    const sources = (await managedIn(SOURCE)).filter((m) => m.role === 'source').map((m) => m.image);
+    const events = new EventBridgeClient({ region, endpoint: server.endpoint, credentials: CREDENTIALS });
+    clients.push(events);
+    return retireRegion({
+      region,
+      accountId: emulator.accountId,
+      managed: await managedIn(region),
+      sourcesByRule: new Map([[RULE.name, sources]]),
+      rules: [RULE],
+      ec2: createRetirementEc2(ec2Client(region), region),
+      events: createEventPublisher(events, BUS, region),
+      logger: quiet,
+      dryRun: false,
+      now: NOW,
+      shouldStop: () => false,
+    });
+  }
+
+  it('deregisters the unreferenced superseded images with their snapshots and announces them; the rest survives', async () => {
+    const seed = (
+      name: string,
+      days: number,
+      extra: Parameters<Ec2Emulator['seedImage']>[0] extends infer T ? Partial<T> : never = {},
+    ) =>
+      emulator.seedImage({
+        region: SOURCE,
+        name,
+        creationDate: ago(days),
+        tags: ruleTag,
+        emitEvent: false,
+        ...extra,
+      });
+
+    const newest = seed('golden-9', 1);
+    const young = seed('golden-8', 3);
+    const free = seed('golden-1', 40, { blockDeviceMappings: [{}, { volumeSize: 20 }] });
+    const pinned = seed('golden-2', 60);
+    const running = seed('golden-3', 50);
+    const protectedImage = seed('golden-4', 70, { deregistrationProtection: { enabled: true } });
+    const untagged = seed('golden-5', 100, { tags: {} });
+    const sharing = seed('golden-6', 45);
+    // Another (unmanaged) image built on the same snapshot: that snapshot must survive.
+    const other = seed('other-image', 45, {
+      tags: {},
+      blockDeviceMappings: [{ snapshotId: sharing.snapshotIds[0] }],
+    });
+
+    // Version 1 of a 12-version template pins `pinned` (an Auto Scaling group can use any version);
+    // $Latest and $Default name the newest image. DescribeImageReferences looks 10 versions deep by default.
+    emulator.seedLaunchTemplate({
+      region: SOURCE,
+      name: 'web',
+      versions: [
+        { imageId: pinned.imageId },
+        ...Array.from({ length: 11 }, () => ({ imageId: newest.imageId })),
+      ],
+      defaultVersion: 12,
+    });
+    emulator.seedInstance({ region: SOURCE, imageId: running.imageId, state: 'stopped' });
+    // A terminated instance does not keep an image alive.
+    emulator.seedInstance({ region: SOURCE, imageId: free.imageId, state: 'terminated' });
+
+    const report = await retire(SOURCE);
+
+    // Deregistered, with every snapshot gone, and announced.
+    expect(emulator.getImage(SOURCE, free.imageId)?.state).toBe('deregistered');
+    for (const snapshotId of free.snapshotIds)
+      expect(emulator.getSnapshot(SOURCE, snapshotId)).toBeUndefined();
+    // Deregistered; its snapshot is another image's too, so it stays, reported as in use.
+    expect(emulator.getImage(SOURCE, sharing.imageId)?.state).toBe('deregistered');
+    expect(emulator.getSnapshot(SOURCE, sharing.snapshotIds[0] ?? '')).toBeDefined();
+    expect(report.retired.find((r) => r.imageId === sharing.imageId)?.snapshots).toEqual([
+      {
+        snapshotId: sharing.snapshotIds[0],
+        outcome: 'in-use',
+        detail: expect.stringContaining('InvalidSnapshot.InUse'),
+      },
+    ]);
+
+    // Survivors: referenced (pinned template version, stopped instance), protected, untagged, kept, unmanaged.
+    for (const survivor of [pinned, running, protectedImage, untagged, newest, young, other]) {
+      expect(emulator.getImage(SOURCE, survivor.imageId)?.state, survivor.imageId).toBe('available');
+      for (const snapshotId of survivor.snapshotIds)
+        expect(emulator.getSnapshot(SOURCE, snapshotId)).toBeDefined();
+    }
+    expect(report.refused).toEqual(
+      expect.arrayContaining([
+        { imageId: pinned.imageId, reason: expect.stringMatching(/^referenced by launch-template lt-/) },
+        { imageId: running.imageId, reason: expect.stringMatching(/^referenced by instance i-/) },
+        {
+          imageId: protectedImage.imageId,
+          reason: expect.stringMatching(/^deregistration protection is enabled/),
+        },
+      ]),
+    );
+    expect(report.lines.join('\n')).toContain(`${untagged.imageId} not retired: no ami-lifecycle:rule tag`);
+
+    // Deprecated, relative to creation: young at creation + 7 days; the referenced ones now.
+    expect(emulator.getImage(SOURCE, young.imageId)?.deprecationTime).toBe('2026-12-05T12:01:00.000Z');
+    expect(emulator.getImage(SOURCE, pinned.imageId)?.deprecationTime).toBe('2026-12-01T12:01:00.000Z');
+    expect(emulator.getImage(SOURCE, newest.imageId)?.deprecationTime).toBeUndefined();
+
+    const announced = bus.events().filter((r) => r.event['detail-type'] === DetailType.Retired);
+    expect(announced.map((r) => r.bus)).toEqual([BUS, BUS]);
+    expect(announced.map((r) => r.event.detail)).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          imageId: free.imageId,
+          region: SOURCE,
+          rule: 'golden',
+          role: 'source',
+          snapshotsDeleted: free.snapshotIds,
+          snapshotsNotDeleted: [],
+        }),
+        expect.objectContaining({ imageId: sharing.imageId, snapshotsDeleted: [] }),
+      ]),
+    );
+    expect(report.failures).toEqual([]);
+    expect(report.applied).toEqual({ deprecate: report.planned.deprecate, deregister: 2 });
+
+    // A second run changes nothing: the plan is empty of actions.
+    const again = await retire(SOURCE);
+    expect(again.planned).toEqual({ deprecate: 0, deregister: 0 });
+  });
+
+  it('copies follow their source in their own region, orphans go by their own age, referenced copies survive', async () => {
+    const newest = emulator.seedImage({
+      region: SOURCE,
+      name: 'golden-9',
+      creationDate: ago(1),
+      tags: ruleTag,
+      emitEvent: false,
+    });
+    const old = emulator.seedImage({
+      region: SOURCE,
+      name: 'golden-1',
+      creationDate: ago(40),
+      tags: ruleTag,
+      emitEvent: false,
+    });
+    const copy = (sourceImageId: string, days: number) =>
+      emulator.seedImage({
+        region: TARGET,
+        name: `copy-of-${sourceImageId}`,
+        creationDate: ago(days),
+        sourceImageId,
+        sourceImageRegion: SOURCE,
+        tags: { ...ruleTag, [LINEAGE.sourceImageId]: sourceImageId, [LINEAGE.sourceRegion]: SOURCE },
+        emitEvent: false,
+      });
+    const oldCopy = copy(old.imageId, 2);
+    const newestCopy = copy(newest.imageId, 1);
+    const orphan = copy('ami-0dead00000000000d', 35);
+    const youngOrphan = copy('ami-0dead00000000000e', 5);
+    const usedOrphan = copy('ami-0dead00000000000f', 90);
+    emulator.seedInstance({ region: TARGET, imageId: usedOrphan.imageId });
+
+    const report = await retire(TARGET);
+
+    expect(emulator.getImage(TARGET, oldCopy.imageId)?.state).toBe('deregistered');
+    expect(emulator.getImage(TARGET, orphan.imageId)?.state).toBe('deregistered');
+    for (const snapshotId of [...oldCopy.snapshotIds, ...orphan.snapshotIds]) {
+      expect(emulator.getSnapshot(TARGET, snapshotId)).toBeUndefined();
+    }
+    expect(emulator.getImage(TARGET, newestCopy.imageId)?.state).toBe('available');
+    expect(emulator.getImage(TARGET, usedOrphan.imageId)?.state).toBe('available');
+    expect(emulator.getImage(TARGET, youngOrphan.imageId)).toMatchObject({
+      state: 'available',
+      deprecationTime: '2026-12-01T12:01:00.000Z',
+    });
+    // The source region is not touched by a run of the target region.
+    expect(emulator.getImage(SOURCE, old.imageId)?.state).toBe('available');
+
+    const announced = bus.events().filter((r) => r.event['detail-type'] === DetailType.Retired);
+    expect(announced.map((r) => r.event.detail)).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          imageId: oldCopy.imageId,
+          role: 'copy',
+          sourceImageId: old.imageId,
+          region: TARGET,
+        }),
+        expect.objectContaining({
+          imageId: orphan.imageId,
+          role: 'copy',
+          reason: expect.stringMatching(/^orphan copy/),
+        }),
+      ]),
+    );
+    expect(announced).toHaveLength(2);
+    expect(report.failures).toEqual([]);
+  });
+});
