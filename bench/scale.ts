@@ -1,10 +1,8 @@
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { EC2Client } from '@aws-sdk/client-ec2';
 import { type CounterSnapshot, createEc2Emulator } from '../local/ec2/index.js';
 import { startLocalServer } from '../local/server.js';
-import { createEc2Port } from '../shared/aws/ec2.js';
-import type { Ec2Port } from '../shared/core/ports.js';
+import { createEc2ForRegion } from '../shared/aws/clients.js';
 import { type ReconcileReport, reconcileRegion } from '../shared/core/reconcile.js';
 import { loadRulesFile } from '../shared/rules/load.js';
 
@@ -68,22 +66,11 @@ export async function runScale(options: ScaleOptions): Promise<ScaleResult> {
     },
   });
   const server = await startLocalServer({ ec2: emulator.service });
-  const ports = new Map<string, Ec2Port>();
-  const ec2 = (region: string) => {
-    let port = ports.get(region);
-    if (port === undefined) {
-      const client = new EC2Client({
-        region,
-        endpoint: server.endpoint,
-        credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-        maxAttempts: 10,
-        retryMode: 'adaptive',
-      });
-      port = createEc2Port(client, region);
-      ports.set(region, port);
-    }
-    return port;
-  };
+  const ec2 = createEc2ForRegion({
+    endpoint: server.endpoint,
+    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+    maxAttempts: 10,
+  });
   const logger = { debug() {}, info() {}, warn() {}, error() {} };
   const deps = { rules, accountId: emulator.accountId, ec2, logger };
   try {

@@ -1,27 +1,15 @@
-import { EC2Client } from '@aws-sdk/client-ec2';
 import { expect } from 'vitest';
 import type { Ec2Emulator } from '../../local/ec2/index.js';
-import { createEc2Port } from '../../shared/aws/ec2.js';
-import type { Ec2ForRegion, Ec2Port, LoggerPort } from '../../shared/core/ports.js';
+import { createEc2ForRegion } from '../../shared/aws/clients.js';
+import type { Ec2ForRegion, LoggerPort } from '../../shared/core/ports.js';
 
 /** The real EC2 adapter over the real SDK, pointed at a local endpoint; one client per region. */
 export function emulatorEc2(endpoint: string): Ec2ForRegion {
-  const ports = new Map<string, Ec2Port>();
-  return (region) => {
-    let port = ports.get(region);
-    if (port === undefined) {
-      const client = new EC2Client({
-        region,
-        endpoint,
-        credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-        maxAttempts: 8,
-        retryMode: 'adaptive',
-      });
-      port = createEc2Port(client, region);
-      ports.set(region, port);
-    }
-    return port;
-  };
+  return createEc2ForRegion({
+    endpoint,
+    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+    maxAttempts: 8,
+  });
 }
 
 export const quietLogger: LoggerPort = { debug() {}, info() {}, warn() {}, error() {} };

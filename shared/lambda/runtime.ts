@@ -1,0 +1,39 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { search } from '@aws-lambda-powertools/logger/correlationId';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import middy from '@middy/core';
+import { eventBridgeClient } from '../aws/clients.js';
+import { createEventPublisher } from '../aws/events.js';
+import { type Config, loadConfig } from '../config.js';
+import type { EventPublisher } from '../core/ports.js';
+import { loadRulesFile } from '../rules/load.js';
+import type { Rule } from '../rules/schema.js';
+import { terminalErrorsEndCleanly } from './middleware.js';
+
+/** What every handler builds once, at cold start. */
+export interface Runtime {
+  readonly config: Config;
+  readonly rules: readonly Rule[];
+  readonly logger: Logger;
+  readonly events: EventPublisher;
+}
+
+/**
+ * Reads the configuration and the rules file and builds the logger and the event publisher. A
+ * configuration or rules file that does not validate throws here, at cold start, before the
+ * function touches anything.
+ */
+export function coldStart(): Runtime {
+  const config = loadConfig();
+  const { rules } = loadRulesFile(config.rulesFile);
+  const logger = new Logger({ serviceName: 'ami-lifecycle', correlationIdSearchFn: search });
+  const events = createEventPublisher(eventBridgeClient(config.region), config.eventBusName, config.region);
+  return { config, rules, logger, events };
+}
+
+/** The middy stack every handler shares: the event id as correlation id, and terminal errors that end cleanly. */
+export function lambda(logger: Logger) {
+  return middy()
+    .use(injectLambdaContext(logger, { correlationIdPath: 'id', resetKeys: true }))
+    .use(terminalErrorsEndCleanly(logger));
+}
