@@ -2,7 +2,7 @@ import { globMatches } from '../rules/glob.js';
 import type { RetireSettings, Rule } from '../rules/schema.js';
 import type { PlanNote } from './actions.js';
 import { AwsCallError } from './errors.js';
-import type { ImageRole } from './identify.js';
+import type { ImageLookup, ImageRole } from './identify.js';
 import { LINEAGE, type ObservedImage } from './model.js';
 import { DetailType } from './notifications.js';
 import type { EventPublisher, LoggerPort } from './ports.js';
@@ -33,8 +33,11 @@ import type { RetirementEc2 } from './retirement-ports.js';
  * - Copies follow their source's decision (same deprecation time, same deregistration due date).
  *   An orphan (a copy whose source is no longer among the rule's sources, typically because the
  *   source was deregistered first) is deprecated now when the rule deprecates, and deregistered
- *   once its OWN age reaches `deregisterAfterDays`. A copy whose source region is no longer a source
- *   region of the rule is not an orphan (its source was not looked for) and is left alone.
+ *   once its OWN age reaches `deregisterAfterDays`, and only after its source is confirmed gone by
+ *   id in the source's region (a source that stopped matching the rule, or a source region that
+ *   could not be listed, would otherwise make live copies look orphaned). A copy whose source
+ *   region is no longer a source region of the rule is not an orphan (its source was not looked
+ *   for) and is left alone.
  * - Deprecation is reversible, so it is applied whatever `retire.apply` says; deregistration only
  *   with `apply: true` (otherwise a "would deregister" line). A dry run (`dryRun`) changes nothing.
  * - Deprecation is only ever brought forward, never postponed: an image already deprecated at or
@@ -64,6 +67,8 @@ export type RetirementDecision =
       readonly deregister: boolean;
       /** When deregistration is (or was) due; absent when the rule sets no `deregisterAfterDays`. */
       readonly deregisterFrom?: Date;
+      /** A copy whose source is not among the rule's sources: its deregistration needs the source confirmed gone. */
+      readonly orphan: boolean;
     };
 
 /**
@@ -191,6 +196,7 @@ function superseded(retire: RetireSettings, created: number, now: Date, reason: 
     ...(deprecateAt === undefined ? {} : { deprecateAt }),
     deregister: deregisterFrom !== undefined && deregisterFrom.getTime() <= now.getTime(),
     ...(deregisterFrom === undefined ? {} : { deregisterFrom }),
+    orphan: false,
   };
 }
 
@@ -277,6 +283,7 @@ export function decisionFor(
     ...(deprecateAfterDays === undefined ? {} : { deprecateAt: new Date(nextMinute(now)) }),
     deregister: deregisterFrom !== undefined && deregisterFrom.getTime() <= now.getTime(),
     ...(deregisterFrom === undefined ? {} : { deregisterFrom }),
+    orphan: true,
   };
 }
 
@@ -314,6 +321,12 @@ export interface RetirementRefusal {
 export interface SafetyFacts {
   /** What uses the image (instances, launch templates, SSM parameters, recipes); empty: nothing. */
   readonly references: readonly string[];
+  /**
+   * Orphan copies only: the source was looked up by id in its own region and is gone (not found,
+   * or deregistered). The rule's source listing alone does not prove it: a source that stopped
+   * matching the rule, or a region that could not be listed, would look the same.
+   */
+  readonly sourceGone?: boolean;
 }
 
 export interface RetirementPlanInput {
@@ -341,9 +354,17 @@ export interface RetirementPlan {
   readonly wouldDeregister: readonly RetirementRefusal[];
 }
 
+/** An image a deregistration is pending for: its safety facts decide. */
+export interface RetirementCandidate {
+  readonly managed: ManagedImage;
+  /** Its source must be confirmed gone too (`SafetyFacts.sourceGone`). */
+  readonly orphan: boolean;
+}
+
 interface Pending {
   readonly entry: ManagedImage;
   readonly reason: string;
+  readonly orphan: boolean;
 }
 
 interface Assessed {
@@ -354,9 +375,9 @@ interface Assessed {
   readonly refused: RetirementRefusal[];
 }
 
-/** The images whose references must be observed before planning: deregistration is pending for them. */
-export function retirementCandidates(input: RetirementPlanInput): ManagedImage[] {
-  return assess(input).candidates.map((c) => c.entry);
+/** The images whose safety facts must be observed before planning: deregistration is pending for them. */
+export function retirementCandidates(input: RetirementPlanInput): RetirementCandidate[] {
+  return assess(input).candidates.map((c) => ({ managed: c.entry, orphan: c.orphan }));
 }
 
 /**
@@ -370,7 +391,7 @@ export function planRetirement(
   const { deprecations, candidates, notes, refused } = assess(input);
   const deregistrations: RetirementAction[] = [];
   const wouldDeregister: RetirementRefusal[] = [];
-  for (const { entry, reason } of candidates) {
+  for (const { entry, reason, orphan } of candidates) {
     const { image, rule } = entry;
     const imageId = image.imageId;
     const facts = input.safety.get(imageId);
@@ -382,6 +403,8 @@ export function planRetirement(
       refuse('its references were not checked');
     } else if (facts.references.length > 0) {
       refuse(`referenced by ${facts.references.join(', ')}`);
+    } else if (orphan && facts.sourceGone !== true) {
+      refuse(`its source ${entry.sourceImageId} (${entry.sourceRegion}) was not confirmed gone`);
     } else if (rule.retire?.apply !== true) {
       wouldDeregister.push({ imageId, reason });
       notes.push({
@@ -469,7 +492,7 @@ function assess(input: RetirementPlanInput): Assessed {
       note(`not deregistered: ${why} (${decision.reason})`);
       continue;
     }
-    assessed.candidates.push({ entry, reason: decision.reason });
+    assessed.candidates.push({ entry, reason: decision.reason, orphan: decision.orphan });
   }
   return assessed;
 }
@@ -544,6 +567,12 @@ export interface RetireRegionInput {
   readonly sourcesByRule: ReadonlyMap<string, readonly ObservedImage[]>;
   readonly rules: readonly Rule[];
   readonly ec2: RetirementEc2;
+  /**
+   * Finds an image by id in any region (`identifyImage`'s lookup). Used to confirm that the
+   * source of an orphan copy is really gone before the copy is deregistered; without it orphan
+   * copies are deprecated but never deregistered.
+   */
+  readonly lookupImage?: ImageLookup;
   readonly events: EventPublisher;
   readonly logger: LoggerPort;
   /** Plan and log only. */
@@ -630,16 +659,19 @@ export async function retireRegion(input: RetireRegionInput): Promise<Retirement
 
   let stopped = false;
   const safety = new Map<string, SafetyFacts>();
-  for (const { image } of retirementCandidates(planInput)) {
+  for (const { managed, orphan } of retirementCandidates(planInput)) {
     if (input.shouldStop()) {
       stopped = true;
       break;
     }
+    const imageId = managed.image.imageId;
     try {
-      safety.set(image.imageId, { references: await ec2.findReferences(image.imageId) });
+      const references = await ec2.findReferences(imageId);
+      const sourceGone = orphan ? await sourceIsGone(managed, input.lookupImage) : undefined;
+      safety.set(imageId, { references, ...(sourceGone === undefined ? {} : { sourceGone }) });
     } catch (error) {
       if (!(error instanceof AwsCallError)) throw error;
-      failed(image.imageId, error);
+      failed(imageId, error);
     }
   }
 
@@ -692,6 +724,13 @@ export async function retireRegion(input: RetireRegionInput): Promise<Retirement
     failures,
     stopped,
   };
+}
+
+/** Whether an orphan's source is gone from its region: not found, or deregistered. */
+async function sourceIsGone(entry: ManagedImage, lookup: ImageLookup | undefined): Promise<boolean> {
+  if (lookup === undefined) return false;
+  const source = await lookup(entry.sourceRegion, entry.sourceImageId);
+  return source === undefined || source.state === 'deregistered';
 }
 
 /** Deregisters one image with its snapshots, deletes the snapshots EC2 left, logs and announces it. */

@@ -346,7 +346,12 @@ function planFor(
   };
   const facts =
     safety === 'unreferenced'
-      ? new Map(retirementCandidates(input).map((m) => [m.image.imageId, { references: [] }]))
+      ? new Map(
+          retirementCandidates(input).map((c) => [
+            c.managed.image.imageId,
+            { references: [], ...(c.orphan ? { sourceGone: true } : {}) },
+          ]),
+        )
       : new Map(Object.entries(safety));
   return planRetirement({ ...input, safety: facts });
 }
@@ -580,6 +585,25 @@ const planCases: PlanCase[] = [
       );
       expect(plan.actions).toMatchObject([{ kind: 'deregister', imageId: copy.imageId, role: 'copy' }]);
       expect(plan.actions[0]?.kind === 'deregister' && plan.actions[0].reason).toMatch(/^orphan copy/);
+    },
+  },
+  {
+    name: 'orphan whose source is not confirmed gone',
+    reason:
+      'a source absent from the listing may only have stopped matching the rule: no deletion on that alone',
+    run: () => {
+      const copy = orphan(31, 'eu-west-1', 'ami-0dead000000000000', 'us-east-1');
+      const managed = [asCopy(copy, APPLY, 'ami-0dead000000000000', 'us-east-1')];
+      for (const facts of [{ references: [] }, { references: [], sourceGone: false }]) {
+        const plan = planFor(APPLY, managed, [src(1)], { [copy.imageId]: facts }, 'eu-west-1');
+        expect(plan.actions).toMatchObject([{ kind: 'deprecate', imageId: copy.imageId }]);
+        expect(plan.refused).toEqual([
+          {
+            imageId: copy.imageId,
+            reason: 'its source ami-0dead000000000000 (us-east-1) was not confirmed gone',
+          },
+        ]);
+      }
     },
   },
   {
@@ -874,6 +898,72 @@ describe('retireRegion', () => {
     expect(calls.filter((c) => c.startsWith('deregister'))).toEqual([]);
   });
 
+  describe('an orphan copy is deregistered only once its source is confirmed gone', () => {
+    const lookups: string[] = [];
+    async function retireOrphan(
+      lookupImage?: (region: string, imageId: string) => Promise<ObservedImage | undefined>,
+    ) {
+      const copy = orphan(40, 'eu-west-1', 'ami-0dead000000000000', 'us-east-1');
+      const { ec2, calls, inventory } = fakeEc2();
+      inventory.push(copy);
+      const rec = recorder();
+      const report = await retireRegion({
+        region: 'eu-west-1',
+        accountId: ACCOUNT,
+        managed: [asCopy(copy, APPLY, 'ami-0dead000000000000', 'us-east-1')],
+        sourcesByRule: new Map([['golden', [src(1)]]]),
+        rules: [APPLY],
+        ec2,
+        ...(lookupImage === undefined ? {} : { lookupImage }),
+        events: rec.events,
+        logger: rec.logger,
+        dryRun: false,
+        now: NOW,
+        shouldStop: () => false,
+      });
+      return { report, calls, copy };
+    }
+
+    it('looked up by id in its region and not found: deregistered', async () => {
+      lookups.length = 0;
+      const { report, copy } = await retireOrphan(async (region, imageId) => {
+        lookups.push(`${region} ${imageId}`);
+        return undefined;
+      });
+      expect(lookups).toEqual(['us-east-1 ami-0dead000000000000']);
+      expect(report.retired.map((r) => r.imageId)).toEqual([copy.imageId]);
+    });
+
+    it('found deregistered: gone as well', async () => {
+      const { report } = await retireOrphan(async (region, imageId) =>
+        image({ region, imageId, state: 'deregistered' }),
+      );
+      expect(report.applied.deregister).toBe(1);
+    });
+
+    it('still there (it only stopped matching the rule, or its region was not listed): refused', async () => {
+      const { report, calls } = await retireOrphan(async (region, imageId) => image({ region, imageId }));
+      expect(calls.filter((c) => c.startsWith('deregister'))).toEqual([]);
+      expect(report.refused.map((r) => r.reason)).toEqual([
+        'its source ami-0dead000000000000 (us-east-1) was not confirmed gone',
+      ]);
+    });
+
+    it('no lookup given: refused, never inferred from the listing', async () => {
+      const { report } = await retireOrphan();
+      expect(report.applied).toEqual({ deprecate: 1, deregister: 0 });
+      expect(report.refused).toHaveLength(1);
+    });
+
+    it('the lookup fails: refused, and the failure reported', async () => {
+      const { report } = await retireOrphan(async () => {
+        throw ec2Error('RequestLimitExceeded', 'DescribeImages');
+      });
+      expect(report.applied.deregister).toBe(0);
+      expect(report.failures).toMatchObject([{ operation: 'DescribeImages', retryable: true }]);
+    });
+  });
+
   it('errors that are not AWS call failures propagate', async () => {
     const { run } = scenario(({ old1 }) => ({
       errors: { [`deregister ${old1.imageId}`]: new TypeError('bug') },
@@ -950,6 +1040,8 @@ const copyArb = fc.record({
   state: fc.constantFrom('available', 'available', 'available', 'pending', 'failed'),
   tagState: tagStateArb,
   lineageMismatch: chance(7),
+  /** What looking the source up by id said: gone (meaningful for orphans only). */
+  sourceGone: chance(80),
   foreign: chance(5),
   protection: fc.constantFrom(...PROTECTIONS),
   referenced: chance(30),
@@ -982,6 +1074,7 @@ interface Item {
   readonly tagState: string;
   readonly lineageMismatch: boolean;
   readonly foreign: boolean;
+  readonly sourceGone: boolean;
 }
 
 function buildWorld(world: World) {
@@ -1061,6 +1154,7 @@ function buildWorld(world: World) {
       tagState: s.tagState,
       lineageMismatch: false,
       foreign: s.foreign,
+      sourceGone: false,
     };
   });
 
@@ -1107,6 +1201,7 @@ function buildWorld(world: World) {
         tagState: c.tagState,
         lineageMismatch: c.lineageMismatch,
         foreign: c.foreign,
+        sourceGone: c.sourceGone,
       },
     ];
   });
@@ -1165,7 +1260,10 @@ describe('property: retirement never deletes what it must not, and deletes what 
             .filter((i) => i.factsObserved)
             .map((i) => [
               i.image.imageId,
-              { references: i.referenced ? [`instance i-${i.image.imageId.slice(4)}`] : [] },
+              {
+                references: i.referenced ? [`instance i-${i.image.imageId.slice(4)}`] : [],
+                sourceGone: i.sourceGone,
+              },
             ]),
         );
         const plan = planRetirement({ region, accountId: ACCOUNT, managed, decisions, now: NOW, safety });
@@ -1212,6 +1310,7 @@ describe('property: retirement never deletes what it must not, and deletes what 
             } else {
               due =
                 item.rule.match.regions.includes(item.sourceRegion) &&
+                item.sourceGone &&
                 item.created !== undefined &&
                 item.created + e <= NOW.getTime();
             }

@@ -117,10 +117,10 @@ describe.each([
   /** Lists and identifies a region's images as a scheduled run would, then retires it. */
   async function retire(region: string): Promise<RetirementReport> {
     ports.clear();
+    const lookup = (at: string, imageId: string) => ec2(at).describeImage(imageId);
     const managedIn = async (r: string): Promise<ManagedImage[]> => {
       const managed: ManagedImage[] = [];
       for (const image of await ec2(r).listImages({ owners: ['self'] })) {
-        const lookup = (at: string, imageId: string) => ec2(at).describeImage(imageId);
         const entry = toManagedImage(image, await identifyImage(image, [RULE], emulator.accountId, lookup));
         if (entry !== undefined) managed.push(entry);
       }
@@ -136,6 +136,7 @@ describe.each([
       sourcesByRule: new Map([[RULE.name, sources]]),
       rules: [RULE],
       ec2: createRetirementEc2(ec2Client(region), region),
+      lookupImage: lookup,
       events: createEventPublisher(events, BUS, region),
       logger: quiet,
       dryRun: false,
@@ -281,6 +282,16 @@ describe.each([
     const orphan = copy('ami-0dead00000000000d', 35);
     const youngOrphan = copy('ami-0dead00000000000e', 5);
     const usedOrphan = copy('ami-0dead00000000000f', 90);
+    // Its source still exists but no longer matches the rule (renamed out of golden-*): the
+    // listing does not show it, the lookup by id does, so the copy is not an orphan to delete.
+    const stray = emulator.seedImage({
+      region: SOURCE,
+      name: 'legacy-1',
+      creationDate: ago(90),
+      tags: ruleTag,
+      emitEvent: false,
+    });
+    const strayCopy = copy(stray.imageId, 60);
     emulator.seedInstance({ region: TARGET, imageId: usedOrphan.imageId });
 
     const report = await retire(TARGET);
@@ -292,6 +303,11 @@ describe.each([
     }
     expect(emulator.getImage(TARGET, newestCopy.imageId)?.state).toBe('available');
     expect(emulator.getImage(TARGET, usedOrphan.imageId)?.state).toBe('available');
+    expect(emulator.getImage(TARGET, strayCopy.imageId)?.state).toBe('available');
+    expect(report.refused).toContainEqual({
+      imageId: strayCopy.imageId,
+      reason: `its source ${stray.imageId} (${SOURCE}) was not confirmed gone`,
+    });
     expect(emulator.getImage(TARGET, youngOrphan.imageId)).toMatchObject({
       state: 'available',
       deprecationTime: '2026-12-01T12:01:00.000Z',
