@@ -179,6 +179,7 @@ export async function reconcileRegion(
             region: where,
             message: `rule ${rule.name}: sources in ${where} not read: ${error.message}`,
           });
+          partiallyListed.add(rule.name);
           continue;
         }
         for (const image of images) {
@@ -331,6 +332,8 @@ export async function reconcileRegion(
       dryRun: options.dryRun,
       now: deps.retirement.now(),
       shouldStop,
+      // An orphan copy is deleted only once its source is confirmed gone in its own region.
+      lookupImage: lookup,
     });
   }
 

@@ -112,3 +112,74 @@ it('deregisters superseded images and their copies, keeps the newest and anythin
   const retired = published.filter((e) => e.detailType === 'AMI Retired').map((e) => e.detail.imageId);
   expect(retired.sort()).toEqual([oldest.source.imageId, oldest.copy.imageId, inUse.copy.imageId].sort());
 });
+
+it('retires nothing for a rule when one of its source regions cannot be read', async () => {
+  const { parseRules } = await import('../../shared/rules/load.js');
+  const { rules: twoRegions } = parseRules(`
+version: 1
+rules:
+  - name: golden
+    match: { regions: [us-east-1, ap-southeast-2], names: ['golden-*'] }
+    copy: { regions: [eu-west-1] }
+    retire: { keep: 1, deregisterAfterDays: 30, apply: true }
+`);
+  const partial = createEc2Emulator({ copyDelayMs: 60_000, disabledRegions: ['ap-southeast-2'] });
+  const partialServer = await startLocalServer({ ec2: partial.service });
+  try {
+    const now = Date.now();
+    const copies: string[] = [];
+    for (const [region, name, ageDays] of [
+      ['us-east-1', 'golden-old', 100],
+      ['us-east-1', 'golden-new', 1],
+      ['ap-southeast-2', 'golden-apse', 100],
+    ] as const) {
+      const source = partial.seedImage({
+        region,
+        name,
+        emitEvent: false,
+        creationDate: new Date(now - ageDays * DAY),
+        tags: { 'ami-lifecycle:rule': 'golden' },
+      });
+      copies.push(
+        partial.seedImage({
+          region: 'eu-west-1',
+          name,
+          emitEvent: false,
+          creationDate: new Date(now - ageDays * DAY),
+          sourceImageId: source.imageId,
+          sourceImageRegion: region,
+          tags: {
+            'ami-lifecycle:rule': 'golden',
+            'ami-lifecycle:source-image-id': source.imageId,
+            'ami-lifecycle:source-region': region,
+          },
+        }).imageId,
+      );
+    }
+    const retirementEc2 = (region: string) =>
+      createRetirementEc2(
+        new EC2Client({
+          region,
+          endpoint: partialServer.endpoint,
+          credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+        }),
+        region,
+      );
+    const report = await reconcileRegion(
+      {
+        rules: twoRegions,
+        accountId: partial.accountId,
+        ec2: emulatorEc2(partialServer.endpoint),
+        logger: quietLogger,
+        retirement: { ec2: retirementEc2, events: { publish: async () => {} }, now: () => new Date(now) },
+      },
+      { region: 'eu-west-1', dryRun: false, maxCopiesInFlight: 20, concurrency: 4 },
+    );
+    expect(report.notes.join('\n')).toContain('sources in ap-southeast-2 not read');
+    expect(report.retirement?.applied.deregister).toBe(0);
+    for (const imageId of copies) expect(partial.getImage('eu-west-1', imageId)?.state).toBe('available');
+  } finally {
+    partial.close();
+    await partialServer.close();
+  }
+});
