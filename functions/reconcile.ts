@@ -1,6 +1,5 @@
 import type { Context } from 'aws-lambda';
-import { ec2ForRegion } from '../shared/aws/clients.js';
-import { retirementEc2ForRegion } from '../shared/aws/ec2-retirement.js';
+import { ec2ForRegion, retirementEc2ForRegion } from '../shared/aws/clients.js';
 import { reconcileRegion } from '../shared/core/reconcile.js';
 import { publishReconcileReport } from '../shared/core/reconcile-report.js';
 import { parseScheduledEvent } from '../shared/events/scheduled.js';

@@ -1,7 +1,7 @@
 import {
   DeleteSnapshotCommand,
   DeregisterImageCommand,
-  EC2Client,
+  type EC2Client,
   EnableImageDeprecationCommand,
   type ImageReference,
   paginateDescribeImageReferences,
@@ -197,18 +197,3 @@ function describeReference(reference: ImageReference): string {
       return `${reference.ResourceType ?? 'resource'} ${arn}`;
   }
 }
-
-/**
- * One client per region, built on first use and kept for the life of the process, with the same
- * settings as `clients.ts` (adaptive retries: EC2 throttles per account and region).
- */
-const ports = new Map<string, RetirementEc2>();
-
-export const retirementEc2ForRegion: RetirementEc2ForRegion = (region) => {
-  let port = ports.get(region);
-  if (port === undefined) {
-    port = createRetirementEc2(new EC2Client({ region, maxAttempts: 6, retryMode: 'adaptive' }), region);
-    ports.set(region, port);
-  }
-  return port;
-};

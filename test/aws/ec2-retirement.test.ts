@@ -12,7 +12,8 @@ import {
 } from '@aws-sdk/client-ec2';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { createRetirementEc2, retirementEc2ForRegion } from '../../shared/aws/ec2-retirement.js';
+import { retirementEc2ForRegion } from '../../shared/aws/clients.js';
+import { createRetirementEc2 } from '../../shared/aws/ec2-retirement.js';
 import { AwsCallError } from '../../shared/core/errors.js';
 import type { RetirementEc2 } from '../../shared/core/retirement-ports.js';
 

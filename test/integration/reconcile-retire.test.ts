@@ -1,13 +1,11 @@
 import { join } from 'node:path';
-import { EC2Client } from '@aws-sdk/client-ec2';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createEc2Emulator, type Ec2Emulator } from '../../local/ec2/index.js';
 import { type LocalServer, startLocalServer } from '../../local/server.js';
-import { createRetirementEc2 } from '../../shared/aws/ec2-retirement.js';
 import type { EventPublisher } from '../../shared/core/ports.js';
 import { reconcileRegion } from '../../shared/core/reconcile.js';
 import { loadRulesFile } from '../../shared/rules/load.js';
-import { emulatorEc2, quietLogger } from './helpers.js';
+import { emulatorEc2, emulatorRetirementEc2, quietLogger } from './helpers.js';
 
 /**
  * Retirement as the scheduled reconcile runs it, against the emulator: old images leave with their
@@ -70,15 +68,7 @@ it('deregisters superseded images and their copies, keeps the newest and anythin
       published.push(...entries);
     },
   };
-  const retirementEc2 = (region: string) =>
-    createRetirementEc2(
-      new EC2Client({
-        region,
-        endpoint: server.endpoint,
-        credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-      }),
-      region,
-    );
+  const retirementEc2 = emulatorRetirementEc2(server.endpoint);
   const reports = await Promise.all(
     ['us-east-1', 'eu-west-1'].map((region) =>
       reconcileRegion(
@@ -156,15 +146,7 @@ rules:
         }).imageId,
       );
     }
-    const retirementEc2 = (region: string) =>
-      createRetirementEc2(
-        new EC2Client({
-          region,
-          endpoint: partialServer.endpoint,
-          credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-        }),
-        region,
-      );
+    const retirementEc2 = emulatorRetirementEc2(partialServer.endpoint);
     const report = await reconcileRegion(
       {
         rules: twoRegions,
