@@ -9,7 +9,7 @@ import {
   paginateDescribeLaunchTemplateVersions,
 } from '@aws-sdk/client-ec2';
 import { AwsCallError, awsErrorCode } from '../core/errors.js';
-import type { RetirementEc2, RetirementEc2ForRegion } from '../core/retirement-ports.js';
+import type { RetirementEc2 } from '../core/retirement-ports.js';
 
 /**
  * The retirement port over an SDK client for one region. Every SDK error becomes an
