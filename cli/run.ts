@@ -1,9 +1,15 @@
 import { DescribeImagesCommand, EC2Client } from '@aws-sdk/client-ec2';
 import type { Command } from 'commander';
-import { ec2ForRegion } from '../shared/aws/clients.js';
+import { ec2ForRegion, eventBridgeClient, retirementEc2ForRegion } from '../shared/aws/clients.js';
+import { createEventPublisher } from '../shared/aws/events.js';
 import { AwsCallError, RulesValidationError } from '../shared/core/errors.js';
-import type { Ec2ForRegion, LoggerPort } from '../shared/core/ports.js';
-import { type ReconcileProgress, type ReconcileReport, reconcileRegion } from '../shared/core/reconcile.js';
+import type { Ec2ForRegion, EventPublisher, LoggerPort } from '../shared/core/ports.js';
+import {
+  type ReconcileDependencies,
+  type ReconcileProgress,
+  type ReconcileReport,
+  reconcileRegion,
+} from '../shared/core/reconcile.js';
 import { loadRulesFile } from '../shared/rules/load.js';
 import { KNOWN_REGIONS } from '../shared/rules/regions.js';
 import type { Rule } from '../shared/rules/schema.js';
@@ -37,6 +43,11 @@ export interface RunContext {
   readonly concurrency: number;
   readonly maxCopiesInFlight: number;
   readonly ec2: Ec2ForRegion;
+  /**
+   * Retirement for rules with `retire` (off with `--no-retire`). Deregistration still needs the
+   * rule's `retire.apply: true`; deletions are announced on `--event-bus`, or on stderr without one.
+   */
+  readonly retirement?: NonNullable<ReconcileDependencies['retirement']>;
 }
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
@@ -60,6 +71,11 @@ export function addCommonOptions(command: Command): Command {
       '--max-copies-in-flight <n>',
       'copies pending per region at most, counting those already pending; the rest wait for a later run',
       String(DEFAULT_MAX_COPIES_IN_FLIGHT),
+    )
+    .option('--no-retire', 'skip retirement (deprecation and deregistration of old images)')
+    .option(
+      '--event-bus <name>',
+      "the tool's event bus, where deletions are announced (default: $EVENT_BUS_NAME; without one, on stderr)",
     )
     .option('--json', 'print one JSON document on stdout')
     .option('--progress', 'print progress to stderr (default: when stderr is a terminal)')
@@ -101,6 +117,21 @@ export function jsonOption(raw: Record<string, unknown>): boolean {
   return raw.json === true;
 }
 
+/** Retirement as the CLI runs it: the shared EC2 clients, and the bus (or stderr) for announcements. */
+function retirementFor(eventBus: string | undefined): NonNullable<RunContext['retirement']> {
+  const busName = eventBus ?? (process.env.EVENT_BUS_NAME || undefined);
+  const region = process.env.AWS_REGION || process.env.AWS_DEFAULT_REGION || 'us-east-1';
+  const events: EventPublisher =
+    busName === undefined
+      ? {
+          publish: async (entries) => {
+            for (const e of entries) console.error(`${e.detailType}: ${JSON.stringify(e.detail)}`);
+          },
+        }
+      : createEventPublisher(eventBridgeClient(region), busName, region);
+  return { ec2: retirementEc2ForRegion, events, now: () => new Date() };
+}
+
 /**
  * Reads the options and the rules, and finds the account: everything a run needs before its
  * first mutating call. Input problems throw `CliInputError` or `RulesValidationError` (exit 2)
@@ -135,7 +166,8 @@ export async function loadContext(
 
   const progress = typeof raw.progress === 'boolean' ? raw.progress : process.stderr.isTTY === true;
   const common = { rulesFile, rules, regions, regionsGiven: given.length > 0, json, progress };
-  const tuning = { concurrency, maxCopiesInFlight, ec2 };
+  const retirement = raw.retire === false ? {} : { retirement: retirementFor(stringOption(raw, 'eventBus')) };
+  const tuning = { concurrency, maxCopiesInFlight, ec2, ...retirement };
   if (account !== undefined) return { ...common, ...tuning, accountId: account, accountFrom: 'option' };
   if (envAccount !== undefined) {
     return { ...common, ...tuning, accountId: envAccount, accountFrom: 'environment' };
@@ -187,7 +219,13 @@ export async function reconcileAll(
     ctx.regions.map(async (region): Promise<RegionResult> => {
       try {
         const report = await reconcileRegion(
-          { rules: ctx.rules, accountId: ctx.accountId, ec2: ctx.ec2, logger: quietLogger },
+          {
+            rules: ctx.rules,
+            accountId: ctx.accountId,
+            ec2: ctx.ec2,
+            logger: quietLogger,
+            ...(ctx.retirement ? { retirement: ctx.retirement } : {}),
+          },
           {
             region,
             dryRun: options.dryRun,

@@ -352,6 +352,20 @@ export async function reconcileRegion(
   );
   const skipped = outcomes.filter((o) => o.status === 'skipped').length;
   for (const failure of failures) logger.error(`failed: ${failure.action}`, { ...failure });
+  // Retirement is part of the run: its counts, diff lines and failures join the distribution's.
+  for (const f of retirement?.failures ?? []) {
+    failures.push({
+      action: `retire ${f.imageId}${f.snapshotId ? ` (${f.snapshotId})` : ''}`,
+      operation: f.operation,
+      code: f.code,
+      message: f.message,
+      retryable: f.retryable,
+    });
+  }
+  const withRetirement = (counts: Record<string, number>, extra?: Readonly<Record<string, number>>) => {
+    for (const [kind, n] of Object.entries(extra ?? {})) if (n > 0) counts[kind] = (counts[kind] ?? 0) + n;
+    return counts;
+  };
   const changesOf = (imageId: string) =>
     toApply.filter((a) => a.kind !== 'copy' && a.imageId === imageId).length;
   const images: ImageStatus[] = [...sourcesHere, ...copies].map(({ image, role }) => {
@@ -379,17 +393,23 @@ export async function reconcileRegion(
     dryRun: options.dryRun,
     durationMs: Date.now() - started,
     managed: { sources: sourcesHere.length, copies: copies.length },
-    planned: countBy(toApply, (a) => a.kind),
-    applied: countBy(
-      outcomes.filter((o) => o.status === 'applied'),
-      (o) => o.action.kind,
+    planned: withRetirement(
+      countBy(toApply, (a) => a.kind),
+      retirement?.planned,
+    ),
+    applied: withRetirement(
+      countBy(
+        outcomes.filter((o) => o.status === 'applied'),
+        (o) => o.action.kind,
+      ),
+      retirement?.applied,
     ),
     failures,
     copiesInFlight,
     deferredCopies: deferred.size,
     skipped,
     stoppedEarly: skipped > 0 || observed < toDetail.length || retirement?.stopped === true,
-    diff,
+    diff: [...diff, ...(retirement?.lines ?? [])],
     notes: notes.map((n) => `${n.imageId ? `${n.imageId}: ` : ''}${n.message}`),
     images,
     missingCopies,

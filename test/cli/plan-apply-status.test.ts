@@ -373,3 +373,48 @@ describe('ami-lifecycle plan, apply and status against the emulator', () => {
     }
   });
 });
+
+describe('retirement from the CLI', () => {
+  it('plan shows what retirement would do; apply deregisters only what the rule opts in to, and announces it', async () => {
+    const DAY = 24 * 60 * 60 * 1000;
+    const old = emulator.seedImage({
+      region: 'us-east-1',
+      name: 'golden-retire-old',
+      emitEvent: false,
+      creationDate: new Date(Date.now() - 100 * DAY),
+      tags: { 'ami-lifecycle:rule': 'golden' },
+    });
+    emulator.seedImage({
+      region: 'us-east-1',
+      name: 'golden-retire-new',
+      emitEvent: false,
+      tags: { 'ami-lifecycle:rule': 'golden' },
+    });
+    const rulesFile = join(mkdtempSync(join(tmpdir(), 'ami-cli-retire-')), 'rules.yaml');
+    writeFileSync(
+      rulesFile,
+      `version: 1
+rules:
+  - name: golden
+    match: { regions: [us-east-1], names: ['golden-retire-*'] }
+    retire: { keep: 1, deregisterAfterDays: 30, apply: true }
+`,
+    );
+
+    const planned = await cli(['plan', '--rules', rulesFile, '--region', 'us-east-1']);
+    expect(planned.code).toBe(3);
+    expect(planned.stdout).toContain(old.imageId);
+    expect(planned.stdout).toMatch(/deregister/);
+    expect(emulator.getImage('us-east-1', old.imageId)?.state).toBe('available');
+
+    const skipped = await cli(['apply', '--rules', rulesFile, '--region', 'us-east-1', '--no-retire']);
+    expect(skipped.code).toBe(0);
+    expect(emulator.getImage('us-east-1', old.imageId)?.state).toBe('available');
+
+    const applied = await cli(['apply', '--rules', rulesFile, '--region', 'us-east-1']);
+    expect(applied.code).toBe(0);
+    expect(emulator.getImage('us-east-1', old.imageId)?.state).toBe('deregistered');
+    expect(applied.stderr).toContain('AMI Retired');
+    expect(applied.stderr).toContain(old.imageId);
+  });
+});
