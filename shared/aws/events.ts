@@ -13,6 +13,7 @@ const BATCH = 10;
 /** Entry error codes a resend can fix; the others (malformed detail, access denied) never will. */
 const RETRYABLE_ENTRY_CODES = new Set(['InternalFailure', 'ThrottlingException']);
 const ATTEMPTS = 3;
+const BACKOFF_MS = 100;
 
 /**
  * Publishes the tool's notifications on its event bus. PutEvents answers HTTP 200 even when some
@@ -23,6 +24,8 @@ export function createEventPublisher(
   client: EventBridgeClient,
   eventBusName: string,
   region: string,
+  /** Waits between re-sends; injectable so tests need not wait. */
+  sleep: (ms: number) => Promise<void> = (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
 ): EventPublisher {
   return {
     async publish(events) {
@@ -59,6 +62,8 @@ export function createEventPublisher(
           throw new AwsCallError('PutEvents', region, error, permanent === undefined);
         }
         pending = failed.map((f) => f.entry);
+        // Exponential backoff with full jitter before re-sending throttled entries (100 ms, 200 ms, ...).
+        await sleep(Math.random() * BACKOFF_MS * 2 ** (attempt - 1));
       }
     },
   };
