@@ -63,7 +63,7 @@ export function createEventPublisher(
         }
         pending = failed.map((f) => f.entry);
         // Exponential backoff with full jitter before re-sending throttled entries (100 ms, 200 ms, ...).
-        await sleep(Math.random() * BACKOFF_MS * 2 ** (attempt - 1));
+        if (pending.length > 0) await sleep(Math.random() * BACKOFF_MS * 2 ** (attempt - 1));
       }
     },
   };
