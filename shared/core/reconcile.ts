@@ -245,7 +245,11 @@ export async function reconcileRegion(
       targets: {},
     });
   }
-  const copiesBySource = Map.groupBy(copies, (c) => (c.role.kind === 'copy' ? c.role.sourceImageId : ''));
+  const copiesBySource = new Map<string, Managed[]>();
+  for (const c of copies) {
+    if (c.role.kind !== 'copy') continue;
+    copiesBySource.set(c.role.sourceImageId, [...(copiesBySource.get(c.role.sourceImageId) ?? []), c]);
+  }
   const planned = new Set<string>();
   for (const rule of targetRules) {
     for (const source of sourcesByRule.get(rule.name) ?? []) {
