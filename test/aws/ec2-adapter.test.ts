@@ -7,7 +7,6 @@ import {
   DescribeSnapshotAttributeCommand,
   DescribeSnapshotsCommand,
   EC2Client,
-  EC2ServiceException,
   GetImageBlockPublicAccessStateCommand,
   type Image,
   ModifyImageAttributeCommand,
@@ -16,8 +15,8 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createEc2Port } from '../../shared/aws/ec2.js';
-import { AwsCallError } from '../../shared/core/errors.js';
 import type { Ec2Port } from '../../shared/core/ports.js';
+import { callError, ec2Error } from '../support/aws-errors.js';
 
 const REGION = 'eu-west-1';
 const ec2Mock = mockClient(EC2Client);
@@ -27,26 +26,6 @@ beforeEach(() => {
   ec2Mock.reset();
   port = createEc2Port(new EC2Client({ region: REGION }), REGION);
 });
-
-/** An EC2 error as the SDK raises it: the code is the error's name. */
-function ec2Error(code: string, httpStatusCode: number, fault: 'client' | 'server' = 'client') {
-  return new EC2ServiceException({
-    name: code,
-    $fault: fault,
-    $metadata: { httpStatusCode },
-    message: `${code} (simulated)`,
-  });
-}
-
-async function callError(promise: Promise<unknown>): Promise<AwsCallError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof AwsCallError) return error;
-    throw error;
-  }
-  throw new Error('the call succeeded but should have failed');
-}
 
 const ids = (prefix: string, n: number) =>
   Array.from({ length: n }, (_, i) => `${prefix}-${i.toString(16).padStart(17, '0')}`);

@@ -7,15 +7,14 @@ import {
   DescribeLaunchTemplateVersionsCommand,
   type DescribeLaunchTemplateVersionsCommandInput,
   EC2Client,
-  EC2ServiceException,
   EnableImageDeprecationCommand,
 } from '@aws-sdk/client-ec2';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { retirementEc2ForRegion } from '../../shared/aws/clients.js';
 import { createRetirementEc2 } from '../../shared/aws/ec2-retirement.js';
-import { AwsCallError } from '../../shared/core/errors.js';
 import type { RetirementEc2 } from '../../shared/core/retirement-ports.js';
+import { callError, ec2Error } from '../support/aws-errors.js';
 
 const REGION = 'eu-west-1';
 const IMAGE = 'ami-0123456789abcdef0';
@@ -26,25 +25,6 @@ beforeEach(() => {
   ec2Mock.reset();
   port = createRetirementEc2(new EC2Client({ region: REGION }), REGION);
 });
-
-function ec2Error(code: string, httpStatusCode = 400) {
-  return new EC2ServiceException({
-    name: code,
-    $fault: httpStatusCode >= 500 ? 'server' : 'client',
-    $metadata: { httpStatusCode },
-    message: `${code} (simulated)`,
-  });
-}
-
-async function callError(promise: Promise<unknown>): Promise<AwsCallError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof AwsCallError) return error;
-    throw error;
-  }
-  throw new Error('the call succeeded but should have failed');
-}
 
 describe('enableDeprecation', () => {
   it('sends the image and the time rounded up to the whole minute', async () => {

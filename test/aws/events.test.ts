@@ -8,8 +8,8 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createEventPublisher } from '../../shared/aws/events.js';
-import { AwsCallError } from '../../shared/core/errors.js';
 import type { EventPublisher } from '../../shared/core/ports.js';
+import { callError } from '../support/aws-errors.js';
 
 const REGION = 'us-east-1';
 const BUS = 'ami-lifecycle-bus';
@@ -38,16 +38,6 @@ const failed = (code: string): PutEventsResultEntry => ({
   ErrorCode: code,
   ErrorMessage: `${code} (simulated)`,
 });
-
-async function publishError(promise: Promise<unknown>): Promise<AwsCallError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof AwsCallError) return error;
-    throw error;
-  }
-  throw new Error('publish succeeded but should have failed');
-}
 
 describe('createEventPublisher', () => {
   it('sends each event with the bus, the tool’s source, the detail type and the detail as JSON', async () => {
@@ -140,7 +130,7 @@ describe('createEventPublisher', () => {
       .on(PutEventsCommand)
       .resolves({ FailedEntryCount: 1, Entries: [ok(), failed('AccessDeniedException')] });
 
-    const error = await publishError(publisher.publish([event(0), event(1)]));
+    const error = await callError(publisher.publish([event(0), event(1)]));
 
     expect(error).toMatchObject({
       code: 'AccessDeniedException',
@@ -157,7 +147,7 @@ describe('createEventPublisher', () => {
       Entries: [failed('ThrottlingException'), failed('MalformedDetail')],
     });
 
-    const error = await publishError(publisher.publish([event(0), event(1)]));
+    const error = await callError(publisher.publish([event(0), event(1)]));
 
     expect(error).toMatchObject({ code: 'MalformedDetail', retryable: false });
     expect(ebMock).toHaveReceivedCommandTimes(PutEventsCommand, 1);
@@ -169,7 +159,7 @@ describe('createEventPublisher', () => {
       Entries: (input.Entries ?? []).map(() => failed('ThrottlingException')),
     }));
 
-    const error = await publishError(publisher.publish([event(0)]));
+    const error = await callError(publisher.publish([event(0)]));
 
     expect(error).toMatchObject({
       code: 'ThrottlingException',
@@ -194,7 +184,7 @@ describe('createEventPublisher', () => {
       });
       ebMock.on(PutEventsCommand).rejects(sdkError);
 
-      const error = await publishError(publisher.publish([event(0)]));
+      const error = await callError(publisher.publish([event(0)]));
 
       expect(error).toMatchObject({ code, operation: 'PutEvents', region: REGION, retryable });
       expect(error.cause).toBe(sdkError);

@@ -12,6 +12,7 @@ import { createEventBridgeService } from '../../local/eventbridge/api.js';
 import { createLocalEventBus, type LocalEventBus, type PutRecord } from '../../local/eventbridge/bus.js';
 import type { EmulatedRequest } from '../../local/http.js';
 import { type LocalServer, startLocalServer } from '../../local/server.js';
+import { rejectionOf } from '../support/aws-errors.js';
 
 const run = promisify(execFile);
 
@@ -60,15 +61,7 @@ function client(region = 'eu-west-1') {
   });
 }
 
-async function sdkError(promise: Promise<unknown>): Promise<EventBridgeServiceException> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof EventBridgeServiceException) return error;
-    throw error;
-  }
-  throw new Error('the call succeeded but should have failed');
-}
+const sdkError = (promise: Promise<unknown>) => rejectionOf(promise, EventBridgeServiceException);
 
 describe('PutEvents through the AWS SDK', () => {
   it('accepts entries, puts them on the named bus with the signed region, and returns their ids', async () => {
