@@ -63,6 +63,19 @@ function client(region = 'eu-west-1') {
 
 const sdkError = (promise: Promise<unknown>) => rejectionOf(promise, EventBridgeServiceException);
 
+/** An EC2 AMI State Change event in `state`, as the JSON string TestEventPattern takes. */
+const amiStateChange = (state: string) =>
+  JSON.stringify({
+    id: '1',
+    account: '111122223333',
+    source: 'aws.ec2',
+    time: '2026-01-01T00:00:00Z',
+    region: 'us-east-1',
+    resources: [],
+    'detail-type': 'EC2 AMI State Change',
+    detail: { State: state },
+  });
+
 describe('PutEvents through the AWS SDK', () => {
   it('accepts entries, puts them on the named bus with the signed region, and returns their ids', async () => {
     const output = await client('eu-west-1').send(
@@ -188,16 +201,7 @@ describe('PutEvents through the AWS SDK', () => {
 });
 
 describe('TestEventPattern through the AWS SDK', () => {
-  const event = JSON.stringify({
-    id: '1',
-    account: '111122223333',
-    source: 'aws.ec2',
-    time: '2026-01-01T00:00:00Z',
-    region: 'us-east-1',
-    resources: [],
-    'detail-type': 'EC2 AMI State Change',
-    detail: { State: 'available' },
-  });
+  const event = amiStateChange('available');
 
   it('answers whether the event matches', async () => {
     const matching = await client().send(
@@ -308,16 +312,7 @@ describe('the aws CLI against the local endpoint', () => {
     run('aws', [...args, '--endpoint-url', server.endpoint, '--output', 'json'], { env });
 
   it('test-event-pattern', async () => {
-    const event = JSON.stringify({
-      id: '1',
-      account: '111122223333',
-      source: 'aws.ec2',
-      time: '2026-01-01T00:00:00Z',
-      region: 'us-east-1',
-      resources: [],
-      'detail-type': 'EC2 AMI State Change',
-      detail: { State: 'failed' },
-    });
+    const event = amiStateChange('failed');
     const { stdout } = await aws(
       'events',
       'test-event-pattern',
