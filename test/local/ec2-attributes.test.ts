@@ -18,6 +18,7 @@ import {
   OTHER_ACCOUNT,
   rawRequest,
   startHarness,
+  useHarness,
 } from './ec2-harness.js';
 
 const REGION = 'us-east-1';
@@ -373,11 +374,7 @@ describe('image attributes', () => {
 });
 
 describe('snapshot attributes', () => {
-  let h: Harness;
-  beforeEach(async () => {
-    h = await startHarness();
-  });
-  afterEach(() => h.close());
+  const h = useHarness();
 
   const permissions = async (snapshotId: string) =>
     (

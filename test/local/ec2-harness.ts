@@ -1,5 +1,5 @@
 import { EC2Client, EC2ServiceException } from '@aws-sdk/client-ec2';
-import { expect } from 'vitest';
+import { afterEach, beforeEach, expect } from 'vitest';
 import type { AmiStateChangeEvent, Ec2Emulator, Ec2EmulatorOptions } from '../../local/ec2/index.js';
 import { createEc2Emulator } from '../../local/ec2/index.js';
 import { type LocalServer, startLocalServer } from '../../local/server.js';
@@ -51,6 +51,35 @@ export async function startHarness(options: Ec2EmulatorOptions = {}): Promise<Ha
       emulator.close();
       await server.close();
     },
+  };
+}
+
+/**
+ * A fresh harness for each test of the enclosing `describe`, started before it and closed after it.
+ * The object returned stands for the running test's harness.
+ */
+export function useHarness(options: Ec2EmulatorOptions = {}): Harness {
+  let current: Harness | undefined;
+  beforeEach(async () => {
+    current = await startHarness(options);
+  });
+  afterEach(() => current?.close());
+  const harness = (): Harness => {
+    if (current === undefined) throw new Error('useHarness: the harness exists only while a test runs');
+    return current;
+  };
+  return {
+    get emulator() {
+      return harness().emulator;
+    },
+    get server() {
+      return harness().server;
+    },
+    get events() {
+      return harness().events;
+    },
+    client: (region, accessKeyId) => harness().client(region, accessKeyId),
+    close: () => harness().close(),
   };
 }
 

@@ -15,17 +15,13 @@ import {
   paginateDescribeImages,
   RegisterImageCommand,
 } from '@aws-sdk/client-ec2';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ACCOUNT, expectEc2Error, type Harness, OTHER_ACCOUNT, startHarness } from './ec2-harness.js';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { ACCOUNT, expectEc2Error, OTHER_ACCOUNT, useHarness } from './ec2-harness.js';
 
 const REGION = 'us-east-1';
 
 describe('DescribeImages', () => {
-  let h: Harness;
-  beforeEach(async () => {
-    h = await startHarness();
-  });
-  afterEach(() => h.close());
+  const h = useHarness();
 
   it('returns every documented field of an EBS image', async () => {
     const { imageId, snapshotIds } = h.emulator.seedImage({
@@ -284,11 +280,7 @@ describe('DescribeImages', () => {
 });
 
 describe('RegisterImage', () => {
-  let h: Harness;
-  beforeEach(async () => {
-    h = await startHarness();
-  });
-  afterEach(() => h.close());
+  const h = useHarness();
 
   it('registers an EBS image from an existing snapshot and emits available', async () => {
     const snapshotId = h.emulator.seedSnapshot({ region: REGION, volumeSize: 20 });
@@ -396,11 +388,7 @@ describe('RegisterImage', () => {
 });
 
 describe('DeregisterImage and DeleteSnapshot', () => {
-  let h: Harness;
-  beforeEach(async () => {
-    h = await startHarness();
-  });
-  afterEach(() => h.close());
+  const h = useHarness();
 
   it('refuses to delete a snapshot in use, deregisters (event), then deletes; a second deregister is Unavailable', async () => {
     const { imageId, snapshotIds } = h.emulator.seedImage({
@@ -499,13 +487,11 @@ describe('DeregisterImage and DeleteSnapshot', () => {
 });
 
 describe('deregistration protection and deprecation (injectable clock)', () => {
-  let h: Harness;
   let now = new Date('2026-03-01T12:00:00Z');
-  beforeEach(async () => {
+  beforeEach(() => {
     now = new Date('2026-03-01T12:00:00Z');
-    h = await startHarness({ now: () => now });
   });
-  afterEach(() => h.close());
+  const h = useHarness({ now: () => now });
 
   const describeOne = async (imageId: string): Promise<Image | undefined> =>
     (await h.client().send(new DescribeImagesCommand({ ImageIds: [imageId] }))).Images?.[0];
@@ -640,11 +626,7 @@ describe('deregistration protection and deprecation (injectable clock)', () => {
 });
 
 describe('DescribeSnapshots', () => {
-  let h: Harness;
-  beforeEach(async () => {
-    h = await startHarness();
-  });
-  afterEach(() => h.close());
+  const h = useHarness();
 
   it('lists by id, owner, restorable-by and filters, with pagination', async () => {
     const a = h.emulator.seedSnapshot({ region: REGION, tags: { Team: 'web' }, volumeSize: 10 });

@@ -6,21 +6,19 @@ import {
   DescribeLaunchTemplateVersionsCommand,
   type DescribeLaunchTemplateVersionsCommandInput,
 } from '@aws-sdk/client-ec2';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ACCOUNT, expectEc2Error, type Harness, OTHER_ACCOUNT, startHarness } from './ec2-harness.js';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { ACCOUNT, expectEc2Error, OTHER_ACCOUNT, useHarness } from './ec2-harness.js';
 
 const REGION = 'us-east-1';
 
 describe('what uses an image: instances, launch templates, image references', () => {
-  let h: Harness;
+  const h = useHarness();
   let imageId: string;
   let otherImageId: string;
-  beforeEach(async () => {
-    h = await startHarness();
+  beforeEach(() => {
     imageId = h.emulator.seedImage({ region: REGION, name: 'in-use', emitEvent: false }).imageId;
     otherImageId = h.emulator.seedImage({ region: REGION, name: 'unused', emitEvent: false }).imageId;
   });
-  afterEach(() => h.close());
 
   it('DescribeInstances finds instances by image-id and state, and seeding records lastLaunchedTime', async () => {
     const running = h.emulator.seedInstance({

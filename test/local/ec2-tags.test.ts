@@ -5,17 +5,16 @@ import {
   DescribeTagsCommand,
   paginateDescribeTags,
 } from '@aws-sdk/client-ec2';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { expectEc2Error, type Harness, OTHER_ACCOUNT, rawRequest, startHarness } from './ec2-harness.js';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { expectEc2Error, OTHER_ACCOUNT, rawRequest, useHarness } from './ec2-harness.js';
 
 const REGION = 'us-east-1';
 
 describe('CreateTags / DeleteTags / DescribeTags', () => {
-  let h: Harness;
+  const h = useHarness();
   let imageId: string;
   let snapshotId: string;
-  beforeEach(async () => {
-    h = await startHarness();
+  beforeEach(() => {
     const seeded = h.emulator.seedImage({
       region: REGION,
       name: 'tag-me',
@@ -25,7 +24,6 @@ describe('CreateTags / DeleteTags / DescribeTags', () => {
     imageId = seeded.imageId;
     snapshotId = seeded.snapshotIds[0] ?? '';
   });
-  afterEach(() => h.close());
 
   const tagsOf = (id: string) =>
     (id.startsWith('ami-') ? h.emulator.getImage(REGION, id) : h.emulator.getSnapshot(REGION, id))?.tags;
