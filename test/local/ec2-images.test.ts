@@ -23,6 +23,12 @@ const REGION = 'us-east-1';
 describe('DescribeImages', () => {
   const h = useHarness();
 
+  /** The ids DescribeImages answers `input` with, sorted. */
+  const ids = async (input: DescribeImagesCommandInput) =>
+    ((await h.client().send(new DescribeImagesCommand(input))).Images ?? [])
+      .map((image) => image.ImageId)
+      .sort();
+
   it('returns every documented field of an EBS image', async () => {
     const { imageId, snapshotIds } = h.emulator.seedImage({
       region: REGION,
@@ -127,10 +133,6 @@ describe('DescribeImages', () => {
       ownerId: OTHER_ACCOUNT,
       emitEvent: false,
     }).imageId;
-    const ids = async (input: DescribeImagesCommandInput) =>
-      ((await h.client().send(new DescribeImagesCommand(input))).Images ?? [])
-        .map((image) => image.ImageId)
-        .sort();
 
     expect(await ids({})).toEqual([own, publicImage, shared].sort());
     expect(await ids({ Owners: ['self'] })).toEqual([own]);
@@ -268,10 +270,6 @@ describe('DescribeImages', () => {
       state: 'disabled',
       emitEvent: false,
     }).imageId;
-    const ids = async (input: DescribeImagesCommandInput) =>
-      ((await h.client().send(new DescribeImagesCommand(input))).Images ?? [])
-        .map((image) => image.ImageId)
-        .sort();
     expect(await ids({})).toEqual([mine]);
     expect(await ids({ IncludeDeprecated: true })).toEqual([foreign, mine].sort());
     expect(await ids({ IncludeDisabled: true })).toEqual([mine, disabled].sort());
@@ -495,6 +493,8 @@ describe('deregistration protection and deprecation (injectable clock)', () => {
 
   const describeOne = async (imageId: string): Promise<Image | undefined> =>
     (await h.client().send(new DescribeImagesCommand({ ImageIds: [imageId] }))).Images?.[0];
+  const deprecate = (imageId: string, at: string) =>
+    h.client().send(new EnableImageDeprecationCommand({ ImageId: imageId, DeprecateAt: new Date(at) }));
 
   it('refuses to deregister a protected image, and keeps refusing for 24 h after a WithCooldown disable', async () => {
     const { imageId } = h.emulator.seedImage({ region: REGION, name: 'protected', emitEvent: false });
@@ -543,40 +543,14 @@ describe('deregistration protection and deprecation (injectable clock)', () => {
 
   it('sets deprecation rounded to the nearest minute, refuses the past and >10 years, and cancels it', async () => {
     const { imageId } = h.emulator.seedImage({ region: REGION, name: 'to-deprecate', emitEvent: false });
-    const out = await h.client().send(
-      new EnableImageDeprecationCommand({
-        ImageId: imageId,
-        DeprecateAt: new Date('2026-06-01T10:20:31Z'),
-      }),
-    );
+    const out = await deprecate(imageId, '2026-06-01T10:20:31Z');
     expect(out.Return).toBe(true);
     expect((await describeOne(imageId))?.DeprecationTime).toBe('2026-06-01T10:21:00.000Z');
-    await h.client().send(
-      new EnableImageDeprecationCommand({
-        ImageId: imageId,
-        DeprecateAt: new Date('2026-06-01T10:20:29Z'),
-      }),
-    );
+    await deprecate(imageId, '2026-06-01T10:20:29Z');
     expect((await describeOne(imageId))?.DeprecationTime).toBe('2026-06-01T10:20:00.000Z');
 
-    await expectEc2Error(
-      h.client().send(
-        new EnableImageDeprecationCommand({
-          ImageId: imageId,
-          DeprecateAt: new Date('2026-02-28T00:00:00Z'),
-        }),
-      ),
-      'InvalidParameterValue',
-    );
-    await expectEc2Error(
-      h.client().send(
-        new EnableImageDeprecationCommand({
-          ImageId: imageId,
-          DeprecateAt: new Date('2036-03-01T12:01:00Z'),
-        }),
-      ),
-      'InvalidParameterValue',
-    );
+    await expectEc2Error(deprecate(imageId, '2026-02-28T00:00:00Z'), 'InvalidParameterValue');
+    await expectEc2Error(deprecate(imageId, '2036-03-01T12:01:00Z'), 'InvalidParameterValue');
     await h.client().send(new DisableImageDeprecationCommand({ ImageId: imageId }));
     expect((await describeOne(imageId))?.DeprecationTime).toBeUndefined();
   });
@@ -589,21 +563,8 @@ describe('deregistration protection and deprecation (injectable clock)', () => {
       creationDate: new Date('2025-06-01T00:00:00Z'),
       emitEvent: false,
     });
-    await expectEc2Error(
-      h.client().send(
-        new EnableImageDeprecationCommand({
-          ImageId: imageId,
-          DeprecateAt: new Date('2027-06-02T00:00:00Z'),
-        }),
-      ),
-      'InvalidParameterValue',
-    );
-    await h.client().send(
-      new EnableImageDeprecationCommand({
-        ImageId: imageId,
-        DeprecateAt: new Date('2027-05-31T00:00:00Z'),
-      }),
-    );
+    await expectEc2Error(deprecate(imageId, '2027-06-02T00:00:00Z'), 'InvalidParameterValue');
+    await deprecate(imageId, '2027-05-31T00:00:00Z');
   });
 
   it('DisableImage makes an image disabled and private (event), EnableImage makes it available (event)', async () => {
