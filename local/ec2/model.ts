@@ -296,18 +296,25 @@ export function canUseSnapshot(snapshot: SnapshotRecord, accountId: string): boo
 
 // ---- read-only views for tests -------------------------------------------------------------------
 
-export interface ImageView {
-  imageId: string;
-  region: string;
-  ownerId: string;
-  ownerAlias?: string;
-  name: string;
-  description?: string;
-  state: ImageState;
-  stateReason?: StateReason;
-  rootDeviceType: RootDeviceType;
-  rootDeviceName: string;
-  blockDeviceMappings: BlockDevice[];
+/** A view picks the record's fields it copies as they are, and converts the others (dates to strings, sets to arrays). */
+export interface ImageView
+  extends Pick<
+    ImageRecord,
+    | 'imageId'
+    | 'region'
+    | 'ownerId'
+    | 'ownerAlias'
+    | 'name'
+    | 'description'
+    | 'state'
+    | 'stateReason'
+    | 'rootDeviceType'
+    | 'rootDeviceName'
+    | 'blockDeviceMappings'
+    | 'productCodes'
+    | 'sourceImageId'
+    | 'sourceImageRegion'
+  > {
   snapshotIds: string[];
   creationDate: string;
   deprecationTime?: string;
@@ -319,30 +326,30 @@ export interface ImageView {
     organizationArns: string[];
     organizationalUnitArns: string[];
   };
-  productCodes: ProductCode[];
   /** The owner's tags. */
   tags: Record<string, string>;
   /** Tags by the account that attached them (the owner's and any other account's). */
   tagsByAccount: Record<string, Record<string, string>>;
-  sourceImageId?: string;
-  sourceImageRegion?: string;
 }
 
-export interface SnapshotView {
-  snapshotId: string;
-  region: string;
-  ownerId: string;
-  volumeSize: number;
-  state: SnapshotState;
-  description: string;
-  encrypted: boolean;
-  kmsKeyId?: string;
+export interface SnapshotView
+  extends Pick<
+    SnapshotRecord,
+    | 'snapshotId'
+    | 'region'
+    | 'ownerId'
+    | 'volumeSize'
+    | 'state'
+    | 'description'
+    | 'encrypted'
+    | 'kmsKeyId'
+    | 'transferType'
+    | 'completionDurationMinutes'
+  > {
   createVolumePermissions: { userIds: string[]; public: boolean };
   tags: Record<string, string>;
   tagsByAccount: Record<string, Record<string, string>>;
   startTime: string;
-  transferType?: 'time-based' | 'standard';
-  completionDurationMinutes?: number;
 }
 
 function tagRecords(store: TagStore): Record<string, Record<string, string>> {
