@@ -44,6 +44,16 @@ export interface LaunchPermissions {
   organizationalUnitArns: Set<string>;
 }
 
+/** No launch permission but the owner's: a new image, a copy, a reset or a disabled image. */
+export function privateLaunchPermissions(): LaunchPermissions {
+  return {
+    userIds: new Set(),
+    public: false,
+    organizationArns: new Set(),
+    organizationalUnitArns: new Set(),
+  };
+}
+
 export interface ProductCode {
   productCode: string;
   type: 'marketplace' | 'devpay';

@@ -6,6 +6,7 @@ import {
   defaultEbsKmsKeyArn,
   type ImageRecord,
   newId,
+  privateLaunchPermissions,
   type SnapshotRecord,
   type StateReason,
   tagsOf,
@@ -233,12 +234,7 @@ export const copyImage: ActionHandler = (ctx) => {
     creationDate: ctx.now,
     deregistrationProtection: { enabled: false, withCooldown: false },
     // Launch permissions are never copied: a copy starts private.
-    launchPermissions: {
-      userIds: new Set(),
-      public: false,
-      organizationArns: new Set(),
-      organizationalUnitArns: new Set(),
-    },
+    launchPermissions: privateLaunchPermissions(),
     productCodes: source.productCodes.map((code) => ({ ...code })),
     tags: new Map(imageTags.size > 0 ? [[ctx.accountId, imageTags]] : []),
     sourceImageId: source.imageId,

@@ -1,6 +1,11 @@
 import type { ActionContext, ActionHandler } from '../context.js';
 import { Ec2Error } from '../errors.js';
-import { ACCOUNT_ID_PATTERN, blockPublicAccessOf, type ImageRecord } from '../model.js';
+import {
+  ACCOUNT_ID_PATTERN,
+  blockPublicAccessOf,
+  type ImageRecord,
+  privateLaunchPermissions,
+} from '../model.js';
 import type { QueryNode } from '../query.js';
 import { isoTime, type XmlObject, type XmlValue } from '../xml.js';
 import { ownedImage, RETURN_TRUE, visibleImage } from './common.js';
@@ -307,12 +312,7 @@ export const resetImageAttribute: ActionHandler = (ctx) => {
     );
   }
   const image = ownedImage(ctx, imageId);
-  image.launchPermissions = {
-    userIds: new Set(),
-    public: false,
-    organizationArns: new Set(),
-    organizationalUnitArns: new Set(),
-  };
+  image.launchPermissions = privateLaunchPermissions();
   return RETURN_TRUE;
 };
 

@@ -10,6 +10,7 @@ import {
   imagesUsingSnapshot,
   isRegistered,
   newId,
+  privateLaunchPermissions,
   type SnapshotRecord,
   snapshotIdsOf,
   tagsOf,
@@ -422,12 +423,7 @@ export const registerImage: ActionHandler = (ctx) => {
     blockDeviceMappings: mappings.map(({ mapping }) => mapping),
     creationDate: ctx.now,
     deregistrationProtection: { enabled: false, withCooldown: false },
-    launchPermissions: {
-      userIds: new Set(),
-      public: false,
-      organizationArns: new Set(),
-      organizationalUnitArns: new Set(),
-    },
+    launchPermissions: privateLaunchPermissions(),
     productCodes: [],
     tags: new Map(),
   };
@@ -599,12 +595,7 @@ export const disableImage: ActionHandler = (ctx) => {
     );
   }
   image.state = 'disabled';
-  image.launchPermissions = {
-    userIds: new Set(),
-    public: false,
-    organizationArns: new Set(),
-    organizationalUnitArns: new Set(),
-  };
+  image.launchPermissions = privateLaunchPermissions();
   ctx.world.emitImageState(image, 'disabled', ctx.requestId);
   return RETURN_TRUE;
 };
