@@ -9,6 +9,7 @@ import {
   type TagStore,
   tagsOf,
 } from '../model.js';
+import { type Page, paginate } from '../pagination.js';
 import type { QueryNode } from '../query.js';
 import type { XmlObject, XmlValue } from '../xml.js';
 
@@ -59,6 +60,24 @@ export function ownedSnapshot(ctx: ActionContext, snapshotId: string): SnapshotR
   const snapshot = visibleSnapshot(ctx, snapshotId);
   if (snapshot.ownerId !== ctx.accountId) throw Ec2Error.notAuthorized(snapshotId);
   return snapshot;
+}
+
+/**
+ * One page of `items` for this call's `MaxResults` (checked by the caller against the action's
+ * range) and `NextToken`: a token is only good for the action and region it was issued for.
+ */
+export function pageFor<T>(
+  ctx: ActionContext,
+  items: readonly T[],
+  keyOf: (item: T) => string,
+  maxResults: number | undefined,
+): Page<T> {
+  return paginate(items, keyOf, {
+    action: ctx.action,
+    region: ctx.region,
+    maxResults,
+    nextToken: ctx.params.string('NextToken'),
+  });
 }
 
 // ---- tags ----------------------------------------------------------------------------------------

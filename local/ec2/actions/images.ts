@@ -15,12 +15,13 @@ import {
   snapshotIdsOf,
   tagsOf,
 } from '../model.js';
-import { checkMaxResults, paginate } from '../pagination.js';
+import { checkMaxResults } from '../pagination.js';
 import type { QueryNode } from '../query.js';
 import { isoTime, type XmlObject } from '../xml.js';
 import {
   checkImageId,
   ownedImage,
+  pageFor,
   RETURN_TRUE,
   readTagSpecifications,
   tagSetXml,
@@ -206,7 +207,6 @@ export const describeImages: ActionHandler = (ctx) => {
   const includeDeprecated = params.boolean('IncludeDeprecated') ?? false;
   const includeDisabled = params.boolean('IncludeDisabled') ?? false;
   const maxResults = checkMaxResults(params.integer('MaxResults'), 1, 1000);
-  const nextToken = params.string('NextToken');
   for (const imageId of imageIds) checkImageId(imageId);
   checkUserList(owners, new Set(['self', ...OWNER_ALIASES]));
   checkUserList(executableUsers, new Set(['self', 'all']));
@@ -239,12 +239,7 @@ export const describeImages: ActionHandler = (ctx) => {
       (executableUsers.length === 0 || executableUsers.some((who) => executableBy(image, who, accountId))) &&
       matchesFilters(image),
   );
-  const page = paginate(selected, (image) => image.imageId, {
-    action: ctx.action,
-    region: ctx.region,
-    maxResults,
-    nextToken,
-  });
+  const page = pageFor(ctx, selected, (image) => image.imageId, maxResults);
   return {
     imagesSet: page.items.map((image) => imageXml(image, accountId, now)),
     nextToken: page.nextToken,

@@ -9,9 +9,9 @@ import {
   type LaunchTemplateVersionRecord,
   tagsOf,
 } from '../model.js';
-import { checkMaxResults, paginate } from '../pagination.js';
+import { checkMaxResults } from '../pagination.js';
 import { isoTime, type XmlObject } from '../xml.js';
-import { checkImageId, tagSetXml } from './common.js';
+import { checkImageId, pageFor, tagSetXml } from './common.js';
 
 /**
  * What uses an image, for safe retirement: DescribeInstances, DescribeLaunchTemplateVersions and
@@ -93,12 +93,7 @@ export const describeInstances: ActionHandler = (ctx) => {
     }
     candidates = own.filter((instance) => instanceIds.includes(instance.instanceId));
   }
-  const page = paginate(candidates.filter(matches), (instance) => instance.instanceId, {
-    action: ctx.action,
-    region: ctx.region,
-    maxResults,
-    nextToken: params.string('NextToken'),
-  });
+  const page = pageFor(ctx, candidates.filter(matches), (instance) => instance.instanceId, maxResults);
   return {
     reservationSet: page.items.map((instance) => ({
       reservationId: instance.reservationId,
@@ -221,10 +216,11 @@ export const describeLaunchTemplateVersions: ActionHandler = (ctx) => {
     },
   });
   const rows = selectVersions(ctx, template).filter(matches);
-  const page = paginate(
+  const page = pageFor(
+    ctx,
     rows,
     (row) => `${row.template.launchTemplateId}:${String(row.version.versionNumber).padStart(10, '0')}`,
-    { action: ctx.action, region: ctx.region, maxResults, nextToken: params.string('NextToken') },
+    maxResults,
   );
   return {
     launchTemplateVersionSet: page.items.map(({ template: each, version }) => ({
@@ -376,11 +372,6 @@ export const describeImageReferences: ActionHandler = (ctx) => {
       });
     }
   }
-  const page = paginate(references, (reference) => `${reference.imageId}:${reference.arn}`, {
-    action: ctx.action,
-    region: ctx.region,
-    maxResults,
-    nextToken: ctx.params.string('NextToken'),
-  });
+  const page = pageFor(ctx, references, (reference) => `${reference.imageId}:${reference.arn}`, maxResults);
   return { imageReferenceSet: page.items.map((reference) => ({ ...reference })), nextToken: page.nextToken };
 };

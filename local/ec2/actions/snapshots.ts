@@ -9,10 +9,10 @@ import {
   type SnapshotRecord,
   tagsOf,
 } from '../model.js';
-import { checkMaxResults, paginate } from '../pagination.js';
+import { checkMaxResults } from '../pagination.js';
 import type { QueryNode } from '../query.js';
 import { isoTime, type XmlObject } from '../xml.js';
-import { checkSnapshotId, ownedSnapshot, RETURN_TRUE, tagSetXml } from './common.js';
+import { checkSnapshotId, ownedSnapshot, pageFor, RETURN_TRUE, tagSetXml } from './common.js';
 
 /**
  * DescribeSnapshots, DescribeSnapshotAttribute, ModifySnapshotAttribute, DeleteSnapshot
@@ -67,7 +67,6 @@ export const describeSnapshots: ActionHandler = (ctx) => {
   const owners = params.strings('Owner');
   const restorableUsers = params.strings('RestorableBy');
   const maxResults = checkMaxResults(params.integer('MaxResults'), 5, 1000);
-  const nextToken = params.string('NextToken');
   for (const snapshotId of snapshotIds) checkSnapshotId(snapshotId);
   checkUsers(owners, new Set(['self', 'amazon']));
   checkUsers(restorableUsers, new Set(['self', 'all']));
@@ -115,12 +114,7 @@ export const describeSnapshots: ActionHandler = (ctx) => {
         restorableUsers.some((who) => restorableBy(snapshot, who, accountId))) &&
       matches(snapshot),
   );
-  const page = paginate(selected, (snapshot) => snapshot.snapshotId, {
-    action: ctx.action,
-    region: ctx.region,
-    maxResults,
-    nextToken,
-  });
+  const page = pageFor(ctx, selected, (snapshot) => snapshot.snapshotId, maxResults);
   return {
     snapshotSet: page.items.map((snapshot) => snapshotXml(snapshot, accountId)),
     nextToken: page.nextToken,

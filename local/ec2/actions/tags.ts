@@ -2,11 +2,12 @@ import type { ActionContext, ActionHandler } from '../context.js';
 import { Ec2Error } from '../errors.js';
 import { compileFilters, parseFilters } from '../filters.js';
 import { canLaunch, canUseSnapshot, mutableTagsOf, type TagStore, tagsOf } from '../model.js';
-import { checkMaxResults, paginate } from '../pagination.js';
+import { checkMaxResults } from '../pagination.js';
 import {
   checkImageId,
   checkSnapshotId,
   MAX_TAGS_PER_RESOURCE,
+  pageFor,
   RETURN_TRUE,
   readTags,
   readTagsToCreate,
@@ -112,7 +113,6 @@ interface TagItem {
 /** The caller's tags on images and snapshots it can see; MaxResults 5–1000, paginated. */
 export const describeTags: ActionHandler = (ctx) => {
   const maxResults = checkMaxResults(ctx.params.integer('MaxResults'), 5, 1000);
-  const nextToken = ctx.params.string('NextToken');
   const matches = compileFilters<TagItem>(parseFilters(ctx.params), {
     fields: {
       key: (item) => [item.key],
@@ -135,12 +135,12 @@ export const describeTags: ActionHandler = (ctx) => {
   for (const snapshot of ctx.state.snapshots.values()) {
     if (canUseSnapshot(snapshot, ctx.accountId)) collect(snapshot.snapshotId, 'snapshot', snapshot.tags);
   }
-  const page = paginate(items.filter(matches), (item) => `${item.resourceId}\u0000${item.key}`, {
-    action: ctx.action,
-    region: ctx.region,
+  const page = pageFor(
+    ctx,
+    items.filter(matches),
+    (item) => `${item.resourceId}\u0000${item.key}`,
     maxResults,
-    nextToken,
-  });
+  );
   return {
     tagSet: page.items.map((item) => ({
       resourceId: item.resourceId,
