@@ -113,36 +113,28 @@ function launchTemplate(ctx: ActionContext, id: string | undefined, name: string
       'Specify either LaunchTemplateId or LaunchTemplateName, but not both.',
     );
   }
-  const own = [...ctx.state.launchTemplates.values()].filter(
-    (template) => template.ownerId === ctx.accountId,
+  if (id === undefined && name === undefined) return undefined;
+  if (id !== undefined && !LAUNCH_TEMPLATE_ID_PATTERN.test(id)) {
+    throw new Ec2Error(
+      'InvalidLaunchTemplateId.Malformed',
+      `The specified ID for the launch template (${id}) is not valid.`,
+    );
+  }
+  const found = [...ctx.state.launchTemplates.values()].find(
+    (template) =>
+      template.ownerId === ctx.accountId &&
+      (id !== undefined ? template.launchTemplateId === id : template.launchTemplateName === name),
   );
-  if (id !== undefined) {
-    if (!LAUNCH_TEMPLATE_ID_PATTERN.test(id)) {
-      throw new Ec2Error(
-        'InvalidLaunchTemplateId.Malformed',
-        `The specified ID for the launch template (${id}) is not valid.`,
-      );
-    }
-    const found = own.find((template) => template.launchTemplateId === id);
-    if (found === undefined) {
-      throw new Ec2Error(
+  if (found !== undefined) return found;
+  throw id !== undefined
+    ? new Ec2Error(
         'InvalidLaunchTemplateId.NotFound',
         `The specified launch template, with template ID ${id}, does not exist.`,
-      );
-    }
-    return found;
-  }
-  if (name !== undefined) {
-    const found = own.find((template) => template.launchTemplateName === name);
-    if (found === undefined) {
-      throw new Ec2Error(
+      )
+    : new Ec2Error(
         'InvalidLaunchTemplateName.NotFoundException',
         `The specified launch template, with template name ${name}, does not exist.`,
       );
-    }
-    return found;
-  }
-  return undefined;
 }
 
 interface VersionRow {
