@@ -7,6 +7,7 @@ import {
   canLaunch,
   defaultEbsKmsKeyArn,
   type ImageRecord,
+  type ImageState,
   imagesUsingSnapshot,
   isRegistered,
   newId,
@@ -580,15 +581,21 @@ export const disableImageDeregistrationProtection: ActionHandler = (ctx) => {
 
 // ---- DisableImage / EnableImage ------------------------------------------------------------------
 
-/** DisableImage: an available AMI becomes `disabled` and private (sharing removed); emits `disabled`. */
-export const disableImage: ActionHandler = (ctx) => {
+/** The caller's image `ImageId`, which must be in `state` (`IncorrectState` otherwise). */
+function ownedImageIn(ctx: ActionContext, state: ImageState): ImageRecord {
   const image = ownedImage(ctx, ctx.params.requiredString('ImageId'));
-  if (image.state !== 'available') {
+  if (image.state !== state) {
     throw new Ec2Error(
       'IncorrectState',
-      `The image ${image.imageId} is in state '${image.state}', not 'available'.`,
+      `The image ${image.imageId} is in state '${image.state}', not '${state}'.`,
     );
   }
+  return image;
+}
+
+/** DisableImage: an available AMI becomes `disabled` and private (sharing removed); emits `disabled`. */
+export const disableImage: ActionHandler = (ctx) => {
+  const image = ownedImageIn(ctx, 'available');
   image.state = 'disabled';
   image.launchPermissions = privateLaunchPermissions();
   ctx.world.emitImageState(image, 'disabled', ctx.requestId);
@@ -597,13 +604,7 @@ export const disableImage: ActionHandler = (ctx) => {
 
 /** EnableImage: a disabled AMI becomes `available` again (still private); emits `available`. */
 export const enableImage: ActionHandler = (ctx) => {
-  const image = ownedImage(ctx, ctx.params.requiredString('ImageId'));
-  if (image.state !== 'disabled') {
-    throw new Ec2Error(
-      'IncorrectState',
-      `The image ${image.imageId} is in state '${image.state}', not 'disabled'.`,
-    );
-  }
+  const image = ownedImageIn(ctx, 'disabled');
   image.state = 'available';
   ctx.world.emitImageState(image, 'available', ctx.requestId);
   return RETURN_TRUE;
