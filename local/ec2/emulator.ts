@@ -44,6 +44,7 @@ import {
   ACCOUNT_ID_PATTERN,
   type BlockPublicAccessState,
   type ImageView,
+  type RegionState,
   type SnapshotView,
   toImageView,
   toSnapshotView,
@@ -306,6 +307,22 @@ export function createEc2Emulator(options: Ec2EmulatorOptions = {}): Ec2Emulator
     return response;
   };
 
+  /** Views of one kind of record by region and id, or all of a region; none in a region not known. */
+  const views = <R, V>(
+    recordsOf: (state: RegionState) => ReadonlyMap<string, R>,
+    view: (record: R) => V,
+  ) => ({
+    get: (region: string, id: string): V | undefined => {
+      if (!registry.isKnown(region)) return undefined;
+      const record = recordsOf(world.region(region)).get(id);
+      return record === undefined ? undefined : view(record);
+    },
+    list: (region: string): V[] =>
+      registry.isKnown(region) ? [...recordsOf(world.region(region)).values()].map(view) : [],
+  });
+  const images = views((state) => state.images, toImageView);
+  const snapshots = views((state) => state.snapshots, toSnapshotView);
+
   return {
     service,
     accountId,
@@ -314,20 +331,10 @@ export function createEc2Emulator(options: Ec2EmulatorOptions = {}): Ec2Emulator
     seedInstance: (input) => seedInstance(world, input),
     seedLaunchTemplate: (input) => seedLaunchTemplate(world, input),
     seedImageReference: (input) => seedImageReference(world, input),
-    getImage: (region, imageId) => {
-      if (!registry.isKnown(region)) return undefined;
-      const image = world.region(region).images.get(imageId);
-      return image === undefined ? undefined : toImageView(image);
-    },
-    listImages: (region) =>
-      registry.isKnown(region) ? [...world.region(region).images.values()].map(toImageView) : [],
-    getSnapshot: (region, snapshotId) => {
-      if (!registry.isKnown(region)) return undefined;
-      const snapshot = world.region(region).snapshots.get(snapshotId);
-      return snapshot === undefined ? undefined : toSnapshotView(snapshot);
-    },
-    listSnapshots: (region) =>
-      registry.isKnown(region) ? [...world.region(region).snapshots.values()].map(toSnapshotView) : [],
+    getImage: images.get,
+    listImages: images.list,
+    getSnapshot: snapshots.get,
+    listSnapshots: snapshots.list,
     failNextCopy: (region, message = 'An internal error has occurred during the AMI copy') =>
       faults.failNextCopy(region, message),
     completePendingCopies: (region) => world.completePendingCopies(region),
