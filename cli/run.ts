@@ -82,6 +82,29 @@ export function addCommonOptions(command: Command): Command {
     .option('--no-progress', 'never print progress');
 }
 
+/** A command that reconciles: `plan`, `apply`, `status`. */
+export interface ReconcilingCommand {
+  readonly name: string;
+  readonly description: string;
+  /** Options of this command alone, after the common ones. */
+  readonly options?: (command: Command) => Command;
+  /** The command's body, given the run context and the parsed options. */
+  readonly run: (ctx: RunContext, options: Record<string, unknown>) => Promise<ExitCode>;
+}
+
+/**
+ * Registers a reconciling command: the common options, then its own, and an action that loads the
+ * run context and runs the body, with `guard` turning the errors into the exit code.
+ */
+export function registerReconcilingCommand(program: Command, spec: ReconcilingCommand): void {
+  const command = addCommonOptions(program.command(spec.name).description(spec.description));
+  (spec.options?.(command) ?? command).action(async (options: Record<string, unknown>) => {
+    process.exitCode = await guard(jsonOption(options), async () =>
+      spec.run(await loadContext(options), options),
+    );
+  });
+}
+
 function stringOption(raw: Record<string, unknown>, key: string): string | undefined {
   const value = raw[key];
   return typeof value === 'string' && value !== '' ? value : undefined;

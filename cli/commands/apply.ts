@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { ExitCode } from '../exit-codes.js';
-import { addCommonOptions, guard, jsonOption, loadContext, type RunContext, reconcileAll } from '../run.js';
+import { type RunContext, reconcileAll, registerReconcilingCommand } from '../run.js';
 import { plan, printReports } from './plan.js';
 
 /**
@@ -11,16 +11,12 @@ import { plan, printReports } from './plan.js';
  * starting new calls and lets those in flight finish; the next run does the rest.
  */
 export function register(program: Command): void {
-  addCommonOptions(
-    program.command('apply').description('Copy, share and tag what the rules call for, in every region.'),
-  )
-    .option('--dry-run', 'change nothing: the same as plan')
-    .action(async (options: Record<string, unknown>) => {
-      process.exitCode = await guard(jsonOption(options), async () => {
-        const ctx = await loadContext(options);
-        return options.dryRun === true ? plan(ctx) : apply(ctx);
-      });
-    });
+  registerReconcilingCommand(program, {
+    name: 'apply',
+    description: 'Copy, share and tag what the rules call for, in every region.',
+    options: (command) => command.option('--dry-run', 'change nothing: the same as plan'),
+    run: (ctx, options) => (options.dryRun === true ? plan(ctx) : apply(ctx)),
+  });
 }
 
 async function apply(ctx: RunContext): Promise<ExitCode> {

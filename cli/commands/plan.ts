@@ -4,12 +4,8 @@ import { planForImage } from '../../shared/core/state-change.js';
 import { ExitCode } from '../exit-codes.js';
 import {
   accountLabel,
-  addCommonOptions,
   CliInputError,
   count,
-  guard,
-  jsonOption,
-  loadContext,
   printJson,
   printRegionErrors,
   quietLogger,
@@ -17,6 +13,7 @@ import {
   type RunContext,
   reconcileAll,
   regionErrorJson,
+  registerReconcilingCommand,
   table,
 } from '../run.js';
 
@@ -28,19 +25,13 @@ import {
  * planned; 2: invalid rules or arguments; 1: AWS errors.
  */
 export function register(program: Command): void {
-  addCommonOptions(
-    program
-      .command('plan')
-      .description('Dry run: print what apply would change (the diff), per region or for one image.'),
-  )
-    .option('--image <ami-id>', 'plan one image, as its available event would (needs one --region)')
-    .action(async (options: Record<string, unknown>) => {
-      process.exitCode = await guard(jsonOption(options), async () => {
-        const image = typeof options.image === 'string' ? options.image : undefined;
-        const ctx = await loadContext(options);
-        return image === undefined ? plan(ctx) : planImage(ctx, image);
-      });
-    });
+  registerReconcilingCommand(program, {
+    name: 'plan',
+    description: 'Dry run: print what apply would change (the diff), per region or for one image.',
+    options: (command) =>
+      command.option('--image <ami-id>', 'plan one image, as its available event would (needs one --region)'),
+    run: (ctx, options) => (typeof options.image === 'string' ? planImage(ctx, options.image) : plan(ctx)),
+  });
 }
 
 export async function plan(ctx: RunContext): Promise<ExitCode> {

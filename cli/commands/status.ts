@@ -3,17 +3,14 @@ import type { ImageStatus, ReconcileReport } from '../../shared/core/reconcile.j
 import { ExitCode } from '../exit-codes.js';
 import {
   accountLabel,
-  addCommonOptions,
   count,
-  guard,
-  jsonOption,
-  loadContext,
   printJson,
   printRegionErrors,
   type RegionResult,
   type RunContext,
   reconcileAll,
   regionErrorJson,
+  registerReconcilingCommand,
   table,
 } from '../run.js';
 
@@ -24,12 +21,10 @@ import {
  * `dryRun`, and the matrix is assembled from the reports' images and missing copies.
  */
 export function register(program: Command): void {
-  addCommonOptions(
-    program
-      .command('status')
-      .description('Matrix of managed images × regions: copy state, sharing/tag drift, deprecation.'),
-  ).action(async (options: Record<string, unknown>) => {
-    process.exitCode = await guard(jsonOption(options), async () => status(await loadContext(options)));
+  registerReconcilingCommand(program, {
+    name: 'status',
+    description: 'Matrix of managed images × regions: copy state, sharing/tag drift, deprecation.',
+    run: status,
   });
 }
 
