@@ -62,6 +62,16 @@ export function ownedSnapshot(ctx: ActionContext, snapshotId: string): SnapshotR
   return snapshot;
 }
 
+/** `KmsKeyId` goes only with `Encrypted=true` (CopyImage, and RegisterImage's EBS mappings). */
+export function checkKmsKeyNeedsEncryption(kmsKeyId: string | undefined, encrypted: boolean): void {
+  if (kmsKeyId !== undefined && !encrypted) {
+    throw new Ec2Error(
+      'InvalidParameterDependency',
+      'The parameter KmsKeyId requires the parameter Encrypted to be set.',
+    );
+  }
+}
+
 /**
  * One page of `items` for this call's `MaxResults` (checked by the caller against the action's
  * range) and `NextToken`: a token is only good for the action and region it was issued for.

@@ -12,7 +12,13 @@ import {
   tagsOf,
 } from '../model.js';
 import { isoTime } from '../xml.js';
-import { checkImageId, MAX_TAGS_PER_RESOURCE, readTagSpecifications, tagLimitExceeded } from './common.js';
+import {
+  checkImageId,
+  checkKmsKeyNeedsEncryption,
+  MAX_TAGS_PER_RESOURCE,
+  readTagSpecifications,
+  tagLimitExceeded,
+} from './common.js';
 import { checkDescription, checkImageName, checkImageNameFree } from './images.js';
 
 /**
@@ -105,12 +111,7 @@ export const copyImage: ActionHandler = (ctx) => {
   }
   const encrypt = params.boolean('Encrypted') ?? false;
   const kmsKeyId = params.string('KmsKeyId');
-  if (kmsKeyId !== undefined && !encrypt) {
-    throw new Ec2Error(
-      'InvalidParameterDependency',
-      'The parameter KmsKeyId requires the parameter Encrypted to be set.',
-    );
-  }
+  checkKmsKeyNeedsEncryption(kmsKeyId, encrypt);
   const copyTags = params.boolean('CopyImageTags') ?? false;
   const tagSpecs = readTagSpecifications(params, ['image', 'snapshot']);
   const duration = params.integer('SnapshotCopyCompletionDurationMinutes');

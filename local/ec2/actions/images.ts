@@ -21,6 +21,7 @@ import type { QueryNode } from '../query.js';
 import { isoTime, type XmlObject } from '../xml.js';
 import {
   checkImageId,
+  checkKmsKeyNeedsEncryption,
   ownedImage,
   pageFor,
   RETURN_TRUE,
@@ -338,12 +339,7 @@ function readRegisterMapping(
   if (volumeSize === undefined) throw Ec2Error.missingParameter(`${ebs.path}.VolumeSize`);
   const encrypted = ebs.boolean('Encrypted') ?? false;
   const requestedKey = ebs.string('KmsKeyId');
-  if (requestedKey !== undefined && !encrypted) {
-    throw new Ec2Error(
-      'InvalidParameterDependency',
-      'The parameter KmsKeyId requires the parameter Encrypted to be set.',
-    );
-  }
+  checkKmsKeyNeedsEncryption(requestedKey, encrypted);
   const kmsKeyId = encrypted ? (requestedKey ?? defaultEbsKmsKeyArn(ctx.region, ctx.accountId)) : undefined;
   mapping.ebs = { volumeSize, volumeType, deleteOnTermination, encrypted, kmsKeyId, iops, throughput };
   if (deviceName !== rootDeviceName) return { mapping };
