@@ -150,8 +150,19 @@ export async function reconcileRegion(
   };
   // A lookup for identification that answers from listings of the region when it can.
   const known = new Map<string, ObservedImage>();
-  const lookup = async (where: string, imageId: string) =>
-    known.get(`${where}/${imageId}`) ?? ec2(where).describeImage(imageId);
+  // Each image not in a listing is described at most once a run, however many copies point at it.
+  const described = new Map<string, Promise<ObservedImage | undefined>>();
+  const lookup = async (where: string, imageId: string) => {
+    const key = `${where}/${imageId}`;
+    const listed = known.get(key);
+    if (listed !== undefined) return listed;
+    let found = described.get(key);
+    if (found === undefined) {
+      found = ec2(where).describeImage(imageId);
+      described.set(key, found);
+    }
+    return found;
+  };
   const identify = (image: ObservedImage) => identifyImage(image, rules, accountId, lookup);
 
   const sourceRules = rules.filter((r) => r.match.regions.includes(region));
