@@ -276,6 +276,7 @@ export function toObservedImage(image: Image, region: string): ObservedImage {
     ...(image.CreationDate ? { creationDate: image.CreationDate } : {}),
     ...(image.DeprecationTime ? { deprecationTime: image.DeprecationTime } : {}),
     ...(image.DeregistrationProtection ? { deregistrationProtection: image.DeregistrationProtection } : {}),
+    ...(image.LastLaunchedTime ? { lastLaunchedTime: image.LastLaunchedTime } : {}),
     hasMarketplaceCode: (image.ProductCodes ?? []).some((p) => p.ProductCodeType === 'marketplace'),
   };
 }

@@ -38,6 +38,12 @@ export interface ObservedImage {
   readonly deprecationTime?: string;
   /** EC2 reports e.g. `enabled`, `disabled`, `enabled-with-cooldown`...; anything but absent/`disabled` protects. */
   readonly deregistrationProtection?: string;
+  /**
+   * When the image last launched an instance, in any account (launches by accounts it is shared
+   * with count too). EC2 reports a launch with up to a 24-hour delay, and has data since April
+   * 2017; absent: no launch reported.
+   */
+  readonly lastLaunchedTime?: string;
   /** Marketplace product codes: such an image can never be made public. */
   readonly hasMarketplaceCode: boolean;
 }

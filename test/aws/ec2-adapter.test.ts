@@ -274,6 +274,7 @@ describe('describeImage', () => {
     CreationDate: '2024-06-01T12:00:00.000Z',
     DeprecationTime: '2026-06-01T12:00:00.000Z',
     DeregistrationProtection: 'enabled-with-cooldown',
+    LastLaunchedTime: '2026-05-30T08:00:00.000Z',
     ProductCodes: [{ ProductCodeId: 'abc123', ProductCodeType: 'marketplace' }],
   };
 
@@ -287,7 +288,7 @@ describe('describeImage', () => {
     });
   });
 
-  it('maps an EBS copy: snapshots in mapping order, lineage, dates, protection and Marketplace code', async () => {
+  it('maps an EBS copy: snapshots in mapping order, lineage, dates (last launch too), protection and Marketplace code', async () => {
     ec2Mock.on(DescribeImagesCommand).resolves({ Images: [ebsImage] });
     expect(await port.describeImage('ami-0copy0000000000001')).toEqual({
       region: REGION,
@@ -304,6 +305,7 @@ describe('describeImage', () => {
       creationDate: '2024-06-01T12:00:00.000Z',
       deprecationTime: '2026-06-01T12:00:00.000Z',
       deregistrationProtection: 'enabled-with-cooldown',
+      lastLaunchedTime: '2026-05-30T08:00:00.000Z',
       hasMarketplaceCode: true,
     });
   });
