@@ -179,12 +179,12 @@ function ruleChecks(rule: Rule): string[] {
   return problems;
 }
 
-/** Retirement: something to do, deregistration after deprecation, and only images the account owns. */
+/** Retirement: something to do, deregistration after deprecation, no setting without effect, only images the account owns. */
 function retireChecks(rule: Rule, foreignOwners: readonly string[]): string[] {
   const retire = rule.retire;
   if (retire === undefined) return [];
   const problems: string[] = [];
-  const { deprecateAfterDays, deregisterAfterDays } = retire;
+  const { deprecateAfterDays, deregisterAfterDays, notLaunchedForDays } = retire;
   if (deprecateAfterDays === undefined && deregisterAfterDays === undefined) {
     problems.push(
       'retire: set retire.deprecateAfterDays, retire.deregisterAfterDays or both; with neither, retire does nothing',
@@ -198,6 +198,11 @@ function retireChecks(rule: Rule, foreignOwners: readonly string[]): string[] {
     problems.push(
       `retire.deregisterAfterDays: ${deregisterAfterDays} is less than retire.deprecateAfterDays (${deprecateAfterDays}); ` +
         'an image is deprecated before it is deregistered',
+    );
+  }
+  if (notLaunchedForDays !== undefined && deregisterAfterDays === undefined) {
+    problems.push(
+      'retire.notLaunchedForDays: has no effect without retire.deregisterAfterDays; it only holds back deregistration',
     );
   }
   if (foreignOwners.length > 0) {

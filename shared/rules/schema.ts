@@ -168,6 +168,18 @@ const Retire = z.strictObject({
     .optional(),
   /** Deregister a superseded image, deleting its snapshots, this many days after its creation. */
   deregisterAfterDays: z.number().int('must be a whole number of days').min(1).optional(),
+  /**
+   * Deregister an image only once it has launched no instance, in any account, for this many days:
+   * EC2's `lastLaunchedTime` (launches by the accounts, organizations and OUs it is shared with
+   * count too), plus one day for the delay with which EC2 reports a launch. Unset: 30 days for an
+   * image shared with anyone (or public), no such condition for an image only this account can
+   * launch (its references here are all there is to see).
+   */
+  notLaunchedForDays: z
+    .number({ error: 'must be a whole number of days, at least 1' })
+    .int('must be a whole number of days, at least 1')
+    .min(1, 'must be a whole number of days, at least 1')
+    .optional(),
   /** Deregistration is a dry run (logged "would deregister" lines) until this is true. */
   apply: z.boolean().default(false),
 });

@@ -49,6 +49,17 @@ describe('retire: valid settings and their defaults', () => {
     });
   });
 
+  it('accepts notLaunchedForDays, and leaves it unset (the shared-image default applies) when absent', () => {
+    const [rule] = parseRules(withRetire('keep: 2\nderegisterAfterDays: 90\nnotLaunchedForDays: 14')).rules;
+    expect(rule?.retire).toEqual({
+      family: 'name',
+      keep: 2,
+      deregisterAfterDays: 90,
+      notLaunchedForDays: 14,
+      apply: false,
+    });
+  });
+
   it('the commented example in config/ami-rules.yaml validates once uncommented', () => {
     const path = fileURLToPath(new URL('../../config/ami-rules.yaml', import.meta.url));
     const text = readFileSync(path, 'utf8')
@@ -107,6 +118,18 @@ const invalid: InvalidCase[] = [
     why: 'a typo such as "aply" must not silently leave deletion off (or on)',
     retire: 'keep: 2\nderegisterAfterDays: 30\naply: true',
     problem: 'rules[0] "web": retire: unknown key "aply"',
+  },
+  ...['0', '1.5', '"14"'].map(
+    (days): InvalidCase => ({
+      why: `notLaunchedForDays ${days}: a whole number of days, at least 1 (the shared-image default cannot be turned off)`,
+      retire: `keep: 2\nderegisterAfterDays: 30\nnotLaunchedForDays: ${days}`,
+      problem: 'rules[0] "web": retire.notLaunchedForDays: must be a whole number of days, at least 1',
+    }),
+  ),
+  {
+    why: 'notLaunchedForDays only holds back deregistration: without deregisterAfterDays it does nothing',
+    retire: 'keep: 2\ndeprecateAfterDays: 30\nnotLaunchedForDays: 14',
+    problem: 'rules[0] "web": retire.notLaunchedForDays: has no effect without retire.deregisterAfterDays',
   },
   {
     why: 'family is either "name" or a tag',
