@@ -1,6 +1,7 @@
 import {
   DeleteSnapshotCommand,
   DeregisterImageCommand,
+  DescribeImageAttributeCommand,
   type EC2Client,
   EnableImageDeprecationCommand,
   type ImageReference,
@@ -10,6 +11,7 @@ import {
 } from '@aws-sdk/client-ec2';
 import { AwsCallError, awsErrorCode } from '../core/errors.js';
 import type { RetirementEc2 } from '../core/retirement-ports.js';
+import { fromEc2LaunchPermission } from './ec2.js';
 
 /**
  * The retirement port over an SDK client for one region. Every SDK error becomes an
@@ -145,6 +147,15 @@ export function createRetirementEc2(client: EC2Client, region: string): Retireme
         if (found !== undefined) return found;
       }
       return scanReferences(imageId);
+    },
+
+    describeLaunchPermissions(imageId) {
+      return call('DescribeImageAttribute', async () => {
+        const output = await client.send(
+          new DescribeImageAttributeCommand({ ImageId: imageId, Attribute: 'launchPermission' }),
+        );
+        return (output.LaunchPermissions ?? []).flatMap(fromEc2LaunchPermission);
+      });
     },
 
     enableDeprecation(imageId, at) {

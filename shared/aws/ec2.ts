@@ -291,7 +291,8 @@ function toEc2Tags(tags: Tags): Tag[] {
   return Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
 }
 
-function fromEc2LaunchPermission(permission: Ec2LaunchPermission): LaunchPermission[] {
+/** One of EC2's launch permissions in the core's words; [] for a shape the core does not know. */
+export function fromEc2LaunchPermission(permission: Ec2LaunchPermission): LaunchPermission[] {
   if (permission.UserId) return [{ kind: 'account', id: permission.UserId }];
   if (permission.Group === 'all') return [{ kind: 'public' }];
   if (permission.OrganizationArn) return [{ kind: 'organization', arn: permission.OrganizationArn }];

@@ -4,6 +4,8 @@
  * throws an `AwsCallError`.
  */
 
+import type { LaunchPermission } from './model.js';
+
 /** What DeregisterImage said about one snapshot it was asked to delete (`DeleteAssociatedSnapshots`). */
 export interface SnapshotDeletionResult {
   readonly snapshotId: string;
@@ -17,6 +19,11 @@ export interface RetirementEc2 {
    * `launch-template lt-… v3`, `ssm-parameter …`). Empty: nothing found. Read-only.
    */
   findReferences(imageId: string): Promise<string[]>;
+  /**
+   * Who besides the owner may launch the image (DescribeImageAttribute `launchPermission`):
+   * accounts, organizations, OUs, or `public`. Empty: only this account. Read-only.
+   */
+  describeLaunchPermissions(imageId: string): Promise<LaunchPermission[]>;
   /** EnableImageDeprecation at `at` (UTC, a whole minute, not in the past). */
   enableDeprecation(imageId: string, at: Date): Promise<void>;
   /** DeregisterImage with `DeleteAssociatedSnapshots: true`; the per-snapshot results EC2 returned. */

@@ -1,6 +1,7 @@
 import {
   DeleteSnapshotCommand,
   DeregisterImageCommand,
+  DescribeImageAttributeCommand,
   DescribeImageReferencesCommand,
   type DescribeImageReferencesCommandInput,
   DescribeInstancesCommand,
@@ -89,6 +90,50 @@ describe('deregister', () => {
       operation: 'DeregisterImage',
       code: 'OperationNotPermitted',
       retryable: false,
+    });
+  });
+});
+
+describe('describeLaunchPermissions', () => {
+  it('asks for the launchPermission attribute of the image, and maps accounts, organizations, OUs and public', async () => {
+    ec2Mock.on(DescribeImageAttributeCommand).resolves({
+      ImageId: IMAGE,
+      LaunchPermissions: [
+        { UserId: '444455556666' },
+        { OrganizationArn: 'arn:aws:organizations::111122223333:organization/o-exampleorgid' },
+        {
+          OrganizationalUnitArn: 'arn:aws:organizations::111122223333:ou/o-exampleorgid/ou-ab12-cdef3456',
+        },
+        { Group: 'all' },
+      ],
+    });
+    expect(await port.describeLaunchPermissions(IMAGE)).toEqual([
+      { kind: 'account', id: '444455556666' },
+      { kind: 'organization', arn: 'arn:aws:organizations::111122223333:organization/o-exampleorgid' },
+      {
+        kind: 'organizational-unit',
+        arn: 'arn:aws:organizations::111122223333:ou/o-exampleorgid/ou-ab12-cdef3456',
+      },
+      { kind: 'public' },
+    ]);
+    expect(ec2Mock.commandCalls(DescribeImageAttributeCommand).map((c) => c.args[0].input)).toEqual([
+      { ImageId: IMAGE, Attribute: 'launchPermission' },
+    ]);
+  });
+
+  it('an image only its owner can launch: no permissions, an empty list', async () => {
+    ec2Mock.on(DescribeImageAttributeCommand).resolves({ ImageId: IMAGE });
+    expect(await port.describeLaunchPermissions(IMAGE)).toEqual([]);
+  });
+
+  it('a failure is an AwsCallError naming DescribeImageAttribute', async () => {
+    ec2Mock.on(DescribeImageAttributeCommand).rejects(ec2Error('RequestLimitExceeded'));
+    const error = await callError(port.describeLaunchPermissions(IMAGE));
+    expect(error).toMatchObject({
+      operation: 'DescribeImageAttribute',
+      region: REGION,
+      code: 'RequestLimitExceeded',
+      retryable: true,
     });
   });
 });

@@ -2,7 +2,7 @@ import { EC2ServiceException } from '@aws-sdk/client-ec2';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { AwsCallError } from '../../shared/core/errors.js';
-import { LINEAGE, type ObservedImage } from '../../shared/core/model.js';
+import { type LaunchPermission, LINEAGE, type ObservedImage } from '../../shared/core/model.js';
 import { DetailType } from '../../shared/core/notifications.js';
 import type { EventPublisher, LoggerPort } from '../../shared/core/ports.js';
 import {
@@ -643,6 +643,8 @@ describe('planRetirement', () => {
 
 interface FakeOptions {
   references?: Record<string, string[]>;
+  /** Launch permissions per image; default none (only the owner launches it). */
+  launchPermissions?: Record<string, LaunchPermission[]>;
   /** DeregisterImage's returnCode per snapshot; default success. */
   returnCodes?: Record<string, string>;
   /** Errors by call, e.g. `deregister ami-…` or `deleteSnapshot snap-…`. */
@@ -672,6 +674,10 @@ function fakeEc2(options: FakeOptions = {}) {
     async findReferences(imageId) {
       fail(`findReferences ${imageId}`);
       return options.references?.[imageId] ?? [];
+    },
+    async describeLaunchPermissions(imageId) {
+      fail(`describeLaunchPermissions ${imageId}`);
+      return options.launchPermissions?.[imageId] ?? [];
     },
     async enableDeprecation(imageId, at) {
       fail(`enableDeprecation ${imageId} ${at.toISOString()}`);
