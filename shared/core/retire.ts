@@ -3,7 +3,7 @@ import type { RetireSettings, Rule } from '../rules/schema.js';
 import type { PlanNote } from './actions.js';
 import { AwsCallError } from './errors.js';
 import type { ImageLookup, ImageRole } from './identify.js';
-import { LINEAGE, type ObservedImage } from './model.js';
+import { type LaunchPermission, LINEAGE, type ObservedImage } from './model.js';
 import { DetailType } from './notifications.js';
 import type { EventPublisher, LoggerPort } from './ports.js';
 import type { RetirementEc2 } from './retirement-ports.js';
@@ -18,9 +18,9 @@ import type { RetirementEc2 } from './retirement-ports.js';
  *    what is left alone and why. It is the only place that can produce a deregistration, and it
  *    can only produce one for an image it was handed as managed, with its rule and lineage, whose
  *    tags confirm that lineage.
- * 3. `retireRegion`: observes references (only for images a deregistration is pending for),
- *    plans, logs the plan as a diff, applies it, logs every deletion and announces each
- *    deregistered image on the tool's bus.
+ * 3. `retireRegion`: observes references (only for images a deregistration is pending for) and,
+ *    where they decide, launch permissions; plans, logs the plan as a diff, applies it, logs every
+ *    deletion and announces each deregistered image on the tool's bus.
  *
  * Decisions where the design left a choice:
  * - Only `available` images are ranked and retired. `pending` ones will become available and be
@@ -45,10 +45,31 @@ import type { RetirementEc2 } from './retirement-ports.js';
  *   therefore never moves a deprecation time again.
  * - Besides its rule and lineage, an image must carry `ami-lifecycle:rule = <rule>` (the tool's own
  *   tag) and be owned by the account to be deprecated or deregistered at all.
+ * - References are read in this account only; an image shared with other accounts can be in use
+ *   there. EC2's `lastLaunchedTime` counts launches wherever they happen, so an image launched
+ *   within `retire.notLaunchedForDays` (plus one day: EC2 reports a launch up to 24 hours late) is
+ *   not deregistered. Without that setting, the window is `SHARED_NOT_LAUNCHED_FOR_DAYS` for an
+ *   image anyone else may launch (launch permissions not empty, or public) and there is none for
+ *   an image only this account can launch (its references here are all there is). An explicit
+ *   setting applies to every image of the rule, shared or not, and replaces the default.
+ *   Launch permissions are read only when they decide: for a candidate launched within the default
+ *   window of a rule without the setting; unread ones count as shared.
+ * - An image with no `lastLaunchedTime` was never launched as far as EC2 reports: the launch guard
+ *   does not hold it back (else a shared image nobody launched could never be retired), and its
+ *   references decide as for any other image. Like every image, a launch in the last 24 hours that
+ *   EC2 has not reported yet cannot be seen. A `lastLaunchedTime` that does not parse counts as a
+ *   launch now.
+ * - Deprecation does not depend on use: a recently launched image is still deprecated (reversible),
+ *   only its deregistration waits, as for a referenced one.
  */
 
 const MINUTE_MS = 60_000;
 const DAY_MS = 86_400_000;
+
+/** The launch window for images shared with anyone, when the rule sets no `notLaunchedForDays`. */
+const SHARED_NOT_LAUNCHED_FOR_DAYS = 30;
+/** EC2 reports a launch in `lastLaunchedTime` up to 24 hours after it happened. */
+const LAUNCH_REPORTING_DELAY_DAYS = 1;
 
 // ---- decisions ---------------------------------------------------------------------------------
 
@@ -327,6 +348,11 @@ export interface SafetyFacts {
    * matching the rule, or a region that could not be listed, would look the same.
    */
   readonly sourceGone?: boolean;
+  /**
+   * Candidates with `checkSharing` only: who besides this account may launch the image (empty:
+   * nobody). Absent for such a candidate: it may be shared, and is treated as shared.
+   */
+  readonly launchPermissions?: readonly LaunchPermission[];
 }
 
 export interface RetirementPlanInput {
@@ -348,7 +374,7 @@ export interface RetirementPlan {
   /** Deprecations first, then deregistrations. */
   readonly actions: readonly RetirementAction[];
   readonly notes: readonly PlanNote[];
-  /** Deregistrations due but refused (referenced, protected, references not checked). */
+  /** Deregistrations due but refused (referenced, protected, launched recently, references not checked). */
   readonly refused: readonly RetirementRefusal[];
   /** Deregistrations due and safe that a rule without `retire.apply: true` does not make. */
   readonly wouldDeregister: readonly RetirementRefusal[];
@@ -359,12 +385,19 @@ export interface RetirementCandidate {
   readonly managed: ManagedImage;
   /** Its source must be confirmed gone too (`SafetyFacts.sourceGone`). */
   readonly orphan: boolean;
+  /**
+   * Its launch permissions decide (`SafetyFacts.launchPermissions`): it was launched within the
+   * window for shared images, and its rule sets no `notLaunchedForDays`.
+   */
+  readonly checkSharing: boolean;
 }
 
 interface Pending {
   readonly entry: ManagedImage;
   readonly reason: string;
   readonly orphan: boolean;
+  /** Set when the image is refused if shared: what its last launch was (see `launchGuard`). */
+  readonly launchedIfShared?: string;
 }
 
 interface Assessed {
@@ -377,7 +410,11 @@ interface Assessed {
 
 /** The images whose safety facts must be observed before planning: deregistration is pending for them. */
 export function retirementCandidates(input: RetirementPlanInput): RetirementCandidate[] {
-  return assess(input).candidates.map((c) => ({ managed: c.entry, orphan: c.orphan }));
+  return assess(input).candidates.map((c) => ({
+    managed: c.entry,
+    orphan: c.orphan,
+    checkSharing: c.launchedIfShared !== undefined,
+  }));
 }
 
 /**
@@ -391,10 +428,11 @@ export function planRetirement(
   const { deprecations, candidates, notes, refused } = assess(input);
   const deregistrations: RetirementAction[] = [];
   const wouldDeregister: RetirementRefusal[] = [];
-  for (const { entry, reason, orphan } of candidates) {
+  for (const { entry, reason, orphan, launchedIfShared } of candidates) {
     const { image, rule } = entry;
     const imageId = image.imageId;
     const facts = input.safety.get(imageId);
+    const shared = launchedIfShared === undefined ? undefined : sharing(facts?.launchPermissions);
     const refuse = (why: string) => {
       refused.push({ imageId, reason: why });
       notes.push({ region, imageId, message: `not deregistered: ${why} (${reason})` });
@@ -405,6 +443,8 @@ export function planRetirement(
       refuse(`referenced by ${facts.references.join(', ')}`);
     } else if (orphan && facts.sourceGone !== true) {
       refuse(`its source ${entry.sourceImageId} (${entry.sourceRegion}) was not confirmed gone`);
+    } else if (shared !== undefined) {
+      refuse(`${launchedIfShared} and ${shared}: ${SHARED_WINDOW}`);
     } else if (rule.retire?.apply !== true) {
       wouldDeregister.push({ imageId, reason });
       notes.push({
@@ -492,9 +532,81 @@ function assess(input: RetirementPlanInput): Assessed {
       note(`not deregistered: ${why} (${decision.reason})`);
       continue;
     }
-    assessed.candidates.push({ entry, reason: decision.reason, orphan: decision.orphan });
+    const launch = launchGuard(image, retire, now);
+    if (launch.kind === 'refuse') {
+      assessed.refused.push({ imageId, reason: launch.reason });
+      note(`not deregistered: ${launch.reason} (${decision.reason})`);
+      continue;
+    }
+    assessed.candidates.push({
+      entry,
+      reason: decision.reason,
+      orphan: decision.orphan,
+      ...(launch.kind === 'if-shared' ? { launchedIfShared: launch.launched } : {}),
+    });
   }
   return assessed;
+}
+
+type LaunchGuard =
+  /** Its last launch does not hold back its deregistration. */
+  | { readonly kind: 'clear' }
+  | { readonly kind: 'refuse'; readonly reason: string }
+  /** Launched within the default window for shared images: refused if it is shared. */
+  | { readonly kind: 'if-shared'; readonly launched: string };
+
+const DELAY = `plus ${LAUNCH_REPORTING_DELAY_DAYS} day for EC2's reporting delay`;
+const SHARED_WINDOW =
+  `a shared image is deregistered only once not launched for ${SHARED_NOT_LAUNCHED_FOR_DAYS} days ` +
+  `(the default without retire.notLaunchedForDays), ${DELAY}`;
+
+/**
+ * Whether the image's last launch, in any account, holds back its deregistration: within the rule's
+ * `notLaunchedForDays`, or the default window for shared images, plus the reporting delay. What
+ * this function cannot tell (whether the image is shared, when it is not public) the candidate's
+ * launch permissions decide.
+ */
+function launchGuard(image: ObservedImage, retire: RetireSettings, now: Date): LaunchGuard {
+  const last = image.lastLaunchedTime;
+  if (last === undefined) return { kind: 'clear' };
+  const configured = retire.notLaunchedForDays;
+  const days = configured ?? SHARED_NOT_LAUNCHED_FOR_DAYS;
+  const at = parseTime(last);
+  if (at !== undefined && at + (days + LAUNCH_REPORTING_DELAY_DAYS) * DAY_MS <= now.getTime()) {
+    return { kind: 'clear' };
+  }
+  const launched =
+    at === undefined
+      ? `its lastLaunchedTime ${JSON.stringify(last)} cannot be read, so it may have been launched just now`
+      : `launched ${timeAgo(now.getTime() - at)} (lastLaunchedTime ${last}; launches by accounts it is shared with count too)`;
+  if (configured !== undefined) {
+    return {
+      kind: 'refuse',
+      reason: `${launched}: retire.notLaunchedForDays is ${configured}, ${DELAY}`,
+    };
+  }
+  if (image.isPublic) return { kind: 'refuse', reason: `${launched} and it is public: ${SHARED_WINDOW}` };
+  return { kind: 'if-shared', launched };
+}
+
+/**
+ * Who else may launch the image, in words, or undefined when nobody may. Unknown permissions
+ * (not read, or the call failed) may hide a share: they count as shared.
+ */
+function sharing(permissions: readonly LaunchPermission[] | undefined): string | undefined {
+  if (permissions === undefined) return 'its launch permissions were not read, so it may be shared';
+  if (permissions.length === 0) return undefined;
+  if (permissions.some((p) => p.kind === 'public')) return 'it is public';
+  const count = (kind: LaunchPermission['kind'], one: string, many: string) => {
+    const n = permissions.filter((p) => p.kind === kind).length;
+    return n === 0 ? [] : [`${n} ${n === 1 ? one : many}`];
+  };
+  const parts = [
+    ...count('account', 'account', 'accounts'),
+    ...count('organization', 'organization', 'organizations'),
+    ...count('organizational-unit', 'OU', 'OUs'),
+  ];
+  return `it is shared with ${parts.join(', ')}`;
 }
 
 /**
@@ -659,20 +771,32 @@ export async function retireRegion(input: RetireRegionInput): Promise<Retirement
 
   let stopped = false;
   const safety = new Map<string, SafetyFacts>();
-  for (const { managed, orphan } of retirementCandidates(planInput)) {
+  for (const { managed, orphan, checkSharing } of retirementCandidates(planInput)) {
     if (input.shouldStop()) {
       stopped = true;
       break;
     }
     const imageId = managed.image.imageId;
+    let facts: SafetyFacts;
     try {
       const references = await ec2.findReferences(imageId);
       const sourceGone = orphan ? await sourceIsGone(managed, input.lookupImage) : undefined;
-      safety.set(imageId, { references, ...(sourceGone === undefined ? {} : { sourceGone }) });
+      facts = { references, ...(sourceGone === undefined ? {} : { sourceGone }) };
     } catch (error) {
       if (!(error instanceof AwsCallError)) throw error;
       failed(imageId, error);
+      continue;
     }
+    // Only when they decide: a referenced image is refused whoever else may launch it.
+    if (checkSharing && facts.references.length === 0) {
+      try {
+        facts = { ...facts, launchPermissions: await ec2.describeLaunchPermissions(imageId) };
+      } catch (error) {
+        if (!(error instanceof AwsCallError)) throw error;
+        failed(imageId, error);
+      }
+    }
+    safety.set(imageId, facts);
   }
 
   const plan = planRetirement({ ...planInput, safety });
@@ -841,6 +965,12 @@ export function ceilMinute(time: number): number {
 /** The next whole minute after `now`: the earliest deprecation time EC2 cannot find in the past. */
 export function nextMinute(now: Date): number {
   return Math.floor(now.getTime() / MINUTE_MS) * MINUTE_MS + MINUTE_MS;
+}
+
+/** `less than a day ago`, `1 day ago`, `12 days ago` (whole days, rounded down). */
+function timeAgo(ms: number): string {
+  const days = Math.floor(Math.max(ms, 0) / DAY_MS);
+  return days === 0 ? 'less than a day ago' : days === 1 ? '1 day ago' : `${days} days ago`;
 }
 
 function iso(time: number): string {

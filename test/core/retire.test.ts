@@ -349,7 +349,11 @@ function planFor(
       ? new Map(
           retirementCandidates(input).map((c) => [
             c.managed.image.imageId,
-            { references: [], ...(c.orphan ? { sourceGone: true } : {}) },
+            {
+              references: [],
+              ...(c.orphan ? { sourceGone: true } : {}),
+              ...(c.checkSharing ? { launchPermissions: [] } : {}),
+            },
           ]),
         )
       : new Map(Object.entries(safety));
@@ -357,6 +361,27 @@ function planFor(
 }
 
 const actionsOf = (plan: RetirementPlan) => plan.actions.map((a) => `${a.kind} ${a.imageId}`);
+const candidatesOf = (rule: Rule, managed: ManagedImage[], sources: ObservedImage[]) =>
+  retirementCandidates({
+    region: 'us-east-1',
+    accountId: ACCOUNT,
+    managed,
+    decisions: new Map([[rule.name, decideRetirement(rule, sources, NOW)]]),
+    now: NOW,
+  });
+
+/** Deregisters after 30 days, unless launched within 14 days (+1 for EC2's reporting delay). */
+const IDLE14 = retireRule({
+  keep: 1,
+  deprecateAfterDays: 10,
+  deregisterAfterDays: 30,
+  notLaunchedForDays: 14,
+  apply: true,
+});
+const SHARED_WITH = [{ kind: 'account', id: '444455556666' }] as const;
+const LAUNCH_NOTE = 'launches by accounts it is shared with count too';
+const DEFAULT_WINDOW =
+  "a shared image is deregistered only once not launched for 30 days (the default without retire.notLaunchedForDays), plus 1 day for EC2's reporting delay";
 const notesOf = (plan: RetirementPlan) => plan.notes.map((n) => n.message).join('\n');
 
 interface PlanCase {
@@ -621,6 +646,204 @@ const planCases: PlanCase[] = [
       );
       expect(plan.actions).toEqual([]);
       expect(notesOf(plan)).toMatch(/the image is pending/);
+    },
+  },
+  {
+    name: 'launched 3 days ago, notLaunchedForDays 14',
+    reason:
+      'a launch, in any account, within the window holds deregistration back; it is refused before any reference is read, and still deprecated',
+    run: () => {
+      const old = src(40, { lastLaunchedTime: ago(3) });
+      const managed = [asSource(old, IDLE14)];
+      const plan = planFor(IDLE14, managed, [old, src(1)]);
+      expect(actionsOf(plan)).toEqual([`deprecate ${old.imageId}`]);
+      const why = `launched 3 days ago (lastLaunchedTime ${ago(3)}; ${LAUNCH_NOTE}): retire.notLaunchedForDays is 14, plus 1 day for EC2's reporting delay`;
+      expect(plan.refused).toEqual([{ imageId: old.imageId, reason: why }]);
+      expect(notesOf(plan)).toContain(`not deregistered: ${why} (superseded:`);
+      expect(candidatesOf(IDLE14, managed, [old, src(1)])).toEqual([]);
+    },
+  },
+  {
+    name: 'launched 20 days ago, notLaunchedForDays 14',
+    reason: 'a last launch before the window does not hold it back',
+    run: () => {
+      const old = src(40, { lastLaunchedTime: ago(20) });
+      expect(actionsOf(planFor(IDLE14, [asSource(old, IDLE14)], [old, src(1)]))).toEqual([
+        `deregister ${old.imageId}`,
+      ]);
+    },
+  },
+  {
+    name: 'one more day for the reporting delay',
+    reason:
+      'EC2 reports a launch up to 24 hours late: 14 days and 23 hours ago is still refused, exactly 15 days ago is not',
+    run: () => {
+      const inside = src(40, { lastLaunchedTime: ago(15 - 1 / 24) });
+      const edge = src(41, { lastLaunchedTime: ago(15) });
+      const plan = planFor(
+        IDLE14,
+        [asSource(inside, IDLE14), asSource(edge, IDLE14)],
+        [inside, edge, src(1)],
+      );
+      expect(plan.actions.filter((a) => a.kind === 'deregister').map((a) => a.imageId)).toEqual([
+        edge.imageId,
+      ]);
+      expect(plan.refused.map((r) => r.reason)).toEqual([expect.stringMatching(/^launched 14 days ago/)]);
+    },
+  },
+  {
+    name: 'shared, no notLaunchedForDays, launched 10 days ago',
+    reason:
+      'other accounts may use it where its references cannot be seen: the 30-day default applies, decided by its launch permissions',
+    run: () => {
+      const old = src(40, { lastLaunchedTime: ago(10) });
+      const managed = [asSource(old, APPLY)];
+      expect(candidatesOf(APPLY, managed, [old, src(1)])).toEqual([
+        { managed: managed[0], orphan: false, checkSharing: true },
+      ]);
+      const plan = planFor(APPLY, managed, [old, src(1)], {
+        [old.imageId]: { references: [], launchPermissions: [...SHARED_WITH] },
+      });
+      expect(actionsOf(plan)).toEqual([`deprecate ${old.imageId}`]);
+      expect(plan.refused).toEqual([
+        {
+          imageId: old.imageId,
+          reason: `launched 10 days ago (lastLaunchedTime ${ago(10)}; ${LAUNCH_NOTE}) and it is shared with 1 account: ${DEFAULT_WINDOW}`,
+        },
+      ]);
+    },
+  },
+  {
+    name: 'shared with an organization and OUs, no notLaunchedForDays',
+    reason: 'any launch permission counts as shared, and the refusal says with whom',
+    run: () => {
+      const old = src(40, { lastLaunchedTime: ago(10) });
+      const plan = planFor(APPLY, [asSource(old, APPLY)], [old, src(1)], {
+        [old.imageId]: {
+          references: [],
+          launchPermissions: [
+            { kind: 'organization', arn: 'arn:aws:organizations::111122223333:organization/o-exampleorgid' },
+            { kind: 'organizational-unit', arn: 'arn:aws:organizations::111122223333:ou/o-a/ou-1' },
+            { kind: 'organizational-unit', arn: 'arn:aws:organizations::111122223333:ou/o-a/ou-2' },
+          ],
+        },
+      });
+      expect(plan.refused.map((r) => r.reason)).toEqual([
+        expect.stringContaining('and it is shared with 1 organization, 2 OUs: a shared image'),
+      ]);
+    },
+  },
+  {
+    name: 'not shared, no notLaunchedForDays, launched 10 days ago',
+    reason: 'only this account can launch it, and its references here are all there is: deregistered',
+    run: () => {
+      const old = src(40, { lastLaunchedTime: ago(10) });
+      const plan = planFor(APPLY, [asSource(old, APPLY)], [old, src(1)], {
+        [old.imageId]: { references: [], launchPermissions: [] },
+      });
+      expect(actionsOf(plan)).toEqual([`deregister ${old.imageId}`]);
+    },
+  },
+  {
+    name: 'launch permissions not read, no notLaunchedForDays, launched 10 days ago',
+    reason: 'unknown sharing may hide a share: treated as shared, refused',
+    run: () => {
+      const old = src(40, { lastLaunchedTime: ago(10) });
+      const plan = planFor(APPLY, [asSource(old, APPLY)], [old, src(1)], {
+        [old.imageId]: { references: [] },
+      });
+      expect(plan.refused.map((r) => r.reason)).toEqual([
+        expect.stringContaining(
+          'and its launch permissions were not read, so it may be shared: a shared image',
+        ),
+      ]);
+    },
+  },
+  {
+    name: 'public, no notLaunchedForDays, launched 10 days ago',
+    reason: 'DescribeImages already says it is public: refused without reading anything else',
+    run: () => {
+      const old = src(40, { lastLaunchedTime: ago(10), isPublic: true });
+      const managed = [asSource(old, APPLY)];
+      const plan = planFor(APPLY, managed, [old, src(1)]);
+      expect(actionsOf(plan)).toEqual([`deprecate ${old.imageId}`]);
+      expect(plan.refused.map((r) => r.reason)).toEqual([
+        expect.stringMatching(/^launched 10 days ago .* and it is public: a shared image/),
+      ]);
+      expect(candidatesOf(APPLY, managed, [old, src(1)])).toEqual([]);
+    },
+  },
+  {
+    name: 'shared, no notLaunchedForDays, launched 31 days ago',
+    reason: 'past 30 days plus the delay: deregistered, and its launch permissions need not be read',
+    run: () => {
+      const old = src(40, { lastLaunchedTime: ago(31) });
+      const managed = [asSource(old, APPLY)];
+      expect(candidatesOf(APPLY, managed, [old, src(1)])).toMatchObject([{ checkSharing: false }]);
+      const plan = planFor(APPLY, managed, [old, src(1)], {
+        [old.imageId]: { references: [], launchPermissions: [...SHARED_WITH] },
+      });
+      expect(actionsOf(plan)).toEqual([`deregister ${old.imageId}`]);
+    },
+  },
+  {
+    name: 'shared and never launched',
+    reason:
+      'no lastLaunchedTime: EC2 reports no launch anywhere, so the launch guard does not hold it back (else it could never be retired); references decide',
+    run: () => {
+      const old = src(40, { isPublic: true });
+      const managed = [asSource(old, APPLY)];
+      expect(candidatesOf(APPLY, managed, [old, src(1)])).toMatchObject([{ checkSharing: false }]);
+      const plan = planFor(APPLY, managed, [old, src(1)], {
+        [old.imageId]: { references: [], launchPermissions: [{ kind: 'public' }] },
+      });
+      expect(actionsOf(plan)).toEqual([`deregister ${old.imageId}`]);
+    },
+  },
+  {
+    name: 'notLaunchedForDays replaces the shared-image default',
+    reason: 'a shared image launched 10 days ago is deregistered by a rule that asks for 7 idle days',
+    run: () => {
+      const rule = retireRule({ keep: 1, deregisterAfterDays: 30, notLaunchedForDays: 7, apply: true });
+      const old = src(40, { lastLaunchedTime: ago(10), isPublic: true });
+      const managed = [asSource(old, rule)];
+      expect(candidatesOf(rule, managed, [old, src(1)])).toMatchObject([{ checkSharing: false }]);
+      expect(actionsOf(planFor(rule, managed, [old, src(1)]))).toEqual([`deregister ${old.imageId}`]);
+    },
+  },
+  {
+    name: 'an unreadable lastLaunchedTime',
+    reason: 'it may mean a launch just now: refused',
+    run: () => {
+      const old = src(40, { lastLaunchedTime: 'yesterday' });
+      const plan = planFor(IDLE14, [asSource(old, IDLE14)], [old, src(1)]);
+      expect(plan.refused.map((r) => r.reason)).toEqual([
+        expect.stringMatching(/^its lastLaunchedTime "yesterday" cannot be read/),
+      ]);
+    },
+  },
+  {
+    name: 'copies are judged by their own last launch',
+    reason:
+      'lastLaunchedTime is per image: of two copies of superseded sources, the one launched 2 days ago stays, the one idle for 30 days goes',
+    run: () => {
+      const [first, second] = [src(40), src(45)];
+      const used = copyOf(first, 'eu-west-1', 39, { lastLaunchedTime: ago(2) });
+      const idle = copyOf(second, 'eu-west-1', 44, { lastLaunchedTime: ago(30) });
+      const plan = planFor(
+        IDLE14,
+        [
+          asCopy(used, IDLE14, first.imageId, first.region),
+          asCopy(idle, IDLE14, second.imageId, second.region),
+        ],
+        [first, second, src(1)],
+        'unreferenced',
+        'eu-west-1',
+      );
+      expect(plan.refused.map((r) => r.imageId)).toEqual([used.imageId]);
+      expect(plan.actions.filter((a) => a.kind === 'deregister').map((a) => a.imageId)).toEqual([
+        idle.imageId,
+      ]);
     },
   },
   {
@@ -970,6 +1193,73 @@ describe('retireRegion', () => {
     });
   });
 
+  describe('launch permissions are read only where they decide', () => {
+    /** us-east-1, rule APPLY (no notLaunchedForDays): every image but the newest is due. */
+    async function retireImages(images: ObservedImage[], options: FakeOptions) {
+      const all = [src(1), ...images];
+      const { ec2, calls, inventory } = fakeEc2(options);
+      inventory.push(...all);
+      const rec = recorder();
+      const report = await retireRegion({
+        region: 'us-east-1',
+        accountId: ACCOUNT,
+        managed: all.map((i) => asSource(i, APPLY)),
+        sourcesByRule: new Map([['golden', all]]),
+        rules: [APPLY],
+        ec2,
+        events: rec.events,
+        logger: rec.logger,
+        dryRun: false,
+        now: NOW,
+        shouldStop: () => false,
+      });
+      return { report, reads: calls.filter((c) => c.startsWith('describeLaunchPermissions')) };
+    }
+
+    it('for unreferenced images launched within the shared-image window; a shared one is refused', async () => {
+      const shared = src(40, { lastLaunchedTime: ago(10) });
+      const unshared = src(41, { lastLaunchedTime: ago(10) });
+      const idle = src(42, { lastLaunchedTime: ago(60) });
+      const never = src(43);
+      const referenced = src(44, { lastLaunchedTime: ago(10) });
+      const { report, reads } = await retireImages([shared, unshared, idle, never, referenced], {
+        launchPermissions: { [shared.imageId]: [{ kind: 'account', id: '444455556666' }] },
+        references: { [referenced.imageId]: ['instance i-0123456789abcdef0'] },
+      });
+      expect(reads).toEqual([
+        `describeLaunchPermissions ${shared.imageId}`,
+        `describeLaunchPermissions ${unshared.imageId}`,
+      ]);
+      expect(report.retired.map((r) => r.imageId)).toEqual([unshared.imageId, idle.imageId, never.imageId]);
+      expect(report.refused).toEqual([
+        {
+          imageId: shared.imageId,
+          reason: expect.stringMatching(/^launched 10 days ago .* and it is shared with 1 account: /),
+        },
+        { imageId: referenced.imageId, reason: 'referenced by instance i-0123456789abcdef0' },
+      ]);
+    });
+
+    it('a failed read refuses the image as possibly shared, and is reported', async () => {
+      const image = src(40, { lastLaunchedTime: ago(10) });
+      const { report } = await retireImages([image], {
+        errors: {
+          [`describeLaunchPermissions ${image.imageId}`]: ec2Error(
+            'RequestLimitExceeded',
+            'DescribeImageAttribute',
+          ),
+        },
+      });
+      expect(report.applied.deregister).toBe(0);
+      expect(report.refused.map((r) => r.reason)).toEqual([
+        expect.stringContaining('its launch permissions were not read, so it may be shared'),
+      ]);
+      expect(report.failures).toMatchObject([
+        { imageId: image.imageId, operation: 'DescribeImageAttribute', retryable: true },
+      ]);
+    });
+  });
+
   it('errors that are not AWS call failures propagate', async () => {
     const { run } = scenario(({ old1 }) => ({
       errors: { [`deregister ${old1.imageId}`]: new TypeError('bug') },
@@ -1000,6 +1290,10 @@ const ruleArb = fc.record({
   deprecateAfterDays: fc.option(fc.integer({ min: 0, max: 60 }), { nil: undefined }),
   deregisterAfterDays: fc.option(fc.integer({ min: 1, max: 120 }), { nil: undefined, freq: 6 }),
   apply: fc.boolean(),
+  notLaunchedForDays: fc.option(fc.oneof(fc.constantFrom(7, 14), fc.integer({ min: 1, max: 40 })), {
+    nil: undefined,
+    freq: 2,
+  }),
   twoSourceRegions: fc.boolean(),
   /** Whether the rule's sources were observed (sourcesByRule has it). */
   observed: chance(85),
@@ -1007,6 +1301,33 @@ const ruleArb = fc.record({
 
 /** Tags as the tool wrote them, missing, or naming another rule. */
 const tagStateArb = fc.constantFrom('ok', 'ok', 'ok', 'ok', 'ok', 'missing', 'other' as const);
+
+/**
+ * Hours since the image last launched an instance, in any account; undefined: never. Often near
+ * the end of a window (7 or 14 days, or the shared default of 30, each plus the day of reporting
+ * delay): inside it, in its last day, exactly on it, or just past it.
+ */
+const lastLaunchArb = fc.option(
+  fc.oneof(
+    fc.integer({ min: 0, max: 90 * 24 }),
+    fc
+      .tuple(fc.constantFrom(8, 15, 31), fc.oneof(fc.constantFrom(-1, 0), fc.integer({ min: -24, max: 24 })))
+      .map(([days, offset]) => days * 24 + offset),
+  ),
+  { nil: undefined, freq: 2 },
+);
+
+/** Who else may launch it: nobody, an account, an organization, anyone (public), or not read. */
+const sharingArb = fc.constantFrom('private', 'private', 'account', 'organization', 'public', 'unread');
+type Sharing = typeof sharingArb extends fc.Arbitrary<infer T> ? T : never;
+
+const LAUNCH_PERMISSIONS: Record<Sharing, LaunchPermission[] | undefined> = {
+  private: [],
+  account: [{ kind: 'account', id: '444455556666' }],
+  organization: [{ kind: 'organization', arn: 'arn:aws:organizations::111122223333:organization/o-a' }],
+  public: [{ kind: 'public' }],
+  unread: undefined,
+};
 
 const sourceArb = fc.record({
   rule: fc.nat(),
@@ -1031,6 +1352,8 @@ const sourceArb = fc.record({
   foreign: chance(10),
   protection: fc.constantFrom(...PROTECTIONS),
   referenced: chance(30),
+  lastLaunchHours: lastLaunchArb,
+  sharing: sharingArb,
   factsObserved: chance(95),
   /** Present in the region but not handed to the planner as managed. */
   unmanaged: chance(10),
@@ -1051,6 +1374,8 @@ const copyArb = fc.record({
   foreign: chance(5),
   protection: fc.constantFrom(...PROTECTIONS),
   referenced: chance(30),
+  lastLaunchHours: lastLaunchArb,
+  sharing: sharingArb,
   factsObserved: chance(95),
   unmanaged: chance(10),
 });
@@ -1081,6 +1406,33 @@ interface Item {
   readonly lineageMismatch: boolean;
   readonly foreign: boolean;
   readonly sourceGone: boolean;
+  /** When it last launched an instance; undefined: never. */
+  readonly lastLaunched: number | undefined;
+  readonly sharing: Sharing;
+}
+
+/**
+ * The generator's own launch guard: when the image may not be deregistered before, given its
+ * rule's notLaunchedForDays or, without it, 30 days for an image anyone else may launch; plus one
+ * day for EC2's reporting delay. Undefined: its last launch never holds it back.
+ */
+function launchedUntil(item: Item): number | undefined {
+  const days = item.rule.retire?.notLaunchedForDays ?? (item.sharing === 'private' ? undefined : 30);
+  if (days === undefined || item.lastLaunched === undefined) return undefined;
+  return item.lastLaunched + (days + 1) * DAY;
+}
+const launchedRecently = (item: Item) => (launchedUntil(item) ?? 0) > NOW.getTime();
+
+const hoursAgo = (hours: number | undefined) =>
+  hours === undefined ? undefined : NOW.getTime() - hours * HOUR;
+
+/** DescribeImages' view of its launches and sharing: lastLaunchedTime and Public. */
+function launchFields(hours: number | undefined, sharing: Sharing): Partial<ObservedImage> {
+  const at = hoursAgo(hours);
+  return {
+    ...(at === undefined ? {} : { lastLaunchedTime: new Date(at).toISOString() }),
+    isPublic: sharing === 'public',
+  };
 }
 
 function buildWorld(world: World) {
@@ -1102,6 +1454,9 @@ function buildWorld(world: World) {
         keep: r.keep,
         ...(deprecateAfterDays === undefined ? {} : { deprecateAfterDays }),
         ...(deregisterAfterDays === undefined ? {} : { deregisterAfterDays }),
+        ...(r.notLaunchedForDays === undefined || deregisterAfterDays === undefined
+          ? {}
+          : { notLaunchedForDays: r.notLaunchedForDays }),
         apply: r.apply,
       },
     });
@@ -1144,6 +1499,7 @@ function buildWorld(world: World) {
       tags: { ...tagsFor(s.tagState, rule), ...(s.line === undefined ? {} : { line: s.line }) },
       creationDate: created === undefined ? undefined : new Date(created).toISOString(),
       ...(s.protection === undefined ? {} : { deregistrationProtection: s.protection }),
+      ...launchFields(s.lastLaunchHours, s.sharing),
     });
     return {
       image: img,
@@ -1161,6 +1517,8 @@ function buildWorld(world: World) {
       lineageMismatch: false,
       foreign: s.foreign,
       sourceGone: false,
+      lastLaunched: hoursAgo(s.lastLaunchHours),
+      sharing: s.sharing,
     };
   });
 
@@ -1190,6 +1548,7 @@ function buildWorld(world: World) {
       },
       creationDate: new Date(created).toISOString(),
       ...(c.protection === undefined ? {} : { deregistrationProtection: c.protection }),
+      ...launchFields(c.lastLaunchHours, c.sharing),
     });
     return [
       {
@@ -1208,6 +1567,8 @@ function buildWorld(world: World) {
         lineageMismatch: c.lineageMismatch,
         foreign: c.foreign,
         sourceGone: c.sourceGone,
+        lastLaunched: hoursAgo(c.lastLaunchHours),
+        sharing: c.sharing,
       },
     ];
   });
@@ -1235,7 +1596,14 @@ function amongNewest(item: Item, sources: readonly Item[], keep: number): boolea
 
 describe('property: retirement never deletes what it must not, and deletes what it should', () => {
   it('over random inventories of families, ages, copies, orphans, references, protection and apply flags', () => {
-    const totals = { deregistered: 0, refusedReferenced: 0, refusedProtected: 0, wouldDeregister: 0 };
+    const totals = {
+      deregistered: 0,
+      deregisteredAfterLaunch: 0,
+      refusedReferenced: 0,
+      refusedProtected: 0,
+      refusedLaunched: 0,
+      wouldDeregister: 0,
+    };
     fc.assert(
       fc.property(worldArb, (world) => {
         const { rules, sources, copies } = buildWorld(world);
@@ -1269,6 +1637,9 @@ describe('property: retirement never deletes what it must not, and deletes what 
               {
                 references: i.referenced ? [`instance i-${i.image.imageId.slice(4)}`] : [],
                 sourceGone: i.sourceGone,
+                ...(LAUNCH_PERMISSIONS[i.sharing] === undefined
+                  ? {}
+                  : { launchPermissions: LAUNCH_PERMISSIONS[i.sharing] }),
               },
             ]),
         );
@@ -1296,6 +1667,7 @@ describe('property: retirement never deletes what it must not, and deletes what 
               item.image.deregistrationProtection === 'disabled') &&
             item.factsObserved &&
             !item.referenced &&
+            !launchedRecently(item) &&
             retire.apply;
           if (!eligible) continue;
           let due: boolean;
@@ -1339,6 +1711,8 @@ describe('property: retirement never deletes what it must not, and deletes what 
           expect([undefined, 'disabled'], `protected ${imageId}`).toContain(
             item.image.deregistrationProtection,
           );
+          // Never one launched, in any account, within its window (plus the reporting delay).
+          expect(launchedRecently(item), `launched ${imageId} ${item.image.lastLaunchedTime}`).toBe(false);
           // Never one of a rule without apply: true.
           expect(item.rule.retire?.apply, `apply ${imageId}`).toBe(true);
           // Never among the newest `keep` of its family (for a copy: its source's).
@@ -1360,6 +1734,11 @@ describe('property: retirement never deletes what it must not, and deletes what 
         }
 
         totals.deregistered += deregistered.size;
+        totals.deregisteredAfterLaunch += [...deregistered].filter((id) => {
+          const item = byId.get(id);
+          return item !== undefined && launchedUntil(item) !== undefined;
+        }).length;
+        totals.refusedLaunched += plan.refused.filter((r) => r.reason.includes('lastLaunchedTime')).length;
         totals.wouldDeregister += plan.wouldDeregister.length;
         totals.refusedReferenced += plan.refused.filter((r) => r.reason.startsWith('referenced')).length;
         totals.refusedProtected += plan.refused.filter((r) =>
@@ -1373,5 +1752,7 @@ describe('property: retirement never deletes what it must not, and deletes what 
     expect(totals.refusedReferenced).toBeGreaterThan(5);
     expect(totals.refusedProtected).toBeGreaterThan(5);
     expect(totals.wouldDeregister).toBeGreaterThan(5);
+    expect(totals.refusedLaunched).toBeGreaterThan(5);
+    expect(totals.deregisteredAfterLaunch).toBeGreaterThan(5);
   });
 });
