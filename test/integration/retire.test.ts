@@ -19,7 +19,8 @@ import {
   retireRegion,
   toManagedImage,
 } from '../../shared/core/retire.js';
-import { RuleSchema } from '../../shared/rules/schema.js';
+import { type Rule, RuleSchema } from '../../shared/rules/schema.js';
+import { callCount } from './helpers.js';
 
 /**
  * Retirement end to end, locally: `retireRegion` with the real retirement adapter and the real
@@ -115,13 +116,13 @@ describe.each([
   };
 
   /** Lists and identifies a region's images as a scheduled run would, then retires it. */
-  async function retire(region: string): Promise<RetirementReport> {
+  async function retire(region: string, rule: Rule = RULE): Promise<RetirementReport> {
     ports.clear();
     const lookup = (at: string, imageId: string) => ec2(at).describeImage(imageId);
     const managedIn = async (r: string): Promise<ManagedImage[]> => {
       const managed: ManagedImage[] = [];
       for (const image of await ec2(r).listImages({ owners: ['self'] })) {
-        const entry = toManagedImage(image, await identifyImage(image, [RULE], emulator.accountId, lookup));
+        const entry = toManagedImage(image, await identifyImage(image, [rule], emulator.accountId, lookup));
         if (entry !== undefined) managed.push(entry);
       }
       return managed;
@@ -133,8 +134,8 @@ describe.each([
       region,
       accountId: emulator.accountId,
       managed: await managedIn(region),
-      sourcesByRule: new Map([[RULE.name, sources]]),
-      rules: [RULE],
+      sourcesByRule: new Map([[rule.name, sources]]),
+      rules: [rule],
       ec2: createRetirementEc2(ec2Client(region), region),
       lookupImage: lookup,
       events: createEventPublisher(events, BUS, region),
@@ -333,5 +334,68 @@ describe.each([
     );
     expect(announced).toHaveLength(2);
     expect(report.failures).toEqual([]);
+  });
+
+  it('an image launched recently, by an instance terminated since, is held back by its lastLaunchedTime', async () => {
+    const seed = (name: string, days: number, shared: boolean) =>
+      emulator.seedImage({
+        region: SOURCE,
+        name,
+        creationDate: ago(days),
+        tags: ruleTag,
+        emitEvent: false,
+        ...(shared ? { launchPermissions: { userIds: ['444455556666'] } } : {}),
+      });
+    const launched = (imageId: string, days: number) =>
+      emulator.seedInstance({ region: SOURCE, imageId, state: 'terminated', launchTime: ago(days) });
+    seed('golden-9', 1, false);
+    // Shared with another account, where it may run: no reference in this account shows that.
+    const shared = seed('golden-1', 40, true);
+    const sharedIdle = seed('golden-2', 45, true);
+    const unshared = seed('golden-3', 50, false);
+    // Each launched an instance that is terminated since: nothing references them any more.
+    launched(shared.imageId, 3);
+    launched(unshared.imageId, 3);
+    launched(sharedIdle.imageId, 40);
+    const state = (imageId: string) => emulator.getImage(SOURCE, imageId)?.state;
+    const launchReason = (imageId: string, why: string) => ({
+      imageId,
+      reason:
+        `launched 3 days ago (lastLaunchedTime ${ago(3).toISOString()}; ` +
+        `launches by accounts it is shared with count too)${why}, plus 1 day for EC2's reporting delay`,
+    });
+
+    // retire.notLaunchedForDays 7: every image launched within 8 days is held back, shared or not.
+    const strict = RuleSchema.parse({
+      ...RULE,
+      retire: { ...RULE.retire, notLaunchedForDays: 7 },
+    });
+    emulator.resetCounters();
+    const first = await retire(SOURCE, strict);
+    expect(callCount(emulator, ['DescribeImageAttribute'])).toBe(0);
+    expect(state(sharedIdle.imageId)).toBe('deregistered');
+    expect(state(shared.imageId)).toBe('available');
+    expect(state(unshared.imageId)).toBe('available');
+    expect(first.refused).toEqual([
+      launchReason(shared.imageId, ': retire.notLaunchedForDays is 7'),
+      launchReason(unshared.imageId, ': retire.notLaunchedForDays is 7'),
+    ]);
+
+    // Without the setting: 30 days for the shared image; the unshared one goes (only this account
+    // can launch it, and nothing here uses it). Launch permissions are read for those two only.
+    emulator.resetCounters();
+    const second = await retire(SOURCE);
+    expect(callCount(emulator, ['DescribeImageAttribute'])).toBe(2);
+    expect(state(shared.imageId)).toBe('available');
+    for (const snapshotId of shared.snapshotIds)
+      expect(emulator.getSnapshot(SOURCE, snapshotId)).toBeDefined();
+    expect(state(unshared.imageId)).toBe('deregistered');
+    expect(second.refused).toEqual([
+      launchReason(
+        shared.imageId,
+        ' and it is shared with 1 account: a shared image is deregistered only once not launched for 30 days (the default without retire.notLaunchedForDays)',
+      ),
+    ]);
+    expect(second.failures).toEqual([]);
   });
 });
