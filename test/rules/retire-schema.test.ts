@@ -71,6 +71,7 @@ describe('retire: valid settings and their defaults', () => {
       keep: 3,
       deprecateAfterDays: 30,
       deregisterAfterDays: 90,
+      notLaunchedForDays: 30,
       apply: false,
     });
   });
