@@ -1,10 +1,11 @@
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { type CounterSnapshot, createEc2Emulator } from '../local/ec2/index.js';
+import { type CounterSnapshot, createEc2Emulator, DEFAULT_REGIONS } from '../local/ec2/index.js';
 import { startLocalServer } from '../local/server.js';
 import { createEc2ForRegion } from '../shared/aws/clients.js';
 import { type ReconcileReport, reconcileRegion } from '../shared/core/reconcile.js';
 import { loadRulesFile } from '../shared/rules/load.js';
+import type { Rule } from '../shared/rules/schema.js';
 
 /**
  * The scale scenario: N source images distributed to 8 regions by the scheduled reconcile alone,
@@ -18,7 +19,7 @@ import { loadRulesFile } from '../shared/rules/load.js';
  * source), and a region cannot finish faster than (calls − burst) / refill. Regions run in
  * parallel, so the bound of the whole is the largest region's.
  *
- *   npm run bench -- [--images 1000] [--speed 20] [--cap 90]
+ *   npm run bench -- [--images 1000] [--speed 20] [--cap 90] [--targets 8]
  */
 
 export interface ScaleOptions {
@@ -29,6 +30,8 @@ export interface ScaleOptions {
   cap: number;
   concurrency: number;
   copyDelayMs: number;
+  /** Copy to this many regions (the emulator's first N other than us-east-1) instead of scale.yaml's 8. */
+  targets?: number;
   onRun?: (region: string, run: number, report: ReconcileReport) => void;
 }
 
@@ -53,7 +56,8 @@ const NON_MUTATING_BURST = 100;
 const MUTATING_ACTIONS = ['CopyImage', 'CreateTags', 'ModifyImageAttribute', 'ModifySnapshotAttribute'];
 
 export async function runScale(options: ScaleOptions): Promise<ScaleResult> {
-  const { rules } = loadRulesFile(join(import.meta.dirname, '../test/fixtures/rules/scale.yaml'));
+  const { rules: fileRules } = loadRulesFile(join(import.meta.dirname, '../test/fixtures/rules/scale.yaml'));
+  const rules = options.targets === undefined ? fileRules : withTargets(fileRules, options.targets);
   const rule = rules[0];
   if (rule?.copy === undefined) throw new Error('scale.yaml must hold one rule that copies');
   const targets = rule.copy.regions;
@@ -154,6 +158,13 @@ export async function runScale(options: ScaleOptions): Promise<ScaleResult> {
   }
 }
 
+/** The scale rule, copying to the first `count` of the emulator's regions other than the source's. */
+function withTargets(rules: readonly Rule[], count: number): Rule[] {
+  const regions = DEFAULT_REGIONS.filter((r) => r !== 'us-east-1').slice(0, count);
+  if (regions.length < count) throw new Error(`--targets: the emulator has ${regions.length} other regions`);
+  return rules.map((r) => (r.copy ? { ...r, copy: { ...r.copy, regions } } : r));
+}
+
 function sumCalls(counters: CounterSnapshot, actions: readonly string[]): number {
   return actions.reduce(
     (n, action) => n + Object.values(counters[action] ?? {}).reduce((m, c) => m + c.calls, 0),
@@ -175,9 +186,10 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
     cap: argument('cap', 90),
     concurrency: argument('concurrency', 8),
     copyDelayMs: argument('copy-delay-ms', 100),
+    ...(process.argv.includes('--targets') ? { targets: argument('targets', 8) } : {}),
   };
   console.log(
-    `scale: ${options.images} source images x 8 target regions; EC2 buckets: mutating ${MUTATING_BURST} + ${MUTATING_RATE * options.speed}/s, ` +
+    `scale: ${options.images} source images x ${options.targets ?? 8} target regions; EC2 buckets: mutating ${MUTATING_BURST} + ${MUTATING_RATE * options.speed}/s, ` +
       `non-mutating ${NON_MUTATING_BURST} + ${NON_MUTATING_RATE * options.speed}/s per region (EC2's defaults x${options.speed}); cap ${options.cap} copies in flight`,
   );
   const result = await runScale(options);

@@ -247,6 +247,29 @@ describe('ami-state-change handler', () => {
     expect(eventBridge.calls()).toEqual([]);
   });
 
+  it('an image two rules match at run time: reported and left alone', async () => {
+    // "self" and the account's own id are only known to be the same at run time.
+    const ambiguousRules = join(rulesDir, 'ambiguous.yaml');
+    writeFileSync(
+      ambiguousRules,
+      `version: 1
+rules:
+  - name: by-self
+    match: { regions: [us-east-1], owners: [self], names: ['golden-*'] }
+    copy: { regions: [eu-west-1] }
+  - name: by-id
+    match: { regions: [us-east-1], owners: ['${ACCOUNT}'], names: ['golden-*'] }
+    copy: { regions: [us-west-2] }
+`,
+    );
+    const handle = await loadHandler({ RULES_FILE: ambiguousRules });
+    expect(await handle(fixture('available'))).toEqual({
+      status: 'ignored',
+      reason: 'matched by rules by-self, by-id',
+    });
+    expect(mutatingCalls()).toEqual([]);
+  });
+
   it('a malformed event: one clear error line, no retry (the invocation succeeds), no AWS call', async () => {
     const handle = await loadHandler();
     const event = fixture('available');
