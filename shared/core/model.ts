@@ -1,3 +1,5 @@
+import type { AwsCallError } from './errors.js';
+
 /**
  * What the core knows about EC2, in its own words. Observation produces these; the planner reads
  * only these. They are plain data, so planner tests are tables of literals.
@@ -94,7 +96,8 @@ export type TargetObservation =
       /** Copies observed in full (the event path for a copy, and the scheduled reconcile). */
       readonly details: readonly ImageDetail[];
     }
-  | { readonly status: 'unavailable'; readonly reason: string; readonly retryable: boolean };
+  /** The region could not be read: not enabled, not authorised, throttled... (the error says which, and whether a retry can help). */
+  | { readonly status: 'unavailable'; readonly error: AwsCallError };
 
 /** Everything the planner needs for one managed image family: a source and its copies. */
 export interface Observation {

@@ -57,7 +57,7 @@ async function observeTarget(source: ObservedImage, ec2: Ec2Reader): Promise<Tar
     return { status: 'observed', copies, details: [] };
   } catch (error) {
     if (error instanceof AwsCallError) {
-      return { status: 'unavailable', reason: error.message, retryable: error.retryable };
+      return { status: 'unavailable', error };
     }
     throw error;
   }

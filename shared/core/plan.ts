@@ -34,7 +34,7 @@ export function plan(rule: Rule, observation: Observation): Plan {
     const target = observation.targets[region];
     if (target === undefined) continue;
     if (target.status === 'unavailable') {
-      notes.push({ region, message: `region skipped: ${target.reason}` });
+      notes.push({ region, message: `region skipped: ${target.error.code} from ${target.error.operation}` });
       continue;
     }
     const live = target.copies.filter((c) => c.state === 'pending' || c.state === 'available');

@@ -3,7 +3,7 @@ import type { Rule } from '../rules/schema.js';
 import type { Plan } from './actions.js';
 import { type ActionOutcome, applyPlan } from './apply.js';
 import { renderAction, renderPlan } from './diff.js';
-import { AwsCallError, RetryableFailuresError } from './errors.js';
+import { type AwsCallError, RetryableFailuresError } from './errors.js';
 import { type ImageRole, identifyImage } from './identify.js';
 import type { Observation, ObservedImage } from './model.js';
 import { DetailType } from './notifications.js';
@@ -181,10 +181,9 @@ async function settle(
       });
     }
   }
-  for (const [region, target] of Object.entries(observation.targets)) {
-    if (target.status === 'unavailable' && target.retryable) {
-      retryable.push(new AwsCallError('DescribeImages', region, new Error(target.reason)));
-    }
+  // A target region that could not be read for a passing reason: nothing was planned there yet.
+  for (const target of Object.values(observation.targets)) {
+    if (target.status === 'unavailable' && target.error.retryable) retryable.push(target.error);
   }
   if (terminal.length > 0) {
     await deps.events.publish([

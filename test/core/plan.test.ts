@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Action, Plan } from '../../shared/core/actions.js';
+import { AwsCallError } from '../../shared/core/errors.js';
 import { LINEAGE, type Observation, type TargetObservation } from '../../shared/core/model.js';
 import { clientToken, copyImageTags, plan, snapshotTags, sourceImageTags } from '../../shared/core/plan.js';
 import { ACCOUNT, detail, image, rule, snapshot } from './builders.js';
@@ -334,7 +335,14 @@ const cases: Case[] = [
       source: convergedSource,
       targets: {
         'eu-west-1': noCopies,
-        'ap-southeast-2': { status: 'unavailable', reason: 'OptInRequired', retryable: false },
+        'ap-southeast-2': {
+          status: 'unavailable',
+          error: new AwsCallError(
+            'DescribeImages',
+            'ap-southeast-2',
+            Object.assign(new Error('not opted in'), { name: 'OptInRequired', $fault: 'client' }),
+          ),
+        },
         'us-west-2': noCopies,
       },
     }),

@@ -298,6 +298,34 @@ rules:
     expect(ec2).toHaveReceivedCommand(ModifyImageAttributeCommand);
   });
 
+  it('a target region that cannot be read for a passing reason: the others are done, then Lambda retries', async () => {
+    const throttled = Object.assign(new Error('Request limit exceeded.'), {
+      name: 'RequestLimitExceeded',
+      $fault: 'server',
+      $metadata: { httpStatusCode: 503 },
+    });
+    ec2.on(DescribeImagesCommand).callsFake(async (input, getClient) => {
+      const region = await regionOf(getClient());
+      if (region === 'eu-west-1') throw throttled;
+      if (input.ImageIds) return { Images: images[region] ?? [] };
+      return { Images: [] };
+    });
+    const handle = await loadHandler();
+    const failure = await handle(fixture('available')).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect(failure).toMatchObject({ name: 'RetryableFailuresError' });
+    const message = failure instanceof Error ? failure.message : '';
+    // The error observed in eu-west-1 itself, not a re-wrapped copy of its message.
+    expect(message).toContain(
+      'DescribeImages in eu-west-1 failed: RequestLimitExceeded: Request limit exceeded.',
+    );
+    expect(message).not.toContain('Error: DescribeImages');
+    const regions = await Promise.all(ec2.commandCalls(CopyImageCommand).map((c) => regionOf(c.thisValue)));
+    expect(regions).toEqual(['us-west-2']);
+  });
+
   it('a terminal failure in one region: reported on the bus, the invocation ends cleanly', async () => {
     ec2.on(CopyImageCommand).callsFake(async (_input, getClient) => {
       if ((await regionOf(getClient())) === 'us-west-2') {
