@@ -1,5 +1,6 @@
 import type { Action, Plan } from './actions.js';
 import { tagsOf } from './actions.js';
+import { groupBy } from './collections.js';
 import { AwsCallError } from './errors.js';
 import { runLimited } from './pool.js';
 import type { Ec2ForRegion, Ec2Writer } from './ports.js';
@@ -31,10 +32,7 @@ export async function applyPlan(
   ec2: Ec2ForRegion,
   options: ApplyOptions = {},
 ): Promise<ActionOutcome[]> {
-  const byRegion = new Map<string, Action[]>();
-  for (const action of plan.actions) {
-    byRegion.set(action.region, [...(byRegion.get(action.region) ?? []), action]);
-  }
+  const byRegion = groupBy(plan.actions, (action) => action.region);
   const settled = await Promise.allSettled(
     [...byRegion.entries()].map(async ([region, actions]) => {
       const outcomes = new Map<Action, ActionOutcome>();

@@ -1,6 +1,7 @@
 import type { Rule } from '../rules/schema.js';
 import type { Action, PlanNote } from './actions.js';
 import { type ActionOutcome, applyPlan } from './apply.js';
+import { countBy, groupBy } from './collections.js';
 import { renderAction, renderPlan } from './diff.js';
 import { AwsCallError } from './errors.js';
 import { type ImageRole, identifyImage } from './identify.js';
@@ -125,6 +126,10 @@ interface Managed {
   readonly role: Extract<ImageRole, { kind: 'source' | 'copy' }>;
 }
 
+interface ManagedCopy extends Managed {
+  readonly role: Extract<ImageRole, { kind: 'copy' }>;
+}
+
 export async function reconcileRegion(
   deps: ReconcileDependencies,
   options: ReconcileOptions,
@@ -211,7 +216,7 @@ export async function reconcileRegion(
   );
 
   // The copies in this region, by source.
-  const copies: Managed[] = [];
+  const copies: ManagedCopy[] = [];
   for (const image of own) {
     const role = await identify(image);
     if (role.kind === 'copy') copies.push({ image, role });
@@ -256,11 +261,7 @@ export async function reconcileRegion(
       targets: {},
     });
   }
-  const copiesBySource = new Map<string, Managed[]>();
-  for (const c of copies) {
-    if (c.role.kind !== 'copy') continue;
-    copiesBySource.set(c.role.sourceImageId, [...(copiesBySource.get(c.role.sourceImageId) ?? []), c]);
-  }
+  const copiesBySource = groupBy(copies, (c) => c.role.sourceImageId);
   const planned = new Set<string>();
   for (const rule of targetRules) {
     for (const source of sourcesByRule.get(rule.name) ?? []) {
@@ -284,7 +285,7 @@ export async function reconcileRegion(
   }
   // Copies whose source is gone or unreadable: still shared and tagged; nothing to copy from.
   for (const { image, role } of copies) {
-    if (planned.has(image.imageId) || role.kind !== 'copy') continue;
+    if (planned.has(image.imageId)) continue;
     const detail = details.get(image.imageId);
     addPlan(role.rule, {
       accountId,
@@ -381,8 +382,10 @@ export async function reconcileRegion(
     for (const [kind, n] of Object.entries(extra ?? {})) if (n > 0) counts[kind] = (counts[kind] ?? 0) + n;
     return counts;
   };
-  const changesOf = (imageId: string) =>
-    toApply.filter((a) => a.kind !== 'copy' && a.imageId === imageId).length;
+  const changes = countBy(
+    toApply.filter((a) => a.kind !== 'copy'),
+    (a) => a.imageId,
+  );
   const images: ImageStatus[] = [...sourcesHere, ...copies].map(({ image, role }) => {
     const launchPermissions = details.get(image.imageId)?.launchPermissions;
     return {
@@ -395,7 +398,7 @@ export async function reconcileRegion(
       state: image.state,
       ...(image.deprecationTime ? { deprecationTime: image.deprecationTime } : {}),
       ...(launchPermissions ? { sharedWith: launchPermissions.length + (image.isPublic ? 1 : 0) } : {}),
-      pendingChanges: changesOf(image.imageId),
+      pendingChanges: changes[image.imageId] ?? 0,
     };
   });
   const missingCopies = copyActions.map((a) => ({
@@ -430,12 +433,6 @@ export async function reconcileRegion(
     missingCopies,
     ...(retirement === undefined ? {} : { retirement }),
   };
-}
-
-function countBy<T>(items: readonly T[], key: (item: T) => string): Record<string, number> {
-  const counts: Record<string, number> = {};
-  for (const item of items) counts[key(item)] = (counts[key(item)] ?? 0) + 1;
-  return counts;
 }
 
 /**
