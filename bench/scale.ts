@@ -1,11 +1,11 @@
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { type CounterSnapshot, createEc2Emulator, DEFAULT_REGIONS } from '../local/ec2/index.js';
 import { startLocalServer } from '../local/server.js';
 import { createEc2ForRegion } from '../shared/aws/clients.js';
 import { type ReconcileReport, reconcileRegion } from '../shared/core/reconcile.js';
 import { loadRulesFile } from '../shared/rules/load.js';
 import type { Rule } from '../shared/rules/schema.js';
+import { fixed, type Section } from './report.js';
 
 /**
  * The scale scenario: N source images distributed to 8 regions by the scheduled reconcile alone,
@@ -19,7 +19,7 @@ import type { Rule } from '../shared/rules/schema.js';
  * source), and a region cannot finish faster than (calls − burst) / refill. Regions run in
  * parallel, so the bound of the whole is the largest region's.
  *
- *   npm run bench -- [--images 1000] [--speed 20] [--cap 90] [--targets 8]
+ *   npm run bench -- scale [--images 200] [--speed 1] [--cap 90] [--concurrency 8] [--copy-delay-ms 100] [--targets 8]
  */
 
 export interface ScaleOptions {
@@ -49,11 +49,17 @@ export interface ScaleResult {
   converged: boolean;
 }
 
-const MUTATING_RATE = 5;
-const MUTATING_BURST = 50;
-const NON_MUTATING_RATE = 20;
-const NON_MUTATING_BURST = 100;
-const MUTATING_ACTIONS = ['CopyImage', 'CreateTags', 'ModifyImageAttribute', 'ModifySnapshotAttribute'];
+/** EC2's documented token buckets, per account and region (before `speed`). */
+export const MUTATING_RATE = 5;
+export const MUTATING_BURST = 50;
+export const NON_MUTATING_RATE = 20;
+export const NON_MUTATING_BURST = 100;
+export const MUTATING_ACTIONS = [
+  'CopyImage',
+  'CreateTags',
+  'ModifyImageAttribute',
+  'ModifySnapshotAttribute',
+];
 
 export async function runScale(options: ScaleOptions): Promise<ScaleResult> {
   const { rules: fileRules } = loadRulesFile(join(import.meta.dirname, '../test/fixtures/rules/scale.yaml'));
@@ -172,37 +178,47 @@ function sumCalls(counters: CounterSnapshot, actions: readonly string[]): number
   );
 }
 
-function argument(name: string, fallback: number): number {
-  const index = process.argv.indexOf(`--${name}`);
-  const value = index >= 0 ? Number(process.argv[index + 1]) : fallback;
-  if (!Number.isFinite(value) || value <= 0) throw new Error(`--${name} must be a positive number`);
-  return value;
-}
-
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  const options: ScaleOptions = {
-    images: argument('images', 1000),
-    speed: argument('speed', 20),
-    cap: argument('cap', 90),
-    concurrency: argument('concurrency', 8),
-    copyDelayMs: argument('copy-delay-ms', 100),
-    ...(process.argv.includes('--targets') ? { targets: argument('targets', 8) } : {}),
+/** The figures of a run, as a markdown section (bench/main.ts prints it). */
+export function scaleSection(options: ScaleOptions, result: ScaleResult): Section {
+  const s = (ms: number) => fixed(ms / 1000, 1);
+  const actions = Object.entries(result.callsByAction).sort(([a], [b]) => a.localeCompare(b));
+  const throttled = actions.reduce((n, [, c]) => n + c.throttled, 0);
+  const runs = Object.values(result.runsByRegion);
+  return {
+    title: 'Reconcile at scale',
+    notes: [
+      `${fixed(options.images)} source images in us-east-1 distributed to ${result.regions} target regions by the scheduled ` +
+        'reconcile alone (every region reconciled in parallel until a run plans nothing), through the real adapter and SDK ' +
+        `over HTTP against the emulator. EC2's documented token buckets per region: writes ${MUTATING_BURST} + ` +
+        `${fixed(MUTATING_RATE * options.speed)}/s, reads ${NON_MUTATING_BURST} + ${fixed(NON_MUTATING_RATE * options.speed)}/s ` +
+        `(EC2's refill × ${options.speed}); cap ${options.cap} copies in flight per region, concurrency ${options.concurrency}, ` +
+        `copies pending ${options.copyDelayMs} ms.`,
+      `Bound: (${fixed(2 * options.images)} writes per region − burst ${MUTATING_BURST}) / ` +
+        `${fixed(MUTATING_RATE * options.speed)} per s, the least time the write bucket allows.`,
+    ],
+    tables: [
+      {
+        head: ['figure', 'value'],
+        numeric: [false, true],
+        rows: [
+          ['source images', fixed(result.images)],
+          ['target regions', String(result.regions)],
+          ['wall time (s)', s(result.wallMs)],
+          ['rate-limit bound (s)', s(result.boundMs)],
+          ['wall / bound', result.boundMs > 0 ? fixed(result.wallMs / result.boundMs, 2) : 'n/a'],
+          ['converged', result.converged ? 'yes' : 'NO'],
+          ['failures', fixed(result.failures)],
+          ['reconcile runs per region', `${Math.min(...runs)}–${Math.max(...runs)}`],
+          ['throttled calls (retried)', fixed(throttled)],
+          ['writes in a run after convergence', fixed(result.mutatingAfterConvergence)],
+        ],
+      },
+      {
+        caption: 'Calls by action (succeeded or failed; throttled ones apart), all regions:',
+        head: ['action', 'calls', 'throttled'],
+        numeric: [false, true, true],
+        rows: actions.map(([action, c]) => [action, fixed(c.calls), fixed(c.throttled)]),
+      },
+    ],
   };
-  console.log(
-    `scale: ${options.images} source images x ${options.targets ?? 8} target regions; EC2 buckets: mutating ${MUTATING_BURST} + ${MUTATING_RATE * options.speed}/s, ` +
-      `non-mutating ${NON_MUTATING_BURST} + ${NON_MUTATING_RATE * options.speed}/s per region (EC2's defaults x${options.speed}); cap ${options.cap} copies in flight`,
-  );
-  const result = await runScale(options);
-  console.log(`converged: ${result.converged}; failures: ${result.failures}`);
-  console.log(`runs per region: ${JSON.stringify(result.runsByRegion)}`);
-  console.log('calls by action (succeeded or failed; throttled apart):');
-  for (const [action, c] of Object.entries(result.callsByAction).sort()) {
-    console.log(`  ${action.padEnd(26)} ${String(c.calls).padStart(6)}  throttled ${c.throttled}`);
-  }
-  console.log(`mutating calls in a run after convergence: ${result.mutatingAfterConvergence}`);
-  console.log(`wall time: ${(result.wallMs / 1000).toFixed(1)} s`);
-  console.log(
-    `rate-limit bound: ${(result.boundMs / 1000).toFixed(1)} s ((${2 * options.images} mutating calls per region - burst ${MUTATING_BURST}) / ${MUTATING_RATE * options.speed} per s)`,
-  );
-  console.log(`ratio wall / bound: ${(result.wallMs / result.boundMs).toFixed(2)}`);
 }
