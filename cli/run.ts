@@ -151,7 +151,7 @@ function retirementFor(eventBus: string | undefined): NonNullable<RunContext['re
             for (const e of entries) console.error(`${e.detailType}: ${JSON.stringify(e.detail)}`);
           },
         }
-      : createEventPublisher(eventBridgeClient(region), busName, region);
+      : createEventPublisher({ clientFor: eventBridgeClient, busName, region });
   return { ec2: retirementEc2ForRegion, events, now: () => new Date() };
 }
 

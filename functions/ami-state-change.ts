@@ -1,17 +1,21 @@
+import type { Context } from 'aws-lambda';
 import { ec2ForRegion } from '../shared/aws/clients.js';
 import { handleAmiStateChange } from '../shared/core/state-change.js';
 import { parseAmiStateChangeEvent } from '../shared/events/ami-state-change.js';
 import { coldStart, lambda } from '../shared/lambda/runtime.js';
 
-/** `EC2 AMI State Change` → copy, share and tag. */
-const { config, rules, logger, events } = coldStart();
+/** `EC2 AMI State Change` → copy, share and tag; announce the family's start, failures and completion. */
+const { config, rules, logger, events, claims } = coldStart();
 
-export const handler = lambda(logger).handler(async (event: unknown) =>
+export const handler = lambda(logger).handler(async (event: unknown, context: Context) =>
   handleAmiStateChange(parseAmiStateChangeEvent(event), {
     rules,
     ec2: ec2ForRegion,
     events,
+    claims,
     logger,
     dryRun: config.dryRun,
+    invocationId: context.awsRequestId,
+    now: () => new Date(),
   }),
 );

@@ -11,7 +11,7 @@ import { coldStart, lambda } from '../shared/lambda/runtime.js';
  * not thrown: the next scheduled run is the retry, and a Lambda retry of a long run would only
  * repeat it.
  */
-const { config, rules, logger, events } = coldStart();
+const { config, rules, logger, events, claims } = coldStart();
 
 export const handler = lambda(logger).handler(async (event: unknown, context: Context) => {
   const scheduled = parseScheduledEvent(event);
@@ -22,6 +22,7 @@ export const handler = lambda(logger).handler(async (event: unknown, context: Co
       ec2: ec2ForRegion,
       logger,
       retirement: { ec2: retirementEc2ForRegion, events, now: () => new Date() },
+      completion: { events, claims, owner: context.awsRequestId, now: () => new Date() },
     },
     {
       region: scheduled.region,

@@ -12,6 +12,10 @@ const EnvSchema = z.object({
   RULES_FILE: z.string().min(1).default('config/ami-rules.yaml'),
   /** The tool's own event bus, where operators' notifications go. */
   EVENT_BUS_NAME: z.string().min(1).default('ami-lifecycle'),
+  /** When set, the region whose bus receives every event; empty: a family's source region. */
+  EVENTS_REGION: z.string().default(''),
+  /** Completion claims (DynamoDB), in every region: a family's claim is kept in its source region. */
+  DISTRIBUTIONS_TABLE: z.string().min(1).default('ami-lifecycle-distributions'),
   /** `true`: plan and log, change nothing. */
   DRY_RUN: z
     .enum(['true', 'false'], { error: 'must be "true" or "false"' })
@@ -30,6 +34,8 @@ const EnvSchema = z.object({
 export interface Config {
   readonly rulesFile: string;
   readonly eventBusName: string;
+  readonly eventsRegion: string | undefined;
+  readonly distributionsTable: string;
   readonly dryRun: boolean;
   readonly region: string;
   readonly maxCopiesInFlight: number;
@@ -44,11 +50,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       `invalid environment: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
     );
   }
-  const { RULES_FILE, EVENT_BUS_NAME, DRY_RUN, AWS_REGION, LAMBDA_TASK_ROOT } = parsed.data;
+  const {
+    RULES_FILE,
+    EVENT_BUS_NAME,
+    EVENTS_REGION,
+    DISTRIBUTIONS_TABLE,
+    DRY_RUN,
+    AWS_REGION,
+    LAMBDA_TASK_ROOT,
+  } = parsed.data;
   const { MAX_COPIES_IN_FLIGHT, RECONCILE_CONCURRENCY, STOP_MARGIN_SECONDS } = parsed.data;
   return {
     rulesFile: isAbsolute(RULES_FILE) ? RULES_FILE : resolve(LAMBDA_TASK_ROOT ?? process.cwd(), RULES_FILE),
     eventBusName: EVENT_BUS_NAME,
+    eventsRegion: EVENTS_REGION === '' ? undefined : EVENTS_REGION,
+    distributionsTable: DISTRIBUTIONS_TABLE,
     dryRun: DRY_RUN,
     region: AWS_REGION,
     maxCopiesInFlight: MAX_COPIES_IN_FLIGHT,

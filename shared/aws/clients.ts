@@ -1,7 +1,9 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EC2Client, type EC2ClientConfig } from '@aws-sdk/client-ec2';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import type { Ec2ForRegion } from '../core/ports.js';
+import type { ClaimsForRegion, Ec2ForRegion } from '../core/ports.js';
 import type { RetirementEc2ForRegion } from '../core/retirement-ports.js';
+import { createCompletionClaims } from './claims.js';
 import { createEc2Port } from './ec2.js';
 import { createRetirementEc2 } from './ec2-retirement.js';
 
@@ -13,35 +15,32 @@ import { createRetirementEc2 } from './ec2-retirement.js';
  * Adaptive retries: EC2 throttles per account and region with token buckets; the adaptive mode
  * slows this client down when it sees RequestLimitExceeded instead of retrying at full speed.
  */
+/** One value per key, built on first use and kept. */
+export function perRegion<T>(create: (region: string) => T): (region: string) => T {
+  const built = new Map<string, T>();
+  return (region) => {
+    let value = built.get(region);
+    if (value === undefined) {
+      value = create(region);
+      built.set(region, value);
+    }
+    return value;
+  };
+}
+
 /** EC2 clients, one per region, built on first use. `config` adds to the defaults (an `endpoint`, say). */
 export function createEc2Clients(
   config: Omit<EC2ClientConfig, 'region'> = {},
 ): (region: string) => EC2Client {
-  const clients = new Map<string, EC2Client>();
-  return (region) => {
-    let client = clients.get(region);
-    if (client === undefined) {
-      client = new EC2Client({ maxAttempts: 6, retryMode: 'adaptive', ...config, region });
-      clients.set(region, client);
-    }
-    return client;
-  };
+  return perRegion((region) => new EC2Client({ maxAttempts: 6, retryMode: 'adaptive', ...config, region }));
 }
 
 /** A port per region over those clients, each built once. */
 export function portsOver<T>(
   clients: (region: string) => EC2Client,
   create: (client: EC2Client, region: string) => T,
-) {
-  const ports = new Map<string, T>();
-  return (region: string): T => {
-    let port = ports.get(region);
-    if (port === undefined) {
-      port = create(clients(region), region);
-      ports.set(region, port);
-    }
-    return port;
-  };
+): (region: string) => T {
+  return perRegion((region) => create(clients(region), region));
 }
 
 /**
@@ -59,13 +58,11 @@ export const ec2ForRegion: Ec2ForRegion = portsOver(ec2Clients, createEc2Port);
 
 export const retirementEc2ForRegion: RetirementEc2ForRegion = portsOver(ec2Clients, createRetirementEc2);
 
-const eventBridgeClients = new Map<string, EventBridgeClient>();
+export const eventBridgeClient = perRegion((region) => new EventBridgeClient({ region, maxAttempts: 5 }));
 
-export function eventBridgeClient(region: string): EventBridgeClient {
-  let client = eventBridgeClients.get(region);
-  if (client === undefined) {
-    client = new EventBridgeClient({ region, maxAttempts: 5 });
-    eventBridgeClients.set(region, client);
-  }
-  return client;
+export const dynamoDbClient = perRegion((region) => new DynamoDBClient({ region, maxAttempts: 5 }));
+
+/** Completion claims in the table of each region (a family's claims live in its source region). */
+export function claimsForRegion(tableName: string): ClaimsForRegion {
+  return perRegion((region) => createCompletionClaims(dynamoDbClient(region), tableName, region));
 }

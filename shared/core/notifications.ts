@@ -1,13 +1,243 @@
-/** What the tool publishes on its own event bus: the `source` and `detail-type` operators subscribe to. */
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+
+/**
+ * The events the tool publishes on its own event bus: the contract with operators, their rules
+ * and the notify function. Each detail type has a zod schema here, the one source of truth; the
+ * versioned JSON Schemas in `schemas/events/` are generated from these (`npm run schemas`) and a
+ * test fails when they drift, so consumers can validate against the published files.
+ *
+ * Every detail carries `schemaVersion` (a breaking change gets a new version and a new file) and
+ * `eventId`: a stable id derived from what the event is about, the same however many times the
+ * event is sent (EventBridge gives each PutEvents entry a new envelope id, and a retried
+ * invocation may publish again), so consumers can drop repeats.
+ */
 export const EVENT_SOURCE = 'ami-lifecycle';
 
+export const SCHEMA_VERSION = 1;
+
 export const DetailType = {
+  /** The source's `available` event started copies to target regions. */
+  DistributionStarted: 'AMI Distribution Started',
   /** A copy the tool started ended `failed`. */
   CopyFailed: 'AMI Copy Failed',
+  /** Every target region has an available, shared, tagged copy: once per source image and set of targets. */
+  DistributionCompleted: 'AMI Distribution Completed',
   /** Actions that failed in a way retrying will not fix (permissions, a region not enabled, bad parameters). */
   ActionsFailed: 'AMI Actions Failed',
-  /** An image (and its snapshots) the tool deregistered under a rule's `retire` settings. */
-  Retired: 'AMI Retired',
+  /** Retirement set an image's deprecation time. */
+  Deprecated: 'AMI Deprecated',
+  /** Retirement deregistered an image and deleted its snapshots. */
+  Deregistered: 'AMI Deregistered',
   /** The scheduled reconcile of one region: counts per action, failures, what was deferred. */
-  ReconcileReport: 'AMI Reconcile Report',
+  ReconcileReport: 'Reconcile Report',
 } as const;
+
+export type DetailTypeName = (typeof DetailType)[keyof typeof DetailType];
+
+const accountId = z.string().regex(/^\d{12}$/);
+const imageId = z.string().regex(/^ami-[0-9a-f]+$/);
+const snapshotId = z.string().regex(/^snap-[0-9a-f]+$/);
+const region = z.string().regex(/^[a-z]{2}(?:-[a-z]+)+-\d+$/);
+const isoTime = z.iso.datetime({ offset: true });
+
+/** Fields every detail has. */
+const base = {
+  schemaVersion: z.literal(SCHEMA_VERSION),
+  eventId: z
+    .string()
+    .regex(/^[0-9a-f]{32}$/)
+    .describe('Stable: the same for every re-send of this event'),
+};
+
+/** The family an event is about: the rule and the source image. */
+const family = {
+  rule: z.string().min(1),
+  sourceImageId: imageId,
+  sourceRegion: region,
+  imageName: z.string().describe("The source image's name"),
+};
+
+/** Who may launch the images of a family, as the rule grants it. */
+export const SharedWith = z
+  .object({
+    accounts: z.array(accountId),
+    organizations: z.array(z.string()),
+    organizationalUnits: z.array(z.string()),
+    public: z.boolean(),
+  })
+  .strict();
+
+/** One region of a family, as last observed. */
+export const RegionStatus = z
+  .object({
+    region,
+    role: z.enum(['source', 'copy']),
+    imageId: imageId.optional().describe('Absent when no copy exists in the region'),
+    status: z
+      .enum(['available', 'pending', 'failed', 'missing', 'unreadable'])
+      .describe(
+        'available: there, shared and tagged; missing: no copy started; unreadable: EC2 could not be read there',
+      ),
+    reason: z.string().optional().describe('Why the region is not available, when known'),
+  })
+  .strict();
+
+const failure = z.object({ operation: z.string(), region, code: z.string(), message: z.string() }).strict();
+
+export const DetailSchemas = {
+  [DetailType.DistributionStarted]: z
+    .object({
+      ...base,
+      ...family,
+      targetRegions: z.array(region).describe('Every region the rule copies to'),
+      copies: z
+        .array(z.object({ region, imageId }).strict())
+        .min(1)
+        .describe('The copies this event started'),
+    })
+    .strict(),
+  [DetailType.CopyFailed]: z
+    .object({
+      ...base,
+      ...family,
+      imageId,
+      region,
+      reason: z.string(),
+      regions: z.array(RegionStatus).describe('The whole family when the failure was seen'),
+      sharedWith: SharedWith,
+    })
+    .strict(),
+  [DetailType.DistributionCompleted]: z
+    .object({
+      ...base,
+      ...family,
+      regions: z.array(RegionStatus).min(1).describe('The source first, then every target region'),
+      sharedWith: SharedWith,
+      completedAt: isoTime.describe('When the tool observed the family complete'),
+    })
+    .strict(),
+  [DetailType.ActionsFailed]: z
+    .object({
+      ...base,
+      rule: z.string().min(1),
+      sourceImageId: imageId,
+      sourceRegion: region,
+      imageId,
+      region,
+      failures: z.array(failure).min(1),
+    })
+    .strict(),
+  [DetailType.Deprecated]: z
+    .object({
+      ...base,
+      rule: z.string().min(1),
+      role: z.enum(['source', 'copy']),
+      sourceImageId: imageId,
+      sourceRegion: region,
+      imageId,
+      region,
+      deprecationTime: isoTime,
+      reason: z.string(),
+    })
+    .strict(),
+  [DetailType.Deregistered]: z
+    .object({
+      ...base,
+      rule: z.string().min(1),
+      role: z.enum(['source', 'copy']),
+      sourceImageId: imageId,
+      sourceRegion: region,
+      imageId,
+      region,
+      reason: z.string(),
+      snapshotsDeleted: z.array(snapshotId),
+      snapshotsNotDeleted: z.array(
+        z
+          .object({
+            snapshotId,
+            outcome: z.enum(['in-use', 'not-found', 'failed']),
+            detail: z.string().optional(),
+          })
+          .strict(),
+      ),
+    })
+    .strict(),
+  [DetailType.ReconcileReport]: z
+    .object({
+      ...base,
+      region,
+      dryRun: z.boolean(),
+      startedAt: isoTime,
+      durationMs: z.number().int().nonnegative(),
+      managed: z.object({ sources: z.number().int(), copies: z.number().int() }).strict(),
+      planned: z.record(z.string(), z.number().int()),
+      applied: z.record(z.string(), z.number().int()),
+      failed: z.number().int().nonnegative().describe('Failures in the run (the list below is capped)'),
+      failures: z.array(
+        z
+          .object({
+            action: z.string(),
+            operation: z.string(),
+            code: z.string(),
+            message: z.string(),
+            retryable: z.boolean(),
+          })
+          .strict(),
+      ),
+      copiesInFlight: z.number().int().nonnegative(),
+      deferredCopies: z.number().int().nonnegative(),
+      skipped: z.number().int().nonnegative(),
+      stoppedEarly: z.boolean(),
+    })
+    .strict(),
+} as const satisfies Record<DetailTypeName, z.ZodType>;
+
+export type Detail<T extends DetailTypeName> = z.infer<(typeof DetailSchemas)[T]>;
+
+/** An event the tool publishes with this detail type. */
+export interface ToolEventOf<T extends DetailTypeName> {
+  readonly detailType: T;
+  readonly detail: Detail<T>;
+  /** ARNs the event is about (the envelope's `resources`), for rules to match on. */
+  readonly resources?: readonly string[];
+  /**
+   * The region whose ami-lifecycle bus should receive it: events about an image family go to
+   * its source region, so a family's story is told in one place. Absent: the publisher's own.
+   */
+  readonly busRegion?: string;
+}
+
+/** Any event the tool publishes. */
+export type ToolEvent = { [T in DetailTypeName]: ToolEventOf<T> }[DetailTypeName];
+
+/** Detail without the two fields `toolEvent` fills in. */
+export type DetailInput<T extends DetailTypeName> = Omit<Detail<T>, 'schemaVersion' | 'eventId'>;
+
+/**
+ * Builds an event: `schemaVersion` set, and `eventId` derived from the detail type and `identity`
+ * (the facts that make two sends the same event, e.g. the source image and its targets).
+ */
+export function toolEvent<T extends DetailTypeName>(
+  detailType: T,
+  detail: DetailInput<T>,
+  identity: readonly string[],
+  options: { resources?: readonly string[]; busRegion?: string } = {},
+): ToolEventOf<T> {
+  const eventId = createHash('sha256')
+    .update(JSON.stringify([detailType, ...identity]))
+    .digest('hex')
+    .slice(0, 32);
+  // The one place the two generated fields join a detail: TypeScript cannot see through Omit<T> here.
+  const full = { schemaVersion: SCHEMA_VERSION, eventId, ...detail } as Detail<T>;
+  return {
+    detailType,
+    detail: full,
+    ...(options.resources === undefined ? {} : { resources: options.resources }),
+    ...(options.busRegion === undefined ? {} : { busRegion: options.busRegion }),
+  };
+}
+
+export function imageArn(where: string, id: string): string {
+  return `arn:aws:ec2:${where}::image/${id}`;
+}

@@ -1,4 +1,5 @@
 import type { LaunchPermission, ObservedImage, ObservedSnapshot, Tags } from './model.js';
+import type { ToolEvent } from './notifications.js';
 
 /**
  * The small interfaces the core needs from the outside world. The AWS adapters in `shared/aws/`
@@ -67,9 +68,8 @@ export type Ec2ForRegion = (region: string) => Ec2Port;
 
 /** Operator notifications on the tool's own event bus. */
 export interface EventPublisher {
-  publish(
-    events: readonly { detailType: string; detail: Record<string, unknown>; resources?: readonly string[] }[],
-  ): Promise<void>;
+  /** Every event is accepted by its bus, or this throws an `AwsCallError` saying whether a retry can help. */
+  publish(events: readonly ToolEvent[]): Promise<void>;
 }
 
 /** The logger the core writes to; Powertools' Logger satisfies it. */
@@ -79,3 +79,28 @@ export interface LoggerPort {
   warn(message: string, ...extra: Record<string, unknown>[]): void;
   error(message: string, ...extra: Record<string, unknown>[]): void;
 }
+
+/** What a claim on a family's completion found. */
+export type ClaimOutcome =
+  /** The caller holds the claim: it publishes, then calls `published` (or `release` when it could not). */
+  | 'claimed'
+  /** Completion was announced already. */
+  | 'published'
+  /** Another invocation holds a live claim and may be publishing right now. */
+  | 'in-progress';
+
+/**
+ * Claims that make `AMI Distribution Completed` exactly once per family: a conditional write that
+ * one caller wins. A claim is a lease: one whose holder died before publishing can be taken over
+ * once the lease has run out, so a crash never loses the announcement.
+ */
+export interface CompletionClaims {
+  claim(key: string, owner: string): Promise<ClaimOutcome>;
+  /** Marks the claim announced; false when the lease had run out and another caller took it over. */
+  published(key: string, owner: string): Promise<boolean>;
+  /** Gives the claim up (publishing failed) so a retry need not wait for the lease. */
+  release(key: string, owner: string): Promise<void>;
+}
+
+/** The claims of a region: a family's claims are kept in its source region. */
+export type ClaimsForRegion = (region: string) => CompletionClaims;

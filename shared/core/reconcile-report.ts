@@ -1,4 +1,4 @@
-import { DetailType } from './notifications.js';
+import { DetailType, toolEvent } from './notifications.js';
 import type { EventPublisher, LoggerPort } from './ports.js';
 import type { ReconcileReport } from './reconcile.js';
 
@@ -13,6 +13,7 @@ export async function publishReconcileReport(
 ): Promise<void> {
   const summary = {
     region: report.region,
+    startedAt: report.startedAt,
     dryRun: report.dryRun,
     durationMs: report.durationMs,
     managed: report.managed,
@@ -34,9 +35,16 @@ export async function publishReconcileReport(
     },
   );
   await events.publish([
-    {
-      detailType: DetailType.ReconcileReport,
-      detail: { ...summary, failures: report.failures.slice(0, MAX_FAILURES_PUBLISHED) },
-    },
+    toolEvent(
+      DetailType.ReconcileReport,
+      {
+        ...summary,
+        managed: { ...report.managed },
+        planned: { ...report.planned },
+        applied: { ...report.applied },
+        failures: report.failures.slice(0, MAX_FAILURES_PUBLISHED),
+      },
+      [report.region, report.startedAt],
+    ),
   ]);
 }

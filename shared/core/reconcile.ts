@@ -2,6 +2,12 @@ import type { Rule } from '../rules/schema.js';
 import type { Action, PlanNote } from './actions.js';
 import { type ActionOutcome, applyPlan } from './apply.js';
 import { countBy, groupBy } from './collections.js';
+import {
+  announceIfComplete,
+  type CompletionDependencies,
+  CompletionInProgressError,
+  isAnnounced,
+} from './completion.js';
 import { renderAction, renderPlan } from './diff.js';
 import { AwsCallError } from './errors.js';
 import { type ImageRole, identifyImage } from './identify.js';
@@ -43,6 +49,12 @@ export interface ReconcileDependencies {
     readonly events: EventPublisher;
     readonly now: () => Date;
   };
+  /**
+   * Announcing completed distributions of this region's sources that no event announced (the
+   * events were missed, or the family completed through this run). Without it the run does not
+   * announce.
+   */
+  readonly completion?: Omit<CompletionDependencies, 'ec2' | 'logger'>;
 }
 
 export interface ReconcileOptions {
@@ -91,6 +103,8 @@ export interface ImageStatus {
 
 export interface ReconcileReport {
   readonly region: string;
+  /** When the run started (ISO 8601). */
+  readonly startedAt: string;
   readonly dryRun: boolean;
   readonly durationMs: number;
   /** Images the rules manage in this region. */
@@ -110,6 +124,8 @@ export interface ReconcileReport {
   readonly notes: readonly string[];
   /** Every managed image of the region (sources here and copies here). */
   readonly images: readonly ImageStatus[];
+  /** Sources of this region whose completed distribution this run announced. */
+  readonly announced: readonly string[];
   /** What retirement did in this region (rules with `retire` only). */
   readonly retirement?: RetirementReport;
   /** Sources (in any region) that should have a copy here but have none started yet. */
@@ -332,6 +348,46 @@ export async function reconcileRegion(
     progress('apply', toApply.length, toApply.length);
   }
 
+  // --- Announce: completed families of this region's sources, not announced yet. -------------
+  // After convergence every source carries its announcement tag, so this reads nothing.
+  const announced: string[] = [];
+  const completionFailures: ReconcileFailure[] = [];
+  if (deps.completion !== undefined && !options.dryRun) {
+    // A source changed by this run was listed before the change: the next run sees it as it is.
+    const touched = new Set(outcomes.flatMap((o) => (o.action.kind !== 'copy' ? [o.action.imageId] : [])));
+    const candidates = sourcesHere.filter(
+      ({ image, role }) =>
+        image.state === 'available' && !touched.has(image.imageId) && !isAnnounced(role.rule, image),
+    );
+    const completion = { ...deps.completion, ec2, logger };
+    await runLimited(
+      candidates,
+      options.concurrency,
+      async ({ image, role }) => {
+        // The copies from one listing per target region, shared by every family of the run.
+        const copiesIn = async (where: string) =>
+          (await list(where, ['self'])).filter(
+            (c) =>
+              c.sourceImageId === image.imageId && (c.sourceImageRegion ?? image.region) === image.region,
+          );
+        try {
+          const result = await announceIfComplete(role.rule, image, accountId, completion, copiesIn);
+          if (result.status === 'announced') announced.push(image.imageId);
+        } catch (error) {
+          if (!(error instanceof AwsCallError) && !(error instanceof CompletionInProgressError)) throw error;
+          completionFailures.push({
+            action: `announce completion of ${image.imageId}`,
+            operation: error instanceof AwsCallError ? error.operation : 'ClaimCompletion',
+            code: error instanceof AwsCallError ? error.code : error.name,
+            message: error.message,
+            retryable: error.retryable,
+          });
+        }
+      },
+      shouldStop,
+    );
+  }
+
   // --- Retire: after distribution, on the same listings. ------------------------------------
   let retirement: RetirementReport | undefined;
   const retiringRules = [...sourceRules, ...targetRules].filter((r) => r.retire !== undefined);
@@ -366,6 +422,7 @@ export async function reconcileRegion(
         ]
       : [],
   );
+  failures.push(...completionFailures);
   const skipped = outcomes.filter((o) => o.status === 'skipped').length;
   for (const failure of failures) logger.error(`failed: ${failure.action}`, { ...failure });
   // Retirement is part of the run: its counts, diff lines and failures join the distribution's.
@@ -408,6 +465,7 @@ export async function reconcileRegion(
   }));
   return {
     region,
+    startedAt: new Date(started).toISOString(),
     dryRun: options.dryRun,
     durationMs: Date.now() - started,
     managed: { sources: sourcesHere.length, copies: copies.length },
@@ -431,6 +489,7 @@ export async function reconcileRegion(
     notes: notes.map((n) => `${n.imageId ? `${n.imageId}: ` : ''}${n.message}`),
     images,
     missingCopies,
+    announced,
     ...(retirement === undefined ? {} : { retirement }),
   };
 }

@@ -4,7 +4,7 @@ import type { PlanNote } from './actions.js';
 import { AwsCallError } from './errors.js';
 import type { ImageLookup, ImageRole } from './identify.js';
 import { type LaunchPermission, LINEAGE, type ObservedImage } from './model.js';
-import { DetailType } from './notifications.js';
+import { DetailType, imageArn, toolEvent } from './notifications.js';
 import type { EventPublisher, LoggerPort } from './ports.js';
 import type { RetirementEc2 } from './retirement-ports.js';
 
@@ -318,6 +318,10 @@ export type RetirementAction =
       /** UTC, a whole minute. */
       readonly at: Date;
       readonly rule: string;
+      readonly role: 'source' | 'copy';
+      readonly sourceImageId: string;
+      readonly sourceRegion: string;
+      readonly reason: string;
     }
   | {
       readonly kind: 'deregister';
@@ -523,7 +527,17 @@ function assess(input: RetirementPlanInput): Assessed {
     }
     const at = decision.deprecateAt;
     if (at !== undefined && needsDeprecation(image.deprecationTime, at)) {
-      assessed.deprecations.set(imageId, { kind: 'deprecate', region, imageId, at, rule: rule.name });
+      assessed.deprecations.set(imageId, {
+        kind: 'deprecate',
+        region,
+        imageId,
+        at,
+        rule: rule.name,
+        role: entry.role,
+        sourceImageId: entry.sourceImageId,
+        sourceRegion: entry.sourceRegion,
+        reason: decision.reason,
+      });
     }
     if (!decision.deregister) continue;
     if (isProtected(image)) {
@@ -824,6 +838,23 @@ export async function retireRegion(input: RetireRegionInput): Promise<Retirement
             rule: action.rule,
             deprecateAt: action.at.toISOString(),
           });
+          await input.events.publish([
+            toolEvent(
+              DetailType.Deprecated,
+              {
+                rule: action.rule,
+                role: action.role,
+                sourceImageId: action.sourceImageId,
+                sourceRegion: action.sourceRegion,
+                imageId: action.imageId,
+                region,
+                deprecationTime: action.at.toISOString(),
+                reason: action.reason,
+              },
+              [region, action.imageId, action.at.toISOString()],
+              { resources: [imageArn(region, action.imageId)], busRegion: action.sourceRegion },
+            ),
+          ]);
         } catch (error) {
           if (!(error instanceof AwsCallError)) throw error;
           failed(action.imageId, error);
@@ -920,27 +951,26 @@ async function deregister(
 
   try {
     await input.events.publish([
-      {
-        detailType: DetailType.Retired,
-        detail: {
-          imageId,
-          region,
+      toolEvent(
+        DetailType.Deregistered,
+        {
           rule: action.rule,
           role: action.role,
           sourceImageId: action.sourceImageId,
           sourceRegion: action.sourceRegion,
-          snapshotsDeleted: snapshots.filter((s) => s.outcome === 'deleted').map((s) => s.snapshotId),
-          snapshotsNotDeleted: snapshots
-            .filter((s) => s.outcome !== 'deleted')
-            .map((s) => ({
-              snapshotId: s.snapshotId,
-              outcome: s.outcome,
-              ...(s.detail ? { detail: s.detail } : {}),
-            })),
+          imageId,
+          region,
           reason: action.reason,
+          snapshotsDeleted: snapshots.filter((s) => s.outcome === 'deleted').map((s) => s.snapshotId),
+          snapshotsNotDeleted: snapshots.flatMap((s) =>
+            s.outcome === 'deleted'
+              ? []
+              : [{ snapshotId: s.snapshotId, outcome: s.outcome, ...(s.detail ? { detail: s.detail } : {}) }],
+          ),
         },
-        resources: [`arn:aws:ec2:${region}::image/${imageId}`],
-      },
+        [region, imageId],
+        { resources: [imageArn(region, imageId)], busRegion: action.sourceRegion },
+      ),
     ]);
   } catch (error) {
     if (!(error instanceof AwsCallError)) throw error;

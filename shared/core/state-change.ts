@@ -2,22 +2,36 @@ import type { AmiStateChangeEvent } from '../events/ami-state-change.js';
 import type { Rule } from '../rules/schema.js';
 import type { Plan } from './actions.js';
 import { type ActionOutcome, applyPlan } from './apply.js';
+import {
+  announceIfComplete,
+  type CompletionResult,
+  familyStatus,
+  sharedWith,
+  targetRegions,
+} from './completion.js';
 import { renderAction, renderPlan } from './diff.js';
 import { type AwsCallError, RetryableFailuresError } from './errors.js';
 import { type ImageRole, identifyImage } from './identify.js';
 import type { Observation, ObservedImage } from './model.js';
-import { DetailType } from './notifications.js';
+import { DetailType, imageArn, toolEvent } from './notifications.js';
 import { observeCopy, observeSource } from './observe.js';
 import { plan } from './plan.js';
-import type { Ec2ForRegion, EventPublisher, LoggerPort } from './ports.js';
+import type { ClaimsForRegion, Ec2ForRegion, EventPublisher, LoggerPort } from './ports.js';
 
 export interface StateChangeDependencies {
   readonly rules: readonly Rule[];
   readonly ec2: Ec2ForRegion;
   readonly events: EventPublisher;
+  /** Completion claims, per region (a family's are in its source region). */
+  readonly claims: ClaimsForRegion;
   readonly logger: LoggerPort;
   /** Plan and log, change nothing, publish nothing. */
   readonly dryRun: boolean;
+  /** The invocation (its request id): who holds a completion claim. */
+  readonly invocationId: string;
+  readonly now: () => Date;
+  /** Waits while another invocation holds a completion claim; injectable for tests. */
+  readonly sleep?: (ms: number) => Promise<void>;
 }
 
 export type StateChangeResult =
@@ -34,6 +48,8 @@ export type StateChangeResult =
       readonly plan: Plan;
       readonly diff: string[];
       readonly outcomes: readonly ActionOutcome[];
+      /** Whether the family is complete now, and whether this invocation announced it. */
+      readonly completion?: CompletionResult;
     }
   | { readonly status: 'reported'; readonly detailType: string };
 
@@ -147,8 +163,62 @@ async function distribute(
   if (deps.dryRun) return { status: 'planned', role: role.kind, plan: thePlan, diff };
 
   const outcomes = await applyPlan(thePlan, ec2);
-  await settle(outcomes, observation, role.rule.name, imageId, deps);
-  return { status: 'applied', role: role.kind, plan: thePlan, diff, outcomes };
+  const started = outcomes.flatMap((o) =>
+    o.status === 'applied' && o.action.kind === 'copy' && o.imageId
+      ? [{ region: o.action.region, imageId: o.imageId }]
+      : [],
+  );
+  if (role.kind === 'source' && started.length > 0) {
+    await deps.events.publish([
+      toolEvent(
+        DetailType.DistributionStarted,
+        {
+          rule: role.rule.name,
+          sourceImageId: imageId,
+          sourceRegion: region,
+          imageName: result.image.name,
+          targetRegions: targetRegions(role.rule, region),
+          copies: started,
+        },
+        [region, imageId, ...started.map((c) => c.region).sort()],
+        { resources: [imageArn(region, imageId)], busRegion: region },
+      ),
+    ]);
+  }
+  await settle(outcomes, observation, role.rule.name, imageId, region, deps);
+
+  // Everything here went through. The family may be complete now: with no copy started, the
+  // source's own event can complete it (a rule without targets, a repeated event); otherwise the
+  // last copy's event does.
+  const completes = outcomes.every((o) => o.status === 'applied') && started.length === 0;
+  let completion: CompletionResult | undefined;
+  if (completes) {
+    // Described again when this invocation changed it: the plan's view predates its own tags.
+    const source =
+      role.kind === 'source' && outcomes.length === 0
+        ? result.image
+        : await ec2(observation.sourceRegion).describeImage(observation.sourceImageId);
+    if (source !== undefined) {
+      completion = await announceIfComplete(role.rule, source, accountId, {
+        ec2,
+        events: deps.events,
+        claims: deps.claims,
+        logger,
+        owner: deps.invocationId,
+        now: deps.now,
+        ...(deps.sleep ? { sleep: deps.sleep } : {}),
+      });
+      logger.debug(`completion of ${source.imageId}: ${completion.status}`, { ...completion });
+    }
+  }
+  return {
+    status: 'applied',
+    role: role.kind,
+    plan: thePlan,
+    diff,
+    outcomes,
+    ...(completion === undefined ? {} : { completion }),
+  };
 }
 
 /**
@@ -161,6 +231,7 @@ async function settle(
   observation: Observation,
   rule: string,
   imageId: string,
+  region: string,
   deps: StateChangeDependencies,
 ): Promise<void> {
   const { logger } = deps;
@@ -186,22 +257,26 @@ async function settle(
     if (target.status === 'unavailable' && target.error.retryable) retryable.push(target.error);
   }
   if (terminal.length > 0) {
+    const failures = terminal.map((e) => ({
+      operation: e.operation,
+      region: e.region,
+      code: e.code,
+      message: e.message,
+    }));
     await deps.events.publish([
-      {
-        detailType: DetailType.ActionsFailed,
-        detail: {
-          imageId,
+      toolEvent(
+        DetailType.ActionsFailed,
+        {
           rule,
           sourceImageId: observation.sourceImageId,
           sourceRegion: observation.sourceRegion,
-          failures: terminal.map((e) => ({
-            operation: e.operation,
-            region: e.region,
-            code: e.code,
-            message: e.message,
-          })),
+          imageId,
+          region,
+          failures,
         },
-      },
+        [region, imageId, ...failures.map((f) => `${f.region} ${f.operation} ${f.code}`).sort()],
+        { resources: [imageArn(region, imageId)], busRegion: observation.sourceRegion },
+      ),
     ]);
   }
   if (retryable.length > 0) throw new RetryableFailuresError(retryable);
@@ -231,18 +306,40 @@ async function reportFailedCopy(
     return { status: 'ignored', reason: 'not a managed copy' };
   }
   const reason = image.stateReason || event.detail.ErrorMessage || 'no reason given';
-  const detail = {
+  const { rule, sourceImageId, sourceRegion } = role;
+  logger.error(`copy ${imageId} of ${sourceImageId} failed in ${region}: ${reason}`, {
     imageId,
     region,
-    sourceImageId: role.sourceImageId,
-    sourceRegion: role.sourceRegion,
-    rule: role.rule.name,
+    sourceImageId,
+    sourceRegion,
+    rule: rule.name,
     reason,
-  };
-  logger.error(`copy ${imageId} of ${role.sourceImageId} failed in ${region}: ${reason}`, detail);
+  });
   if (deps.dryRun) return { status: 'ignored', reason: 'dry run: nothing published' };
+  // The whole family, so the message says where the release did arrive.
+  const source = await ec2(sourceRegion).describeImage(sourceImageId);
+  const regions =
+    source === undefined
+      ? [{ region, role: 'copy' as const, imageId, status: 'failed' as const, reason }]
+      : (await familyStatus(rule, source, (where) => ec2(where).findCopies(sourceImageId, sourceRegion)))
+          .regions;
   await deps.events.publish([
-    { detailType: DetailType.CopyFailed, detail, resources: [`arn:aws:ec2:${region}::image/${imageId}`] },
+    toolEvent(
+      DetailType.CopyFailed,
+      {
+        rule: rule.name,
+        sourceImageId,
+        sourceRegion,
+        imageName: source?.name ?? image.name,
+        imageId,
+        region,
+        reason,
+        regions,
+        sharedWith: sharedWith(rule),
+      },
+      [region, imageId],
+      { resources: [imageArn(region, imageId)], busRegion: sourceRegion },
+    ),
   ]);
   return { status: 'reported', detailType: DetailType.CopyFailed };
 }

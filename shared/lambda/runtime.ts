@@ -2,10 +2,10 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { search } from '@aws-lambda-powertools/logger/correlationId';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
-import { eventBridgeClient } from '../aws/clients.js';
+import { claimsForRegion, eventBridgeClient } from '../aws/clients.js';
 import { createEventPublisher } from '../aws/events.js';
 import { type Config, loadConfig } from '../config.js';
-import type { EventPublisher } from '../core/ports.js';
+import type { ClaimsForRegion, EventPublisher } from '../core/ports.js';
 import { loadRulesFile } from '../rules/load.js';
 import type { Rule } from '../rules/schema.js';
 import { terminalErrorsEndCleanly } from './middleware.js';
@@ -16,6 +16,7 @@ export interface Runtime {
   readonly rules: readonly Rule[];
   readonly logger: Logger;
   readonly events: EventPublisher;
+  readonly claims: ClaimsForRegion;
 }
 
 /**
@@ -27,8 +28,13 @@ export function coldStart(): Runtime {
   const config = loadConfig();
   const { rules } = loadRulesFile(config.rulesFile);
   const logger = new Logger({ serviceName: 'ami-lifecycle', correlationIdSearchFn: search });
-  const events = createEventPublisher(eventBridgeClient(config.region), config.eventBusName, config.region);
-  return { config, rules, logger, events };
+  const events = createEventPublisher({
+    clientFor: eventBridgeClient,
+    busName: config.eventBusName,
+    region: config.region,
+    ...(config.eventsRegion === undefined ? {} : { eventsRegion: config.eventsRegion }),
+  });
+  return { config, rules, logger, events, claims: claimsForRegion(config.distributionsTable) };
 }
 
 /** The middy stack every handler shares: the event id as correlation id, and terminal errors that end cleanly. */

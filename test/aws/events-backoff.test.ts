@@ -2,6 +2,7 @@ import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge
 import { mockClient } from 'aws-sdk-client-mock';
 import { expect, it } from 'vitest';
 import { createEventPublisher } from '../../shared/aws/events.js';
+import { DetailType, toolEvent } from '../../shared/core/notifications.js';
 
 const eventBridge = mockClient(EventBridgeClient);
 
@@ -19,16 +20,32 @@ it('waits, longer each time, before re-sending throttled entries, and not before
     })
     .resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'e1' }] });
   const waits: number[] = [];
-  const publisher = createEventPublisher(
-    new EventBridgeClient({ region: 'us-east-1' }),
-    'bus',
-    'us-east-1',
-    async (ms) => {
+  const client = new EventBridgeClient({ region: 'us-east-1' });
+  const publisher = createEventPublisher({
+    clientFor: () => client,
+    busName: 'bus',
+    region: 'us-east-1',
+    sleep: async (ms) => {
       waits.push(ms);
     },
-  );
+  });
 
-  await publisher.publish([{ detailType: 'AMI Copy Failed', detail: { n: 1 } }]);
+  await publisher.publish([
+    toolEvent(
+      DetailType.Deprecated,
+      {
+        rule: 'golden',
+        role: 'source',
+        sourceImageId: 'ami-0000000000000001a',
+        sourceRegion: 'us-east-1',
+        imageId: 'ami-0000000000000001a',
+        region: 'us-east-1',
+        deprecationTime: '2026-12-01T00:00:00.000Z',
+        reason: 'superseded',
+      },
+      ['x'],
+    ),
+  ]);
 
   expect(eventBridge.commandCalls(PutEventsCommand)).toHaveLength(3);
   expect(waits).toHaveLength(2);

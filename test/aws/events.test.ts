@@ -7,7 +7,8 @@ import {
 } from '@aws-sdk/client-eventbridge';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { createEventPublisher } from '../../shared/aws/events.js';
+import { createEventPublisher, entrySize, MAX_BATCH_BYTES } from '../../shared/aws/events.js';
+import { DetailType, type ToolEvent, toolEvent } from '../../shared/core/notifications.js';
 import type { EventPublisher } from '../../shared/core/ports.js';
 import { callError } from '../support/aws-errors.js';
 
@@ -16,12 +17,55 @@ const BUS = 'ami-lifecycle-bus';
 const ebMock = mockClient(EventBridgeClient);
 let publisher: EventPublisher;
 
+const noWait = async () => {};
+const clients = new Map<string, EventBridgeClient>();
+const clientFor = (region: string) => {
+  let client = clients.get(region);
+  if (client === undefined) {
+    client = new EventBridgeClient({ region });
+    clients.set(region, client);
+  }
+  return client;
+};
+
 beforeEach(() => {
   ebMock.reset();
-  publisher = createEventPublisher(new EventBridgeClient({ region: REGION }), BUS, REGION);
+  publisher = createEventPublisher({ clientFor, busName: BUS, region: REGION, sleep: noWait });
 });
 
-const event = (n: number) => ({ detailType: 'AMI Copy Failed', detail: { n } });
+/** A valid event numbered `n` (its reconcile duration), padded with `pad` bytes of notes. */
+function event(n: number, options: { busRegion?: string; pad?: number } = {}): ToolEvent {
+  return toolEvent(
+    DetailType.ReconcileReport,
+    {
+      region: 'us-east-1',
+      startedAt: '2026-11-26T10:00:00.000Z',
+      dryRun: false,
+      durationMs: n,
+      managed: { sources: 0, copies: 0 },
+      planned: {},
+      applied: {},
+      failed: options.pad ? 1 : 0,
+      failures: options.pad
+        ? [
+            {
+              action: 'x',
+              operation: 'CopyImage',
+              code: 'X',
+              message: 'm'.repeat(options.pad),
+              retryable: false,
+            },
+          ]
+        : [],
+      copiesInFlight: 0,
+      deferredCopies: 0,
+      skipped: 0,
+      stoppedEarly: false,
+    },
+    [String(n)],
+    options.busRegion === undefined ? {} : { busRegion: options.busRegion },
+  );
+}
 
 /** The entries of each PutEvents call, in order. */
 function sentEntries(): PutEventsRequestEntry[][] {
@@ -30,7 +74,7 @@ function sentEntries(): PutEventsRequestEntry[][] {
 
 /** The `n` field of each entry's detail, per call: which events each call carried. */
 function sentNumbers(): unknown[][] {
-  return sentEntries().map((entries) => entries.map((e) => JSON.parse(e.Detail ?? '{}').n));
+  return sentEntries().map((entries) => entries.map((e) => JSON.parse(e.Detail ?? '{}').durationMs));
 }
 
 const ok = (): PutEventsResultEntry => ({ EventId: crypto.randomUUID() });
@@ -43,14 +87,20 @@ describe('createEventPublisher', () => {
   it('sends each event with the bus, the tool’s source, the detail type and the detail as JSON', async () => {
     ebMock.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [ok(), ok()] });
 
-    await publisher.publish([
+    const withResources = toolEvent(
+      DetailType.DistributionStarted,
       {
-        detailType: 'AMI Copy Failed',
-        detail: { sourceImageId: 'ami-0source000000000001', regions: ['eu-west-1'], nested: { ok: false } },
-        resources: ['arn:aws:ec2:eu-west-1::image/ami-0copy0000000000001'],
+        rule: 'golden',
+        sourceImageId: 'ami-0000000000000001a',
+        sourceRegion: 'us-east-1',
+        imageName: 'golden-1',
+        targetRegions: ['eu-west-1'],
+        copies: [{ region: 'eu-west-1', imageId: 'ami-0000000000000002b' }],
       },
-      { detailType: 'AMI Actions Failed', detail: { failures: [] } },
-    ]);
+      ['id'],
+      { resources: ['arn:aws:ec2:us-east-1::image/ami-0000000000000001a'] },
+    );
+    await publisher.publish([withResources, event(7)]);
 
     expect(ebMock).toHaveReceivedCommandTimes(PutEventsCommand, 1);
     expect(sentEntries()).toEqual([
@@ -58,19 +108,15 @@ describe('createEventPublisher', () => {
         {
           EventBusName: BUS,
           Source: 'ami-lifecycle',
-          DetailType: 'AMI Copy Failed',
-          Detail: JSON.stringify({
-            sourceImageId: 'ami-0source000000000001',
-            regions: ['eu-west-1'],
-            nested: { ok: false },
-          }),
-          Resources: ['arn:aws:ec2:eu-west-1::image/ami-0copy0000000000001'],
+          DetailType: 'AMI Distribution Started',
+          Detail: JSON.stringify(withResources.detail),
+          Resources: ['arn:aws:ec2:us-east-1::image/ami-0000000000000001a'],
         },
         {
           EventBusName: BUS,
           Source: 'ami-lifecycle',
-          DetailType: 'AMI Actions Failed',
-          Detail: '{"failures":[]}',
+          DetailType: 'Reconcile Report',
+          Detail: JSON.stringify(event(7).detail),
         },
       ],
     ]);
@@ -93,7 +139,7 @@ describe('createEventPublisher', () => {
     await publisher.publish(events);
 
     expect(sentNumbers().map((batch) => batch.length)).toEqual(batches);
-    expect(sentNumbers().flat()).toEqual(events.map((e) => e.detail.n));
+    expect(sentNumbers().flat()).toEqual(events.map((_, i) => i));
   });
 
   it('re-sends only the entry that was throttled', async () => {
@@ -167,7 +213,69 @@ describe('createEventPublisher', () => {
       region: REGION,
       retryable: true,
     });
-    expect(sentNumbers()).toEqual([[0], [0], [0]]);
+    expect(sentNumbers()).toEqual([[0], [0], [0], [0], [0]]);
+  });
+
+  it('splits batches by size too: no request over 256 KB', async () => {
+    ebMock.on(PutEventsCommand).resolves({ FailedEntryCount: 0 });
+    // Each about 100 KB: two fit in a request, a third does not.
+    const big = [0, 1, 2, 3, 4].map((n) => event(n, { pad: 100_000 }));
+
+    await publisher.publish(big);
+
+    expect(sentNumbers()).toEqual([[0, 1], [2, 3], [4]]);
+    for (const entries of sentEntries()) {
+      expect(entries.reduce((n, e) => n + entrySize(e), 0)).toBeLessThanOrEqual(MAX_BATCH_BYTES);
+    }
+  });
+
+  it('refuses an event over 256 KB before sending anything', async () => {
+    const error = await callError(publisher.publish([event(0), event(1, { pad: 300_000 })]));
+
+    expect(error).toMatchObject({ code: 'EventTooLarge', retryable: false });
+    expect(ebMock).toHaveReceivedCommandTimes(PutEventsCommand, 0);
+  });
+
+  it("sends each event to the bus of its busRegion, and the rest to the publisher's region", async () => {
+    const regionsSeen: Array<{ region: string; numbers: unknown[] }> = [];
+    ebMock.on(PutEventsCommand).callsFake(async (input: { Entries?: PutEventsRequestEntry[] }, getClient) => {
+      const client = getClient() as EventBridgeClient;
+      regionsSeen.push({
+        region: await client.config.region(),
+        numbers: (input.Entries ?? []).map((e) => JSON.parse(e.Detail ?? '{}').durationMs),
+      });
+      return { FailedEntryCount: 0 };
+    });
+
+    await publisher.publish([
+      event(0, { busRegion: 'eu-west-1' }),
+      event(1),
+      event(2, { busRegion: 'eu-west-1' }),
+    ]);
+
+    expect(regionsSeen.sort((a, b) => a.region.localeCompare(b.region))).toEqual([
+      { region: 'eu-west-1', numbers: [0, 2] },
+      { region: 'us-east-1', numbers: [1] },
+    ]);
+  });
+
+  it('sends everything to eventsRegion when it is set', async () => {
+    const regionsSeen: string[] = [];
+    ebMock.on(PutEventsCommand).callsFake(async (_input, getClient) => {
+      regionsSeen.push(await (getClient() as EventBridgeClient).config.region());
+      return { FailedEntryCount: 0 };
+    });
+    const central = createEventPublisher({
+      clientFor,
+      busName: BUS,
+      region: REGION,
+      eventsRegion: 'ap-southeast-2',
+      sleep: noWait,
+    });
+
+    await central.publish([event(0, { busRegion: 'eu-west-1' }), event(1)]);
+
+    expect(regionsSeen).toEqual(['ap-southeast-2']);
   });
 
   it.each([

@@ -414,7 +414,7 @@ rules:
     const applied = await cli(['apply', '--rules', rulesFile, '--region', 'us-east-1']);
     expect(applied.code).toBe(0);
     expect(emulator.getImage('us-east-1', old.imageId)?.state).toBe('deregistered');
-    expect(applied.stderr).toContain('AMI Retired');
+    expect(applied.stderr).toContain('AMI Deregistered');
     expect(applied.stderr).toContain(old.imageId);
   });
 });

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { AwsCallError } from '../../shared/core/errors.js';
 import { type LaunchPermission, LINEAGE, type ObservedImage } from '../../shared/core/model.js';
-import { DetailType } from '../../shared/core/notifications.js';
+import { DetailType, type ToolEvent } from '../../shared/core/notifications.js';
 import type { EventPublisher, LoggerPort } from '../../shared/core/ports.js';
 import {
   decideRetirement,
@@ -510,7 +510,17 @@ const planCases: PlanCase[] = [
       const old = src(40, { deprecationTime: '2027-06-01T00:00:00.000Z' });
       const plan = planFor(DRY, [asSource(old, DRY)], [old, src(1)]);
       expect(plan.actions).toEqual([
-        { kind: 'deprecate', region: 'us-east-1', imageId: old.imageId, at: NEXT_MINUTE, rule: 'golden' },
+        {
+          kind: 'deprecate',
+          region: 'us-east-1',
+          imageId: old.imageId,
+          at: NEXT_MINUTE,
+          rule: 'golden',
+          role: 'source',
+          sourceImageId: old.imageId,
+          sourceRegion: 'us-east-1',
+          reason: expect.stringMatching(/^superseded/),
+        },
       ]);
     },
   },
@@ -924,11 +934,7 @@ function fakeEc2(options: FakeOptions = {}) {
 }
 
 function recorder() {
-  const published: Array<{
-    detailType: string;
-    detail: Record<string, unknown>;
-    resources?: readonly string[];
-  }> = [];
+  const published: ToolEvent[] = [];
   const logs: Array<{ level: string; message: string; extra: Record<string, unknown>[] }> = [];
   const events: EventPublisher = {
     async publish(entries) {
@@ -1006,10 +1012,31 @@ describe('retireRegion', () => {
     expect(report.planned).toEqual({ deprecate: 1, deregister: 2 });
     expect(report.applied).toEqual({ deprecate: 1, deregister: 2 });
     expect(report.failures).toEqual([]);
-    expect(rec.published).toEqual([
+    expect(rec.published.filter((e) => e.detailType === DetailType.Deprecated)).toEqual([
       {
-        detailType: DetailType.Retired,
+        detailType: DetailType.Deprecated,
         detail: {
+          schemaVersion: 1,
+          eventId: expect.stringMatching(/^[0-9a-f]{32}$/),
+          rule: 'golden',
+          role: 'source',
+          sourceImageId: young.imageId,
+          sourceRegion: 'us-east-1',
+          imageId: young.imageId,
+          region: 'us-east-1',
+          deprecationTime: '2026-12-06T12:01:00.000Z',
+          reason: expect.any(String),
+        },
+        resources: [`arn:aws:ec2:us-east-1::image/${young.imageId}`],
+        busRegion: 'us-east-1',
+      },
+    ]);
+    expect(rec.published.filter((e) => e.detailType === DetailType.Deregistered)).toEqual([
+      {
+        detailType: DetailType.Deregistered,
+        detail: {
+          schemaVersion: 1,
+          eventId: expect.stringMatching(/^[0-9a-f]{32}$/),
           imageId: old1.imageId,
           region: 'us-east-1',
           rule: 'golden',
@@ -1021,9 +1048,10 @@ describe('retireRegion', () => {
           reason: expect.stringMatching(/^superseded/),
         },
         resources: [`arn:aws:ec2:us-east-1::image/${old1.imageId}`],
+        busRegion: 'us-east-1',
       },
       expect.objectContaining({
-        detailType: DetailType.Retired,
+        detailType: DetailType.Deregistered,
         detail: expect.objectContaining({ imageId: old2.imageId }),
       }),
     ]);
@@ -1059,7 +1087,7 @@ describe('retireRegion', () => {
       { snapshotId: 'snap-0aaaaaaaaaaaaaaa1', outcome: 'in-use', detail: expect.stringContaining('InUse') },
       { snapshotId: 'snap-0aaaaaaaaaaaaaaa2', outcome: 'deleted' },
     ]);
-    expect(rec.published[0]?.detail).toMatchObject({
+    expect(rec.published.find((e) => e.detailType === DetailType.Deregistered)?.detail).toMatchObject({
       snapshotsDeleted: ['snap-0aaaaaaaaaaaaaaa2'],
       snapshotsNotDeleted: [{ snapshotId: 'snap-0aaaaaaaaaaaaaaa1', outcome: 'in-use' }],
     });
@@ -1085,7 +1113,9 @@ describe('retireRegion', () => {
       },
     ]);
     // Nothing is announced for the image that was not deregistered.
-    expect(rec.published.map((p) => p.detail.imageId)).toEqual([old2.imageId]);
+    expect(
+      rec.published.flatMap((p) => (p.detailType === DetailType.Deregistered ? [p.detail.imageId] : [])),
+    ).toEqual([old2.imageId]);
   });
 
   it('a referenced image survives, with the reference reported; a failed lookup refuses as well', async () => {

@@ -229,13 +229,27 @@ describe('ami-state-change handler', () => {
       DetailType: 'AMI Copy Failed',
       Resources: [`arn:aws:ec2:us-east-1::image/${IMAGE_ID}`],
     });
+    // The source is not found in eu-central-1 here, so the family is the failed copy alone.
     expect(JSON.parse(entry?.Detail ?? '{}')).toEqual({
-      imageId: IMAGE_ID,
-      region: 'us-east-1',
+      schemaVersion: 1,
+      eventId: expect.stringMatching(/^[0-9a-f]{32}$/),
+      rule: 'golden',
       sourceImageId: 'ami-0fedcba9876543210',
       sourceRegion: 'eu-central-1',
-      rule: 'golden',
+      imageName: 'golden-linux-1',
+      imageId: IMAGE_ID,
+      region: 'us-east-1',
       reason: 'snapshot copy failed',
+      regions: [
+        {
+          region: 'us-east-1',
+          role: 'copy',
+          imageId: IMAGE_ID,
+          status: 'failed',
+          reason: 'snapshot copy failed',
+        },
+      ],
+      sharedWith: { accounts: ['444455556666'], organizations: [], organizationalUnits: [], public: false },
     });
     expect(mutatingCalls()).toEqual([]);
   });
@@ -339,9 +353,13 @@ rules:
     });
     const handle = await loadHandler();
     expect(await handle(fixture('available'))).toMatchObject({ status: 'applied' });
-    const entry = eventBridge.commandCalls(PutEventsCommand)[0]?.args[0].input.Entries?.[0];
-    expect(entry?.DetailType).toBe('AMI Actions Failed');
-    expect(JSON.parse(entry?.Detail ?? '{}').failures).toEqual([
+    const entries = eventBridge.commandCalls(PutEventsCommand).flatMap((c) => c.args[0].input.Entries ?? []);
+    expect(entries.map((e) => e.DetailType)).toEqual(['AMI Distribution Started', 'AMI Actions Failed']);
+    // The copy that did start is announced; the one that could not is the failure.
+    expect(JSON.parse(entries[0]?.Detail ?? '{}').copies).toEqual([
+      { region: 'eu-west-1', imageId: 'ami-0c0c0c0c0c0c0c0c0' },
+    ]);
+    expect(JSON.parse(entries[1]?.Detail ?? '{}').failures).toEqual([
       expect.objectContaining({ operation: 'CopyImage', region: 'us-west-2', code: 'AuthFailure' }),
     ]);
   });

@@ -138,7 +138,7 @@ describe.each([
       rules: [rule],
       ec2: createRetirementEc2(ec2Client(region), region),
       lookupImage: lookup,
-      events: createEventPublisher(events, BUS, region),
+      events: createEventPublisher({ clientFor: () => events, busName: BUS, region }),
       logger: quiet,
       dryRun: false,
       now: NOW,
@@ -230,7 +230,7 @@ describe.each([
     expect(emulator.getImage(SOURCE, pinned.imageId)?.deprecationTime).toBe('2026-12-01T12:01:00.000Z');
     expect(emulator.getImage(SOURCE, newest.imageId)?.deprecationTime).toBeUndefined();
 
-    const announced = bus.events().filter((r) => r.event['detail-type'] === DetailType.Retired);
+    const announced = bus.events().filter((r) => r.event['detail-type'] === DetailType.Deregistered);
     expect(announced.map((r) => r.bus)).toEqual([BUS, BUS]);
     expect(announced.map((r) => r.event.detail)).toEqual(
       expect.arrayContaining([
@@ -316,7 +316,7 @@ describe.each([
     // The source region is not touched by a run of the target region.
     expect(emulator.getImage(SOURCE, old.imageId)?.state).toBe('available');
 
-    const announced = bus.events().filter((r) => r.event['detail-type'] === DetailType.Retired);
+    const announced = bus.events().filter((r) => r.event['detail-type'] === DetailType.Deregistered);
     expect(announced.map((r) => r.event.detail)).toEqual(
       expect.arrayContaining([
         expect.objectContaining({

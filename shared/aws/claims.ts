@@ -1,0 +1,108 @@
+import {
+  ConditionalCheckFailedException,
+  DeleteItemCommand,
+  type DynamoDBClient,
+  PutItemCommand,
+  UpdateItemCommand,
+} from '@aws-sdk/client-dynamodb';
+import { AwsCallError } from '../core/errors.js';
+import type { ClaimOutcome, CompletionClaims } from '../core/ports.js';
+
+/** How long a claim holds before another caller may take it over: far longer than one PutEvents. */
+export const CLAIM_LEASE_MS = 2 * 60 * 1000;
+/** Items expire (DynamoDB TTL) long after any event of their family could still arrive. */
+const RETENTION_SECONDS = 400 * 24 * 60 * 60;
+
+/**
+ * Completion claims in a DynamoDB table (key `pk`), one item per family and set of targets:
+ * `status` is `claimed` (with `owner` and `leaseUntil`, epoch ms) or `published`. Every write is
+ * conditional, so of any number of concurrent callers exactly one gets `claimed`.
+ */
+export function createCompletionClaims(
+  client: DynamoDBClient,
+  tableName: string,
+  region: string,
+  now: () => number = Date.now,
+): CompletionClaims {
+  const call = async <T>(operation: string, run: () => Promise<T>): Promise<T> => {
+    try {
+      return await run();
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) throw error;
+      throw new AwsCallError(operation, region, error);
+    }
+  };
+  return {
+    async claim(key, owner): Promise<ClaimOutcome> {
+      const at = now();
+      try {
+        await call('PutItem', () =>
+          client.send(
+            new PutItemCommand({
+              TableName: tableName,
+              Item: {
+                pk: { S: key },
+                status: { S: 'claimed' },
+                owner: { S: owner },
+                leaseUntil: { N: String(at + CLAIM_LEASE_MS) },
+                expiresAt: { N: String(Math.floor(at / 1000) + RETENTION_SECONDS) },
+              },
+              ConditionExpression: 'attribute_not_exists(pk) OR (#status = :claimed AND leaseUntil < :now)',
+              ExpressionAttributeNames: { '#status': 'status' },
+              ExpressionAttributeValues: { ':claimed': { S: 'claimed' }, ':now': { N: String(at) } },
+              ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+            }),
+          ),
+        );
+        return 'claimed';
+      } catch (error) {
+        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+        return error.Item?.status?.S === 'published' ? 'published' : 'in-progress';
+      }
+    },
+
+    async published(key, owner) {
+      try {
+        await call('UpdateItem', () =>
+          client.send(
+            new UpdateItemCommand({
+              TableName: tableName,
+              Key: { pk: { S: key } },
+              UpdateExpression: 'SET #status = :published, publishedAt = :now REMOVE leaseUntil',
+              ConditionExpression: '#owner = :owner',
+              ExpressionAttributeNames: { '#status': 'status', '#owner': 'owner' },
+              ExpressionAttributeValues: {
+                ':published': { S: 'published' },
+                ':now': { N: String(now()) },
+                ':owner': { S: owner },
+              },
+            }),
+          ),
+        );
+        return true;
+      } catch (error) {
+        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+        return false;
+      }
+    },
+
+    async release(key, owner) {
+      try {
+        await call('DeleteItem', () =>
+          client.send(
+            new DeleteItemCommand({
+              TableName: tableName,
+              Key: { pk: { S: key } },
+              ConditionExpression: '#owner = :owner AND #status = :claimed',
+              ExpressionAttributeNames: { '#status': 'status', '#owner': 'owner' },
+              ExpressionAttributeValues: { ':owner': { S: owner }, ':claimed': { S: 'claimed' } },
+            }),
+          ),
+        );
+      } catch (error) {
+        // Not ours any more (taken over after the lease): nothing to give up.
+        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      }
+    },
+  };
+}
