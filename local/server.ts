@@ -1,12 +1,22 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { EmulatedRequest, EmulatedResponse, EmulatedService } from './http.js';
+import {
+  credentialScope,
+  type EmulatedRequest,
+  type EmulatedResponse,
+  type EmulatedService,
+} from './http.js';
 
 /**
  * One loopback HTTP endpoint for every emulated service, as `AWS_ENDPOINT_URL` points every SDK
- * client at one URL. Requests whose `x-amz-target` starts with `AWSEvents.` (EventBridge's JSON
- * protocol) go to `eventbridge`; everything else is EC2's Query protocol. Bodies are buffered and
- * handed to the service whole. The server never dies on a bad request: a service that throws gets
- * a logged 500.
+ * client at one URL. The service is the signing name of the SigV4 credential scope
+ * (`Credential=AKID/20260101/us-east-1/sqs/aws4_request` → `sqs`), as every SDK client and the AWS
+ * CLI sign each request for the service they call. Unsigned requests fall back to the protocol:
+ * `x-amz-target` `AWSEvents.*` → EventBridge, `DynamoDB_20120810.*` → DynamoDB, `AmazonSQS.*` →
+ * SQS, a Query body with SNS's `Version=2010-03-31` → SNS, anything else → EC2 (Query).
+ *
+ * A service that is not emulated (or not configured) is answered 501 `NotImplemented`, in JSON for
+ * JSON-protocol requests and in XML otherwise, naming the service. Bodies are buffered and handed to
+ * the service whole. The server never dies on a bad request: a service that throws gets a logged 500.
  */
 export interface LocalServerOptions {
   /** 0 (the default) picks a free port. */
@@ -14,8 +24,21 @@ export interface LocalServerOptions {
   /** A loopback address only: `127.0.0.1` (default), `::1` or `localhost`. */
   host?: string;
   ec2: EmulatedService;
+  /** EventBridge (signing name `events`). */
   eventbridge?: EmulatedService;
+  dynamodb?: EmulatedService;
+  sqs?: EmulatedService;
+  sns?: EmulatedService;
 }
+
+/** The signing names this server can route, and the option serving each. */
+export const ROUTED_SERVICES = {
+  ec2: 'ec2',
+  events: 'eventbridge',
+  dynamodb: 'dynamodb',
+  sqs: 'sqs',
+  sns: 'sns',
+} as const satisfies Record<string, keyof LocalServerOptions>;
 
 export interface LocalServer {
   /** `http://127.0.0.1:PORT`, for `endpoint` / `--endpoint-url` / `AWS_ENDPOINT_URL`. */
@@ -53,27 +76,81 @@ function readBody(request: IncomingMessage): Promise<string> {
   });
 }
 
-function header(request: IncomingMessage, name: string): string | undefined {
+function isJsonRequest(request: EmulatedRequest): boolean {
+  const contentType = headerOf(request, 'content-type') ?? '';
+  return headerOf(request, 'x-amz-target') !== undefined || contentType.includes('json');
+}
+
+function headerOf(request: EmulatedRequest, name: string): string | undefined {
   const value = request.headers[name];
   return Array.isArray(value) ? value[0] : value;
 }
 
-function jsonError(status: number, type: string, message: string): EmulatedResponse {
+const DISPLAY_NAMES: Record<string, string> = {
+  ec2: 'EC2',
+  events: 'EventBridge',
+  dynamodb: 'DynamoDB',
+  sqs: 'SQS',
+  sns: 'SNS',
+};
+
+/**
+ * Answers a request for a service this endpoint does not serve, in the request's own protocol
+ * family: a routable service that was not mounted, or one this server does not know at all.
+ */
+function notImplemented(request: EmulatedRequest, service: string): EmulatedResponse {
+  const display = Object.hasOwn(DISPLAY_NAMES, service) ? DISPLAY_NAMES[service] : undefined;
+  const message =
+    display !== undefined
+      ? `${display} is not emulated by this local server`
+      : `The local endpoint does not emulate the AWS service '${service}' (it serves: ${Object.keys(ROUTED_SERVICES).join(', ')}).`;
+  if (isJsonRequest(request)) {
+    return {
+      status: 501,
+      headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-errortype': 'NotImplemented' },
+      body: JSON.stringify({ __type: 'NotImplemented', message }),
+    };
+  }
+  const escaped = message.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
   return {
-    status,
-    headers: { 'content-type': 'application/x-amz-json-1.1' },
-    body: JSON.stringify({ __type: type, message }),
+    status: 501,
+    headers: { 'content-type': 'text/xml' },
+    body:
+      '<?xml version="1.0" encoding="UTF-8"?>\n' +
+      `<ErrorResponse><Error><Type>Sender</Type><Code>NotImplemented</Code><Message>${escaped}</Message></Error></ErrorResponse>`,
   };
 }
 
-function route(request: IncomingMessage, options: LocalServerOptions): EmulatedService {
-  if (header(request, 'x-amz-target')?.startsWith('AWSEvents.')) {
-    return (
-      options.eventbridge ??
-      (async () => jsonError(501, 'NotImplemented', 'EventBridge is not emulated by this local server'))
-    );
+const TARGET_PREFIXES: ReadonlyArray<readonly [string, string]> = [
+  ['AWSEvents.', 'events'],
+  ['DynamoDB_20120810.', 'dynamodb'],
+  ['AmazonSQS.', 'sqs'],
+];
+
+/** The signing name a request is for: its credential scope's, else told by its protocol (see above). */
+export function serviceOf(request: EmulatedRequest): string {
+  const scope = credentialScope(request.headers);
+  if (scope !== undefined) return scope.service;
+  const target = headerOf(request, 'x-amz-target');
+  if (target !== undefined) {
+    const known = TARGET_PREFIXES.find(([prefix]) => target.startsWith(prefix));
+    return known?.[1] ?? target.split('.')[0] ?? target;
   }
-  return options.ec2;
+  const query = request.url.includes('?') ? request.url.slice(request.url.indexOf('?') + 1) : '';
+  const version =
+    new URLSearchParams(request.body).get('Version') ?? new URLSearchParams(query).get('Version');
+  if (version === '2010-03-31') return 'sns';
+  return 'ec2';
+}
+
+function route(request: EmulatedRequest, options: LocalServerOptions): EmulatedService {
+  const service = serviceOf(request);
+  const option = Object.hasOwn(ROUTED_SERVICES, service)
+    ? ROUTED_SERVICES[service as keyof typeof ROUTED_SERVICES]
+    : undefined;
+  const handler = option === undefined ? undefined : options[option];
+  if (typeof handler === 'function') return handler;
+  return async () => notImplemented(request, service);
 }
 
 async function handle(request: IncomingMessage, response: ServerResponse, options: LocalServerOptions) {
@@ -86,7 +163,7 @@ async function handle(request: IncomingMessage, response: ServerResponse, option
       headers: request.headers,
       body,
     };
-    result = await route(request, options)(emulated);
+    result = await route(emulated, options)(emulated);
   } catch (error) {
     if (error instanceof BodyTooLarge) {
       result = { status: 413, headers: { 'content-type': 'text/plain' }, body: error.message };
