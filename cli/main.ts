@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import * as apply from './commands/apply.js';
 import * as plan from './commands/plan.js';
+import * as replay from './commands/replay.js';
 import * as status from './commands/status.js';
 import * as testPattern from './commands/test-pattern.js';
 import * as validate from './commands/validate.js';
@@ -21,6 +22,7 @@ const commands: Array<{ register: (program: Command) => void }> = [
   plan,
   apply,
   status,
+  replay,
   testPattern,
 ];
 for (const command of commands) command.register(program);

@@ -241,3 +241,7 @@ export function toolEvent<T extends DetailTypeName>(
 export function imageArn(where: string, id: string): string {
   return `arn:aws:ec2:${where}::image/${id}`;
 }
+
+export function isDetailType(value: string): value is DetailTypeName {
+  return Object.hasOwn(DetailSchemas, value);
+}

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { InvalidEventError } from '../core/errors.js';
+import { parseOrThrow } from './parse.js';
 
 /**
  * `EC2 AMI State Change`, validated at the edge. The envelope is EventBridge's; the detail keys are
@@ -28,10 +28,5 @@ export type AmiStateChangeEvent = z.output<typeof AmiStateChangeEventSchema>;
 
 /** Parses an incoming event, or throws one InvalidEventError naming every field that is wrong. */
 export function parseAmiStateChangeEvent(event: unknown): AmiStateChangeEvent {
-  const parsed = AmiStateChangeEventSchema.safeParse(event);
-  if (parsed.success) return parsed.data;
-  const problems = parsed.error.issues.map(
-    (issue) => `${issue.path.map(String).join('.') || '(event)'}: ${issue.message}`,
-  );
-  throw new InvalidEventError(`not a valid EC2 AMI State Change event: ${problems.join('; ')}`);
+  return parseOrThrow(AmiStateChangeEventSchema, event, 'EC2 AMI State Change event');
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { InvalidEventError } from '../core/errors.js';
+import { parseOrThrow } from './parse.js';
 
 /** EventBridge's `Scheduled Event`: the schedule fires in the region of the stack that owns it. */
 export const ScheduledEventSchema = z.object({
@@ -17,10 +17,5 @@ export const ScheduledEventSchema = z.object({
 export type ScheduledEvent = z.output<typeof ScheduledEventSchema>;
 
 export function parseScheduledEvent(event: unknown): ScheduledEvent {
-  const parsed = ScheduledEventSchema.safeParse(event);
-  if (parsed.success) return parsed.data;
-  const problems = parsed.error.issues.map(
-    (i) => `${i.path.map(String).join('.') || '(event)'}: ${i.message}`,
-  );
-  throw new InvalidEventError(`not a valid Scheduled Event: ${problems.join('; ')}`);
+  return parseOrThrow(ScheduledEventSchema, event, 'Scheduled Event');
 }
