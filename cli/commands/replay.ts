@@ -12,7 +12,6 @@ import { createEventPublisher } from '../../shared/aws/events.js';
 import { InvalidEventError } from '../../shared/core/errors.js';
 import {
   DetailSchemas,
-  type DetailTypeName,
   EVENT_SOURCE,
   isDetailType,
   type ToolEvent,
