@@ -1,0 +1,120 @@
+import { CreateTableCommand, DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createDynamoDbEmulator, type DynamoDbEmulator } from '../../local/dynamodb/index.js';
+import { type LocalServer, startLocalServer } from '../../local/server.js';
+import { CLAIM_LEASE_MS, createCompletionClaims } from '../../shared/aws/claims.js';
+import { AwsCallError } from '../../shared/core/errors.js';
+
+/**
+ * The completion claims adapter through the real DynamoDB client over HTTP, against the local
+ * DynamoDB emulator: the conditional writes are what make `AMI Distribution Completed` once.
+ */
+let server: LocalServer;
+let dynamodb: DynamoDbEmulator;
+let client: DynamoDBClient;
+let table: string;
+let n = 0;
+let clock = Date.parse('2026-11-26T10:00:00Z');
+const now = () => clock;
+
+beforeAll(async () => {
+  dynamodb = createDynamoDbEmulator({});
+  server = await startLocalServer({
+    ec2: async () => ({ status: 500, headers: {}, body: 'not this test' }),
+    dynamodb: (request) => dynamodb.service(request),
+  });
+  client = new DynamoDBClient({
+    region: 'us-east-1',
+    endpoint: server.endpoint,
+    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+    maxAttempts: 1,
+  });
+});
+
+afterAll(async () => {
+  client.destroy();
+  await server.close();
+});
+
+beforeEach(async () => {
+  table = `claims-${++n}`;
+  clock = Date.parse('2026-11-26T10:00:00Z');
+  await client.send(
+    new CreateTableCommand({
+      TableName: table,
+      BillingMode: 'PAY_PER_REQUEST',
+      AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
+      KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+    }),
+  );
+});
+
+const item = async (key: string) =>
+  (await client.send(new GetItemCommand({ TableName: table, Key: { pk: { S: key } }, ConsistentRead: true })))
+    .Item;
+
+describe('createCompletionClaims (DynamoDB)', () => {
+  it('twenty concurrent claims on one family: exactly one is claimed, the others see it in progress', async () => {
+    const claims = createCompletionClaims(client, table, 'us-east-1', now);
+    const outcomes = await Promise.all(Array.from({ length: 20 }, (_, i) => claims.claim('k', `owner-${i}`)));
+
+    expect(outcomes.filter((o) => o === 'claimed')).toHaveLength(1);
+    expect(outcomes.filter((o) => o === 'in-progress')).toHaveLength(19);
+    expect((await item('k'))?.status).toEqual({ S: 'claimed' });
+  });
+
+  it('published: later claims answer published, and the item keeps a TTL far ahead', async () => {
+    const claims = createCompletionClaims(client, table, 'us-east-1', now);
+    expect(await claims.claim('k', 'a')).toBe('claimed');
+    expect(await claims.published('k', 'a')).toBe(true);
+
+    expect(await claims.claim('k', 'b')).toBe('published');
+    const stored = await item('k');
+    expect(stored?.status).toEqual({ S: 'published' });
+    expect(stored?.leaseUntil).toBeUndefined();
+    expect(Number(stored?.expiresAt?.N)).toBeGreaterThan(clock / 1000 + 365 * 86400);
+  });
+
+  it('a claim whose holder died is taken over once its lease has run out, not before', async () => {
+    const claims = createCompletionClaims(client, table, 'us-east-1', now);
+    expect(await claims.claim('k', 'dead')).toBe('claimed');
+
+    clock += CLAIM_LEASE_MS - 1;
+    expect(await claims.claim('k', 'b')).toBe('in-progress');
+    clock += 2;
+    expect(await claims.claim('k', 'b')).toBe('claimed');
+    // The old holder can no longer mark it: the new one owns it.
+    expect(await claims.published('k', 'dead')).toBe(false);
+    expect(await claims.published('k', 'b')).toBe(true);
+  });
+
+  it('release gives the claim back at once; releasing a claim one does not hold changes nothing', async () => {
+    const claims = createCompletionClaims(client, table, 'us-east-1', now);
+    expect(await claims.claim('k', 'a')).toBe('claimed');
+    await claims.release('k', 'somebody-else');
+    expect(await claims.claim('k', 'b')).toBe('in-progress');
+
+    await claims.release('k', 'a');
+    expect(await item('k')).toBeUndefined();
+    expect(await claims.claim('k', 'b')).toBe('claimed');
+  });
+
+  it('a published claim is never released', async () => {
+    const claims = createCompletionClaims(client, table, 'us-east-1', now);
+    await claims.claim('k', 'a');
+    await claims.published('k', 'a');
+    await claims.release('k', 'a');
+    expect(await claims.claim('k', 'b')).toBe('published');
+  });
+
+  it('a missing table is an AwsCallError naming the operation, not retryable', async () => {
+    const claims = createCompletionClaims(client, 'no-such-table', 'us-east-1', now);
+    const error = await claims.claim('k', 'a').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AwsCallError);
+    expect(error).toMatchObject({
+      operation: 'PutItem',
+      code: 'ResourceNotFoundException',
+      retryable: false,
+    });
+  });
+});
