@@ -1,0 +1,52 @@
+import { PublishCommand, type PublishCommandInput, SNSClient } from '@aws-sdk/client-sns';
+import { AwsCallError, awsErrorCode, isRetryableAwsError } from '../core/errors.js';
+import type { Notification, Notifier } from '../notify/port.js';
+import { perRegion } from './clients.js';
+
+/** The process's SNS clients, one per region, built on first use and kept across invocations. */
+export const snsClient = perRegion((region) => new SNSClient({ region, maxAttempts: 5 }));
+
+/**
+ * SNS models its throttling errors as client faults (`$fault: 'client'`), which the generic
+ * classification takes for terminal: a throttled notification would then be dropped, not retried.
+ */
+const RETRYABLE_SNS_CODES = new Set([
+  'ThrottledException',
+  'KMSThrottlingException',
+  'ConcurrentAccessException',
+]);
+
+export function isRetryableSnsError(error: unknown): boolean {
+  return RETRYABLE_SNS_CODES.has(awsErrorCode(error)) || isRetryableAwsError(error);
+}
+
+export interface NotifierTopics {
+  /** Plain text: `Subject` and the body, for email and SMS subscribers. */
+  readonly text: string;
+  /** Amazon Q Developer in chat applications: the custom-notification JSON. Absent: not sent. */
+  readonly chat?: string;
+}
+
+/**
+ * Publishes a notification to the text topic, then to the chat topic. One after the other so a
+ * failure throws exactly one error, never hiding a second one; a retry may send the text message
+ * again, which SNS's at-least-once delivery means subscribers must tolerate anyway.
+ */
+export function createNotifier(client: SNSClient, topics: NotifierTopics, region: string): Notifier {
+  const publish = async (input: PublishCommandInput): Promise<void> => {
+    try {
+      await client.send(new PublishCommand(input));
+    } catch (error) {
+      throw new AwsCallError('Publish', region, error, isRetryableSnsError(error));
+    }
+  };
+  return {
+    async send(notification: Notification) {
+      await publish({ TopicArn: topics.text, Subject: notification.subject, Message: notification.text });
+      // No Subject and no MessageStructure: Amazon Q reads the message body as the notification.
+      if (topics.chat !== undefined) {
+        await publish({ TopicArn: topics.chat, Message: JSON.stringify(notification.chat) });
+      }
+    },
+  };
+}
