@@ -2,7 +2,8 @@ import type { Context } from 'aws-lambda';
 import { ec2ForRegion } from '../shared/aws/clients.js';
 import { handleAmiStateChange } from '../shared/core/state-change.js';
 import { parseAmiStateChangeEvent } from '../shared/events/ami-state-change.js';
-import { coldStart, lambda } from '../shared/lambda/runtime.js';
+import { lambda } from '../shared/lambda/middleware.js';
+import { coldStart } from '../shared/lambda/runtime.js';
 
 /** `EC2 AMI State Change` → copy, share and tag; announce the family's start, failures and completion. */
 const { config, rules, logger, events, claims } = coldStart();

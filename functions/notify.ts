@@ -1,7 +1,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { search } from '@aws-lambda-powertools/logger/correlationId';
 import { createNotifier, snsClient } from '../shared/aws/sns.js';
-import { lambda } from '../shared/lambda/runtime.js';
+import { lambda } from '../shared/lambda/middleware.js';
 import { loadNotifyConfig } from '../shared/notify/config.js';
 import { formatNotification, parseToolEventEnvelope } from '../shared/notify/format.js';
 

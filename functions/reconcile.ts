@@ -3,7 +3,8 @@ import { ec2ForRegion, retirementEc2ForRegion } from '../shared/aws/clients.js';
 import { reconcileRegion } from '../shared/core/reconcile.js';
 import { publishReconcileReport } from '../shared/core/reconcile-report.js';
 import { parseScheduledEvent } from '../shared/events/scheduled.js';
-import { coldStart, lambda } from '../shared/lambda/runtime.js';
+import { lambda } from '../shared/lambda/middleware.js';
+import { coldStart } from '../shared/lambda/runtime.js';
 
 /**
  * The schedule: reconcile (and retire in) the region this stack runs in. Every regional stack has

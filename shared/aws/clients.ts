@@ -6,6 +6,7 @@ import type { RetirementEc2ForRegion } from '../core/retirement-ports.js';
 import { createCompletionClaims } from './claims.js';
 import { createEc2Port } from './ec2.js';
 import { createRetirementEc2 } from './ec2-retirement.js';
+import { perRegion } from './per-region.js';
 
 /**
  * SDK clients, one per region, built on first use and kept for the life of the process (a Lambda
@@ -15,19 +16,6 @@ import { createRetirementEc2 } from './ec2-retirement.js';
  * Adaptive retries: EC2 throttles per account and region with token buckets; the adaptive mode
  * slows this client down when it sees RequestLimitExceeded instead of retrying at full speed.
  */
-/** One value per key, built on first use and kept. */
-export function perRegion<T>(create: (region: string) => T): (region: string) => T {
-  const built = new Map<string, T>();
-  return (region) => {
-    let value = built.get(region);
-    if (value === undefined) {
-      value = create(region);
-      built.set(region, value);
-    }
-    return value;
-  };
-}
-
 /** EC2 clients, one per region, built on first use. `config` adds to the defaults (an `endpoint`, say). */
 export function createEc2Clients(
   config: Omit<EC2ClientConfig, 'region'> = {},

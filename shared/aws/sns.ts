@@ -1,24 +1,10 @@
 import { PublishCommand, type PublishCommandInput, SNSClient } from '@aws-sdk/client-sns';
-import { AwsCallError, awsErrorCode, isRetryableAwsError } from '../core/errors.js';
+import { AwsCallError } from '../core/errors.js';
 import type { Notification, Notifier } from '../notify/port.js';
-import { perRegion } from './clients.js';
+import { perRegion } from './per-region.js';
 
 /** The process's SNS clients, one per region, built on first use and kept across invocations. */
 export const snsClient = perRegion((region) => new SNSClient({ region, maxAttempts: 5 }));
-
-/**
- * SNS models its throttling errors as client faults (`$fault: 'client'`), which the generic
- * classification takes for terminal: a throttled notification would then be dropped, not retried.
- */
-const RETRYABLE_SNS_CODES = new Set([
-  'ThrottledException',
-  'KMSThrottlingException',
-  'ConcurrentAccessException',
-]);
-
-export function isRetryableSnsError(error: unknown): boolean {
-  return RETRYABLE_SNS_CODES.has(awsErrorCode(error)) || isRetryableAwsError(error);
-}
 
 export interface NotifierTopics {
   /** Plain text: `Subject` and the body, for email and SMS subscribers. */
@@ -37,7 +23,11 @@ export function createNotifier(client: SNSClient, topics: NotifierTopics, region
     try {
       await client.send(new PublishCommand(input));
     } catch (error) {
-      throw new AwsCallError('Publish', region, error, isRetryableSnsError(error));
+      // Every failure is retryable here, even a missing topic or a permission: the notification is
+      // the only trace of what happened for the people it is for, so after Lambda's retries it must
+      // land in the failed-invocations queue (alarmed, replayable once the cause is fixed), not
+      // end as one log line.
+      throw new AwsCallError('Publish', region, error, true);
     }
   };
   return {

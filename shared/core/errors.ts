@@ -30,13 +30,16 @@ export class RulesValidationError extends AmiLifecycleError {
 }
 
 /**
- * EC2 error codes that describe a passing condition: throttling, capacity, eventual consistency
+ * AWS error codes (EC2 first) that describe a passing condition: throttling, capacity, eventual consistency
  * or a concurrency limit. The same call later can succeed.
  */
-const RETRYABLE_EC2_CODES = new Set([
+const RETRYABLE_CODES = new Set([
   'RequestLimitExceeded',
   'Throttling',
   'ThrottlingException',
+  // SNS and KMS report their throttling as client faults.
+  'ThrottledException',
+  'KMSThrottlingException',
   'BandwidthLimitExceeded',
   'InternalError',
   'InternalFailure',
@@ -85,7 +88,7 @@ export function awsErrorCode(error: unknown): string {
 
 /** Server faults (5xx), throttling and network failures are retryable; client faults are not. */
 export function isRetryableAwsError(error: unknown): boolean {
-  if (RETRYABLE_EC2_CODES.has(awsErrorCode(error))) return true;
+  if (RETRYABLE_CODES.has(awsErrorCode(error))) return true;
   if (error instanceof Error && '$fault' in error) return error.$fault === 'server';
   // No $fault: the request never got an answer (socket, DNS, timeout), so trying again is sound.
   return error instanceof Error && !('$metadata' in error);

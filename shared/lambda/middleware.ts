@@ -1,4 +1,6 @@
-import type { MiddlewareObj } from '@middy/core';
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import middy, { type MiddlewareObj } from '@middy/core';
 import { AmiLifecycleError } from '../core/errors.js';
 import type { LoggerPort } from '../core/ports.js';
 
@@ -25,4 +27,11 @@ export function terminalErrorsEndCleanly(logger: LoggerPort): MiddlewareObj<unkn
       }
     },
   };
+}
+
+/** The middy stack every handler shares: the event id as correlation id, and terminal errors that end cleanly. */
+export function lambda(logger: Logger) {
+  return middy()
+    .use(injectLambdaContext(logger, { correlationIdPath: 'id', resetKeys: true }))
+    .use(terminalErrorsEndCleanly(logger));
 }

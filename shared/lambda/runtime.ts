@@ -1,14 +1,11 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { search } from '@aws-lambda-powertools/logger/correlationId';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import middy from '@middy/core';
 import { claimsForRegion, eventBridgeClient } from '../aws/clients.js';
 import { createEventPublisher } from '../aws/events.js';
 import { type Config, loadConfig } from '../config.js';
 import type { ClaimsForRegion, EventPublisher } from '../core/ports.js';
 import { loadRulesFile } from '../rules/load.js';
 import type { Rule } from '../rules/schema.js';
-import { terminalErrorsEndCleanly } from './middleware.js';
 
 /** What every handler builds once, at cold start. */
 export interface Runtime {
@@ -35,11 +32,4 @@ export function coldStart(): Runtime {
     ...(config.eventsRegion === undefined ? {} : { eventsRegion: config.eventsRegion }),
   });
   return { config, rules, logger, events, claims: claimsForRegion(config.distributionsTable) };
-}
-
-/** The middy stack every handler shares: the event id as correlation id, and terminal errors that end cleanly. */
-export function lambda(logger: Logger) {
-  return middy()
-    .use(injectLambdaContext(logger, { correlationIdPath: 'id', resetKeys: true }))
-    .use(terminalErrorsEndCleanly(logger));
 }

@@ -167,6 +167,23 @@ describe('notify handler', () => {
     });
   });
 
+  it('a Publish refused for good (no permission): still fails the invocation, so the queue keeps the message for replay', async () => {
+    sns.on(PublishCommand).rejects(
+      new SNSServiceException({
+        name: 'AuthorizationError',
+        $fault: 'client',
+        $metadata: { httpStatusCode: 403 },
+        message: 'not authorized to perform SNS:Publish',
+      }),
+    );
+    const handle = await loadHandler();
+    await expect(handle(completed())).rejects.toMatchObject({
+      name: 'AwsCallError',
+      code: 'AuthorizationError',
+      retryable: true,
+    });
+  });
+
   it('a chat topic that fails after the text was sent: the invocation fails too', async () => {
     sns.on(PublishCommand, { TopicArn: CHAT_TOPIC }).rejects(
       new SNSServiceException({

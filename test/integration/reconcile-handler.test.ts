@@ -33,7 +33,7 @@ it('the schedule reconciles its region and publishes the report on the tool bus'
     failures: [],
   });
   expect(stack.emulator.getImage('us-east-1', imageId)?.tags['ami-lifecycle:rule']).toBe('golden');
-  const reports = stack.bus.events().filter((r) => r.event['detail-type'] === 'AMI Reconcile Report');
+  const reports = stack.bus.events().filter((r) => r.event['detail-type'] === 'Reconcile Report');
   expect(reports).toHaveLength(1);
   expect(reports[0]?.bus).not.toBe('default');
   expect(reports[0]?.event.detail).toMatchObject({ region: 'us-east-1', failed: 0, applied: { tag: 1 } });

@@ -99,7 +99,7 @@ it('deregisters superseded images and their copies, keeps the newest and anythin
   expect(emulator.getImage('us-east-1', inUse.source.imageId)?.deprecationTime).toBeDefined();
   expect(state('us-east-1', unmanaged.imageId)).toBe('available');
 
-  const retired = published.filter((e) => e.detailType === 'AMI Retired').map((e) => e.detail.imageId);
+  const retired = published.filter((e) => e.detailType === 'AMI Deregistered').map((e) => e.detail.imageId);
   expect(retired.sort()).toEqual([oldest.source.imageId, oldest.copy.imageId, inUse.copy.imageId].sort());
 });
 

@@ -25,7 +25,7 @@ import { callCount } from './helpers.js';
 /**
  * Retirement end to end, locally: `retireRegion` with the real retirement adapter and the real
  * EC2 port (listing and identification) through the SDK over HTTP against the EC2 emulator, and
- * the real publisher putting `AMI Retired` on the local bus. Run twice: with DescribeImageReferences,
+ * the real publisher putting `AMI Deregistered` on the local bus. Run twice: with DescribeImageReferences,
  * and with the emulator answering it `InvalidAction` so the fallback scan is what protects.
  */
 
