@@ -1,0 +1,106 @@
+import { execFile } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { promisify } from 'node:util';
+import { parse } from 'yaml';
+import type { Template } from './checks.js';
+import { readZip, type ZipEntry } from './zip.js';
+
+const run = promisify(execFile);
+
+/** The repository root, where serverless.yml is. */
+export const ROOT = join(import.meta.dirname, '..', '..');
+
+/** One function of the service, as osls resolved it, with its package. */
+export interface PackagedFunction {
+  /** The key under `functions:` in serverless.yml. */
+  readonly name: string;
+  /** The deployed function name (`FunctionName` in the template). */
+  readonly deployedName: string;
+  readonly handler: string;
+  readonly zipPath: string;
+  readonly zipBytes: number;
+  readonly entries: readonly ZipEntry[];
+}
+
+export interface Package {
+  readonly dir: string;
+  readonly template: Template;
+  readonly service: string;
+  readonly stage: string;
+  readonly region: string;
+  readonly functions: readonly PackagedFunction[];
+  /** serverless.yml as written (variables and CloudFormation tags unresolved). */
+  readonly config: ServerlessYml;
+}
+
+export interface ServerlessYml {
+  params?: Record<string, Record<string, unknown> | undefined>;
+  custom?: { esbuild?: Record<string, unknown> };
+}
+
+interface ServerlessState {
+  service: {
+    service: string;
+    provider: { stage: string; region: string };
+    functions: Record<string, { name: string; handler: string; package?: { artifact?: string } }>;
+  };
+}
+
+/**
+ * `serverless package --stage <stage> --package <dir>`, as CI runs it: offline, with dummy
+ * credentials (osls and serverless-esbuild need none to package).
+ */
+export async function packageService(dir: string, stage: string): Promise<Package> {
+  const env: NodeJS.ProcessEnv = { ...process.env, AWS_ACCESS_KEY_ID: 'ci', AWS_SECRET_ACCESS_KEY: 'ci' };
+  delete env.AWS_PROFILE;
+  delete env.AWS_SESSION_TOKEN;
+  try {
+    await run('npx', ['serverless', 'package', '--stage', stage, '--package', dir], {
+      cwd: ROOT,
+      env,
+      maxBuffer: 16 * 1024 * 1024,
+    });
+  } catch (error) {
+    const { stdout, stderr } = error as { stdout?: string; stderr?: string };
+    throw new Error(`serverless package failed:\n${stdout ?? ''}\n${stderr ?? ''}`, { cause: error });
+  }
+
+  const template = JSON.parse(
+    await readFile(join(dir, 'cloudformation-template-update-stack.json'), 'utf8'),
+  ) as Template;
+  const state = JSON.parse(await readFile(join(dir, 'serverless-state.json'), 'utf8')) as ServerlessState;
+  const functions: PackagedFunction[] = [];
+  for (const [name, fn] of Object.entries(state.service.functions)) {
+    // osls records the artifact under .serverless/; --package wrote it to `dir` under the same name.
+    const zipPath = join(dir, basename(fn.package?.artifact ?? `${name}.zip`));
+    const zip = await readFile(zipPath);
+    functions.push({
+      name,
+      deployedName: fn.name,
+      handler: fn.handler,
+      zipPath,
+      zipBytes: zip.length,
+      entries: readZip(zip),
+    });
+  }
+  const config = parse(await readFile(join(ROOT, 'serverless.yml'), 'utf8'), {
+    // CloudFormation short-form tags (!Ref, !GetAtt, …) are not needed here: keep them as plain values.
+    logLevel: 'error',
+    merge: true,
+  }) as ServerlessYml;
+  return {
+    dir,
+    template,
+    service: state.service.service,
+    stage: state.service.provider.stage,
+    region: state.service.provider.region,
+    functions,
+    config,
+  };
+}
+
+/** A param as stage `stage` sees it: `params.<stage>`, else `params.default`. */
+export function paramFor(config: ServerlessYml, stage: string, name: string): unknown {
+  return config.params?.[stage]?.[name] ?? config.params?.default?.[name];
+}
