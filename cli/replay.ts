@@ -71,10 +71,14 @@ export async function replayDeadLetters(
         if (fresh.length === 0) break;
         for (const message of fresh) {
           seen.add(message.messageId);
+          // Held until it is deleted, so it is released even when its handling throws.
+          held.push(message);
           const entry = await handle(queue, message, route, options);
           entries.push(entry);
-          if (entry.outcome.status === 'replayed') await queue.delete(message);
-          else held.push(message);
+          if (entry.outcome.status === 'replayed') {
+            await queue.delete(message);
+            held.pop();
+          }
         }
       }
     } finally {
