@@ -3,6 +3,7 @@ import { RulesValidationError } from '../../shared/core/errors.js';
 import { loadRulesFile } from '../../shared/rules/load.js';
 import type { Rule } from '../../shared/rules/schema.js';
 import { ExitCode } from '../exit-codes.js';
+import { rulesRegions } from '../run.js';
 
 /**
  * `ami-lifecycle validate [--rules FILE] [--json]`: loads a rules file exactly as the functions do
@@ -32,6 +33,7 @@ export interface RuleSummary {
 interface Options {
   readonly rules?: string;
   readonly json?: boolean;
+  readonly regions?: boolean;
 }
 
 export function register(program: Command): void {
@@ -40,13 +42,14 @@ export function register(program: Command): void {
     .description('Check a rules file (schema, KMS keys, sharing safety, overlapping rules) and summarise it.')
     .option('--rules <file>', `the rules file (default: $RULES_FILE, or ${DEFAULT_RULES_FILE})`)
     .option('--json', 'print {valid, rules} or {valid, issues} as JSON')
+    .option('--regions', 'print only the regions to deploy to: every source and target region, one per line')
     .action((options: Options) => {
       const file = options.rules || process.env.RULES_FILE || DEFAULT_RULES_FILE;
-      process.exitCode = validate(file, options.json === true);
+      process.exitCode = validate(file, options.json === true, options.regions === true);
     });
 }
 
-function validate(file: string, json: boolean): ExitCode {
+function validate(file: string, json: boolean, regionsOnly: boolean): ExitCode {
   let rules: readonly Rule[];
   try {
     ({ rules } = loadRulesFile(file));
@@ -55,6 +58,11 @@ function validate(file: string, json: boolean): ExitCode {
     if (json) print({ valid: false, issues: error.issues });
     else console.error(error.message);
     return ExitCode.InvalidInput;
+  }
+  if (regionsOnly) {
+    // For deploy loops: `for region in $(ami-lifecycle validate --regions); do ...`.
+    for (const region of rulesRegions(rules)) console.log(region);
+    return ExitCode.Ok;
   }
   const summaries = rules.map(summarize);
   if (json) print({ valid: true, rules: summaries });

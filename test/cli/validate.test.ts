@@ -85,6 +85,25 @@ describe('ami-lifecycle validate', () => {
     expect(stdout).toMatch(/tag-only\n {2}us-west-2 → no copies/);
   });
 
+  it('--regions prints every source and target region once, one per line, for deploy loops', async () => {
+    const { code, stdout } = await cli(['validate', '--rules', validFile, '--regions']);
+    expect(code).toBe(0);
+    expect(stdout.trim().split('\n')).toEqual([
+      'us-east-1',
+      'us-east-2',
+      'eu-west-1',
+      'ap-southeast-2',
+      'eu-central-1',
+      'us-west-2',
+    ]);
+  });
+
+  it('--regions on an invalid file: exit 2, nothing on stdout (a deploy loop deploys nowhere)', async () => {
+    const { code, stdout } = await cli(['validate', '--rules', invalidFile, '--regions']);
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+  });
+
   it('exits 2 and prints every issue when the file does not validate', async () => {
     const { code, stdout, stderr } = await cli(['validate', '--rules', invalidFile]);
     expect(code).toBe(2);
