@@ -10,6 +10,9 @@
  *   else is left as written.
  * - The shape is validated with zod (strict objects, as osls is), and every pattern is compiled, so a
  *   typo or an invalid pattern fails loudly with the function and field named.
+ * - `resources.Resources` is exposed as declared (type, properties after variables), and each
+ *   function's `destinations` as written, so the local stack can create the tables, queues and
+ *   topics and resolve `!Ref`/`!GetAtt` to them (see `local/resources.ts`).
  */
 import { readFile } from 'node:fs/promises';
 import { type CollectionTag, parseDocument, type ScalarTag } from 'yaml';
@@ -75,6 +78,25 @@ export interface ScheduleRuleConfig {
   maximumRetryAttempts: number;
 }
 
+/** The kinds of Lambda destination osls accepts. */
+export type DestinationType = 'function' | 'sqs' | 'sns' | 'eventBus';
+
+/** A function's `destinations.onFailure` / `onSuccess`, as written (the ARN may be an intrinsic). */
+export interface DestinationConfig {
+  type: DestinationType;
+  /** An ARN (or a function name for `function`), or an intrinsic such as `!GetAtt Queue.Arn`. */
+  arn: string | CfnIntrinsic;
+}
+
+/** One entry of `resources.Resources`. */
+export interface ResourceConfig {
+  logicalId: string;
+  /** `AWS::SQS::Queue`, … */
+  type: string;
+  /** `Properties`, after `${…}` variables; intrinsics kept as {@link CfnIntrinsic}. */
+  properties: Record<string, unknown>;
+}
+
 export interface FunctionConfig {
   /** The key under `functions:`. */
   name: string;
@@ -91,8 +113,14 @@ export interface FunctionConfig {
   timeoutSeconds: number;
   /** Lambda async retries (0 to 2; Lambda's default is 2). */
   maximumRetryAttempts: number;
-  /** `provider.environment` merged with the function's `environment` (variables resolved where simple). */
+  /**
+   * `provider.environment` merged with the function's `environment` (variables resolved where
+   * simple; `!Ref`/`!GetAtt` kept as {@link CfnIntrinsic} for the local stack to resolve).
+   */
   environment: Record<string, unknown>;
+  /** Where Lambda sends the record of an asynchronous invocation that failed after its retries. */
+  onFailure?: DestinationConfig;
+  onSuccess?: DestinationConfig;
   eventRules: EventRuleConfig[];
   schedules: ScheduleRuleConfig[];
 }
@@ -111,6 +139,8 @@ export interface ServerlessConfig {
   functions: FunctionConfig[];
   eventRules: EventRuleConfig[];
   schedules: ScheduleRuleConfig[];
+  /** `resources.Resources`, in file order. */
+  resources: ResourceConfig[];
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -334,6 +364,12 @@ const scheduleEvent = z.union([
 /** Other event types (http, sqs, …) are not the local bus's business and pass through unchecked. */
 const functionEvent = z.record(z.string(), z.unknown());
 
+const destinationType = z.enum(['function', 'sqs', 'sns', 'eventBus']);
+const destination = z.union([
+  z.string().min(1),
+  z.strictObject({ type: destinationType.optional(), arn: z.union([z.string().min(1), intrinsic]) }),
+]);
+
 const functionSchema = z.looseObject({
   handler: z.string().regex(/^[^.]+(?:\.[^.]+)*\.[A-Za-z_$][\w$]*$/, 'must be <module path>.<export name>'),
   name: z.string().optional(),
@@ -341,6 +377,9 @@ const functionSchema = z.looseObject({
   maximumRetryAttempts: z.number().int().min(0).max(2).optional(),
   environment: z.record(z.string(), z.unknown()).optional(),
   events: z.array(functionEvent).optional(),
+  destinations: z
+    .strictObject({ onSuccess: destination.optional(), onFailure: destination.optional() })
+    .optional(),
 });
 
 const serverlessSchema = z.looseObject({
@@ -405,6 +444,30 @@ function resolveBus(
   const resource = logicalId === undefined ? undefined : resources[logicalId];
   const name = isPlainObject(resource) ? lookup(resource, 'Properties.Name') : undefined;
   return { bus: 'custom', eventBusName: typeof name === 'string' && !name.includes('${') ? name : undefined };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Destinations
+
+/** The destination type an ARN names: `arn:aws:sqs:…` → sqs, `:sns:` → sns, `:events:` → eventBus, else a function. */
+function destinationTypeOf(arn: string): DestinationType {
+  const service = /^arn:aws[\w-]*:([^:]+):/.exec(arn)?.[1];
+  if (service === 'sqs' || service === 'sns') return service;
+  if (service === 'events') return 'eventBus';
+  return 'function';
+}
+
+function parseDestination(
+  value: z.infer<typeof destination> | undefined,
+  where: string,
+  path: string,
+): DestinationConfig | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value === 'string') return { type: destinationTypeOf(value), arn: value };
+  if (value.type !== undefined) return { type: value.type, arn: value.arn };
+  if (typeof value.arn === 'string') return { type: destinationTypeOf(value.arn), arn: value.arn };
+  // osls needs the type when the ARN is computed: it cannot be read from an intrinsic.
+  throw new ServerlessConfigError(`${path}: ${where}.type: required when arn is ${value.arn.toString()}`);
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -508,6 +571,8 @@ export function parseServerlessConfig(
       }
     });
 
+    const onFailure = parseDestination(fn.destinations?.onFailure, `${where}.destinations.onFailure`, path);
+    const onSuccess = parseDestination(fn.destinations?.onSuccess, `${where}.destinations.onSuccess`, path);
     return {
       name,
       deployedName: fn.name ?? `${service}-${stage}-${name}`,
@@ -518,6 +583,8 @@ export function parseServerlessConfig(
       timeoutSeconds: fn.timeout ?? config.provider?.timeout ?? 6,
       maximumRetryAttempts,
       environment: { ...providerEnvironment, ...(fn.environment ?? {}) },
+      ...(onFailure !== undefined ? { onFailure } : {}),
+      ...(onSuccess !== undefined ? { onSuccess } : {}),
       eventRules,
       schedules,
     };
@@ -546,6 +613,11 @@ export function parseServerlessConfig(
     functions,
     eventRules: functions.flatMap((fn) => fn.eventRules),
     schedules: functions.flatMap((fn) => fn.schedules),
+    resources: Object.entries(resources).flatMap(([logicalId, resource]): ResourceConfig[] => {
+      if (!isPlainObject(resource) || typeof resource.Type !== 'string') return [];
+      const properties = isPlainObject(resource.Properties) ? resource.Properties : {};
+      return [{ logicalId, type: resource.Type, properties }];
+    }),
   };
 }
 
