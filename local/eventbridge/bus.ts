@@ -8,6 +8,10 @@
  * minutes. `drain()` waits until every delivery started so far has finished, including deliveries
  * triggered from inside other deliveries. Every delivery is recorded for a demo or a test to read.
  *
+ * A delivery that still fails after its retries, for a function with a `destinations.onFailure`, is
+ * handed to `onFailureDestination` as the invocation record Lambda sends (its documented format,
+ * condition `RetriesExhausted`), so the local stack can put it on the SQS queue the function names.
+ *
  * Two buses exist: `default`, and the tool's own bus (every rule whose `eventBus` is not `default`).
  * Without `customBusName`, any other bus name (or ARN) reaches the tool's bus; with it, other names
  * are rejected like a bus that does not exist.
@@ -19,7 +23,12 @@ import { pathToFileURL } from 'node:url';
 import type { Context } from 'aws-lambda';
 import { isPlainObject } from './json.js';
 import { compilePattern, type EventPattern } from './pattern.js';
-import { busNameOf, type FunctionConfig, type ServerlessConfig } from './serverless-config.js';
+import {
+  busNameOf,
+  type DestinationConfig,
+  type FunctionConfig,
+  type ServerlessConfig,
+} from './serverless-config.js';
 
 /** An event as the bus carries it (the envelope of every file in `shared/events`). */
 export interface BusEvent {
@@ -86,6 +95,61 @@ export interface DeliveryRecord {
   error?: ErrorSummary;
   /** Every failed attempt's error, in order (retried attempts included). */
   attemptErrors: ErrorSummary[];
+  /** On a failure handed to the function's on-failure destination: where it went, or why it did not. */
+  deadLetter?: { destinationArn?: string; messageId?: string; error?: ErrorSummary };
+}
+
+/**
+ * What Lambda sends to an on-failure destination after an asynchronous invocation's last retry
+ * failed (AWS Lambda Developer Guide, "Invocation record"). `requestPayload` is the event the
+ * function was given; `responsePayload` the Node.js runtime's error response (its `trace` is left
+ * empty locally: the stack lines would be this machine's paths).
+ */
+export interface InvocationRecord {
+  version: '1.0';
+  /** ISO 8601 with milliseconds. */
+  timestamp: string;
+  requestContext: {
+    /** The request id of the asynchronous invocation (its first attempt's, locally). */
+    requestId: string;
+    /** `arn:aws:lambda:<region>:<account>:function:<deployed name>:$LATEST`. */
+    functionArn: string;
+    condition: 'RetriesExhausted';
+    /** Attempts made: 1 plus the retries. */
+    approximateInvokeCount: number;
+  };
+  requestPayload: unknown;
+  responseContext: { statusCode: 200; executedVersion: '$LATEST'; functionError: 'Unhandled' };
+  responsePayload: { errorType: string; errorMessage: string; trace: string[] };
+}
+
+/** A failed delivery for the on-failure destination of its function. */
+export interface DeadLetterRequest {
+  functionName: string;
+  destination: DestinationConfig;
+  /** The region whose function failed: the event's (the bus's region for schedules). */
+  region: string;
+  record: InvocationRecord;
+}
+
+/** Sends a record to its destination; throws (or rejects) when it cannot. */
+export type OnFailureSender = (
+  request: DeadLetterRequest,
+) => { destinationArn: string; messageId: string } | Promise<{ destinationArn: string; messageId: string }>;
+
+/** One failure handed to the on-failure destination, sent or not. */
+export interface DeadLetterRecord {
+  time: string;
+  functionName: string;
+  rule: string;
+  eventId: string;
+  region: string;
+  destination: DestinationConfig;
+  outcome: 'sent' | 'error';
+  destinationArn?: string;
+  messageId?: string;
+  error?: ErrorSummary;
+  record: InvocationRecord;
 }
 
 export interface PutRecord {
@@ -124,6 +188,13 @@ export interface LocalEventBusOptions {
   retryDelayMs?: number;
   /** Called as each delivery finishes, for live logs. */
   onDelivery?: (record: DeliveryRecord) => void;
+  /**
+   * Sends the invocation record of a delivery that failed after its retries, for functions with a
+   * `destinations.onFailure`. Without it, failures are recorded and go nowhere.
+   */
+  onFailureDestination?: OnFailureSender;
+  /** Called after each failure was handed to `onFailureDestination` (after `onDelivery`). */
+  onDeadLetter?: (record: DeadLetterRecord) => void;
   now?: () => Date;
   newId?: () => string;
 }
@@ -141,6 +212,8 @@ export interface LocalEventBus {
   deliveries(): readonly DeliveryRecord[];
   /** Every event put, in order. */
   events(): readonly PutRecord[];
+  /** Every failure handed to an on-failure destination, in order. */
+  deadLetters(): readonly DeadLetterRecord[];
   /** The bus a name or ARN refers to: `default`, the custom bus, or undefined when it does not exist. */
   resolveBus(nameOrArn: string): 'default' | 'custom' | undefined;
   readonly accountId: string;
@@ -300,6 +373,7 @@ export function createLocalEventBus(options: LocalEventBusOptions): LocalEventBu
 
   const inFlight = new Set<Promise<unknown>>();
   const finished: DeliveryRecord[] = [];
+  const deadLettered: DeadLetterRecord[] = [];
   const putRecords: PutRecord[] = [];
   const listeners = new Set<BusListener>();
 
@@ -331,6 +405,55 @@ export function createLocalEventBus(options: LocalEventBusOptions): LocalEventBu
     payload: unknown;
   }
 
+  /** Builds Lambda's invocation record for a failed delivery and hands it to the on-failure sender. */
+  const sendToDestination = async (
+    target: Target,
+    fn: FunctionConfig,
+    destination: DestinationConfig,
+    lastError: ErrorSummary,
+    attempts: number,
+    requestId: string | undefined,
+  ): Promise<DeadLetterRecord> => {
+    // Each regional stack runs its own function: the event's region is the one whose function failed.
+    const failedRegion = target.trigger === 'event' ? target.event.region : region;
+    const time = now();
+    const invocationRecord: InvocationRecord = {
+      version: '1.0',
+      timestamp: time.toISOString(),
+      requestContext: {
+        requestId: requestId ?? newId(),
+        functionArn: `arn:aws:lambda:${failedRegion}:${accountId}:function:${fn.deployedName}:$LATEST`,
+        condition: 'RetriesExhausted',
+        approximateInvokeCount: attempts,
+      },
+      requestPayload: toWire(target.payload),
+      responseContext: { statusCode: 200, executedVersion: '$LATEST', functionError: 'Unhandled' },
+      responsePayload: { errorType: lastError.name, errorMessage: lastError.message, trace: [] },
+    };
+    const base = {
+      time: time.toISOString(),
+      functionName: target.functionName,
+      rule: target.rule,
+      eventId: target.event.id,
+      region: failedRegion,
+      destination,
+      record: invocationRecord,
+    };
+    try {
+      const sender = options.onFailureDestination;
+      if (sender === undefined) throw new Error('no on-failure sender');
+      const sent = await sender({
+        functionName: target.functionName,
+        destination,
+        region: failedRegion,
+        record: invocationRecord,
+      });
+      return { ...base, outcome: 'sent', destinationArn: sent.destinationArn, messageId: sent.messageId };
+    } catch (error) {
+      return { ...base, outcome: 'error', error: summarize(error) };
+    }
+  };
+
   const deliver = (target: Target): Promise<DeliveryRecord> =>
     track(
       (async () => {
@@ -340,6 +463,7 @@ export function createLocalEventBus(options: LocalEventBusOptions): LocalEventBu
         const attemptErrors: ErrorSummary[] = [];
         let result: unknown;
         let succeeded = false;
+        let firstRequestId: string | undefined;
         for (let attempt = 0; attempt <= target.maximumRetryAttempts && !succeeded; attempt++) {
           if (attempt > 0) await sleep(retryDelayMs * attempt);
           const context = lambdaContext({
@@ -349,6 +473,7 @@ export function createLocalEventBus(options: LocalEventBusOptions): LocalEventBu
             region,
             accountId,
           });
+          firstRequestId ??= context.awsRequestId;
           try {
             result = await invoke(target.functionName, toWire(target.payload), context);
             succeeded = true;
@@ -357,6 +482,17 @@ export function createLocalEventBus(options: LocalEventBusOptions): LocalEventBu
           }
         }
         const lastError = attemptErrors[attemptErrors.length - 1];
+        const deadLetter =
+          !succeeded && lastError !== undefined && fn?.onFailure !== undefined && options.onFailureDestination
+            ? await sendToDestination(
+                target,
+                fn,
+                fn.onFailure,
+                lastError,
+                attemptErrors.length,
+                firstRequestId,
+              )
+            : undefined;
         const record: DeliveryRecord = {
           time: started.toISOString(),
           finishedAt: now().toISOString(),
@@ -372,6 +508,17 @@ export function createLocalEventBus(options: LocalEventBusOptions): LocalEventBu
           ...(succeeded ? { result: resultForRecord(result) } : {}),
           ...(!succeeded && lastError !== undefined ? { error: lastError } : {}),
           attemptErrors,
+          ...(deadLetter !== undefined
+            ? {
+                deadLetter: {
+                  ...(deadLetter.destinationArn !== undefined
+                    ? { destinationArn: deadLetter.destinationArn }
+                    : {}),
+                  ...(deadLetter.messageId !== undefined ? { messageId: deadLetter.messageId } : {}),
+                  ...(deadLetter.error !== undefined ? { error: deadLetter.error } : {}),
+                },
+              }
+            : {}),
         };
         finished.push(record);
         try {
@@ -379,6 +526,14 @@ export function createLocalEventBus(options: LocalEventBusOptions): LocalEventBu
         } catch (error) {
           // A broken log hook must not turn into an unhandled rejection of the delivery.
           console.error(`local event bus: onDelivery failed for ${record.rule}`, error);
+        }
+        if (deadLetter !== undefined) {
+          deadLettered.push(deadLetter);
+          try {
+            options.onDeadLetter?.(deadLetter);
+          } catch (error) {
+            console.error(`local event bus: onDeadLetter failed for ${record.rule}`, error);
+          }
         }
         return record;
       })(),
@@ -479,6 +634,7 @@ export function createLocalEventBus(options: LocalEventBusOptions): LocalEventBu
     },
     deliveries: () => [...finished],
     events: () => [...putRecords],
+    deadLetters: () => [...deadLettered],
   };
 }
 
