@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { createDynamoDbEmulator, type DynamoDbEmulator } from './dynamodb/index.js';
 import {
   createEc2Emulator,
   DEFAULT_REGIONS,
@@ -8,22 +9,39 @@ import {
 import { createEventBridgeService } from './eventbridge/api.js';
 import {
   createLocalEventBusFromConfig,
+  type DeadLetterRecord,
   type DeliveryRecord,
   type LocalEventBus,
+  type OnFailureSender,
   type PutRecord,
 } from './eventbridge/bus.js';
 import { loadServerlessConfig, type ServerlessConfig } from './eventbridge/serverless-config.js';
 import type { EmulatedService } from './http.js';
+import {
+  createDeclaredResources,
+  type DeclaredResources,
+  declaredResources,
+  type ResolveContext,
+  resolveEnvironment,
+  resolveValue,
+} from './resources.js';
 import { startLocalServer } from './server.js';
+import { createSnsEmulator, type PublishedMessage, type SnsEmulator } from './sns/index.js';
+import { createSqsEmulator, type SqsEmulator } from './sqs/index.js';
 
 /**
- * The whole tool, locally: the EC2 emulator and the EventBridge API behind one loopback endpoint,
- * a local event bus built from `serverless.yml`, and the real handlers invoked in-process through
- * the real SDK clients, pointed at the endpoint by the standard `AWS_ENDPOINT_URL`.
+ * The whole tool, locally: the EC2, EventBridge, DynamoDB, SQS and SNS emulators behind one
+ * loopback endpoint, a local event bus built from `serverless.yml`, and the real handlers invoked
+ * in-process through the real SDK clients, pointed at the endpoint by the standard `AWS_ENDPOINT_URL`.
+ *
+ * The tables, queues and topics `serverless.yml` declares exist in every emulated region, and the
+ * functions' environment (`!Ref NotificationsTopic`, …) is resolved to them, in the config's region.
+ * A function's failure after its retries goes, as Lambda's invocation record, to the SQS queue its
+ * `destinations.onFailure` names, in the region of the event that failed.
  *
  * The handlers read their configuration from the environment once, when first imported (as on a
- * Lambda cold start), and keep one SDK client per region; so the endpoint stays the same for the
- * life of the process, and `reset()` swaps a fresh emulator and bus in behind it.
+ * Lambda cold start), and keep one SDK client per region; so the endpoint and the environment stay
+ * the same for the life of the process, and `reset()` swaps fresh emulators and bus in behind them.
  */
 
 export interface LocalStackOptions {
@@ -38,27 +56,44 @@ export interface LocalStackOptions {
   retryDelayMs?: number;
   /** Powertools log level for the handlers; default SILENT (the timeline shows what happened). */
   logLevel?: string;
-  /** Extra environment for the handlers, e.g. DRY_RUN. */
+  /** Extra environment for the handlers, e.g. DRY_RUN; overrides everything else. */
   env?: Record<string, string>;
 }
 
 export type TimelineEntry =
   | { readonly at: number; readonly kind: 'event'; readonly record: PutRecord }
-  | { readonly at: number; readonly kind: 'delivery'; readonly record: DeliveryRecord };
+  | { readonly at: number; readonly kind: 'delivery'; readonly record: DeliveryRecord }
+  /** A message published to an SNS topic (the recorder stands in for email and chat subscribers). */
+  | { readonly at: number; readonly kind: 'notification'; readonly record: PublishedMessage }
+  /** A failed invocation handed to its function's on-failure destination (sent, or why not). */
+  | { readonly at: number; readonly kind: 'dead-letter'; readonly record: DeadLetterRecord };
 
 export interface LocalStack {
   readonly endpoint: string;
   readonly config: ServerlessConfig;
   readonly emulator: Ec2Emulator;
   readonly bus: LocalEventBus;
-  /** Events put on either bus and handler deliveries, in order, with ms since the stack (re)started. */
+  /** DynamoDB: tables per region; `getItem`/`items` read them, `putItem` seeds them. */
+  readonly dynamodb: DynamoDbEmulator;
+  /** SQS: queues per region; `messages` peeks at a queue, `sendMessage` seeds it. */
+  readonly sqs: SqsEmulator;
+  /** SNS recorder: `published(topicArnOrName?)` lists what was published, `onPublish` listens. */
+  readonly sns: SnsEmulator;
+  /** The tables, queues, topics and buses of `serverless.yml`, as created in every region. */
+  readonly resources: DeclaredResources;
+  /** The environment the handlers were given (set on `process.env` until `close()`). */
+  readonly environment: Readonly<Record<string, string>>;
+  /** Events, deliveries, notifications and dead-letters, in order, with ms since the stack (re)started. */
   readonly timeline: readonly TimelineEntry[];
   /**
    * Resolves when nothing is left to happen: no delivery in flight and no copy pending in the
    * emulator. Rejects after `timeoutMs` (default 60 s) with what was still pending.
    */
   settle(timeoutMs?: number): Promise<void>;
-  /** A fresh emulator (same options, merged with these) and bus behind the same endpoint. */
+  /**
+   * Fresh emulators (EC2 with the same options, merged with these; DynamoDB, SQS and SNS with the
+   * declared resources recreated) and bus behind the same endpoint and environment.
+   */
   reset(ec2?: Ec2EmulatorOptions): void;
   close(): Promise<void>;
 }
@@ -71,13 +106,40 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const config = await loadServerlessConfig(resolve(root, 'serverless.yml'));
   const customBus = config.customBusName ?? 'ami-lifecycle';
 
+  const resources = declaredResources(config);
+
   let emulator: Ec2Emulator;
+  let dynamodb: DynamoDbEmulator;
+  let sqs: SqsEmulator;
+  let sns: SnsEmulator;
   let bus: LocalEventBus;
   let eventbridge: EmulatedService;
   let timeline: TimelineEntry[] = [];
   let startedAt = Date.now();
   let unsubscribe: Array<() => void> = [];
   let regions: readonly string[] = DEFAULT_REGIONS;
+  let endpoint: string | undefined;
+
+  const contextFor = (region: string): ResolveContext => ({
+    region,
+    accountId: emulator.accountId,
+    queueUrl: (queueRegion, name) =>
+      sqs.getQueue(queueRegion, name)?.url ?? `${endpoint ?? ''}/${emulator.accountId}/${name}`,
+  });
+
+  /** Lambda's on-failure destination, for SQS: the record goes to the queue the function names. */
+  const sendOnFailure: OnFailureSender = ({ destination, region, record }) => {
+    if (destination.type !== 'sqs')
+      throw new Error(
+        `on-failure destinations of type ${destination.type} are not emulated locally (only sqs)`,
+      );
+    const arn = resolveValue(destination.arn, resources, contextFor(region));
+    if (arn === undefined) throw new Error(`${String(destination.arn)} cannot be resolved locally`);
+    const queue = sqs.getQueueByArn(arn);
+    if (queue === undefined) throw new Error(`the queue ${arn} does not exist`);
+    const { messageId } = sqs.sendMessage(queue.region, queue.name, JSON.stringify(record));
+    return { destinationArn: arn, messageId };
+  };
 
   const build = (ec2Options: Ec2EmulatorOptions) => {
     for (const stop of unsubscribe) stop();
@@ -86,12 +148,19 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     timeline = [];
     emulator = createEc2Emulator(ec2Options);
     regions = ec2Options.regions ?? DEFAULT_REGIONS;
+    const { accountId } = emulator;
+    dynamodb = createDynamoDbEmulator({ accountId, defaultRegion: config.region });
+    sqs = createSqsEmulator({ accountId, defaultRegion: config.region, ...(endpoint ? { endpoint } : {}) });
+    sns = createSnsEmulator({ accountId, defaultRegion: config.region });
+    createDeclaredResources(resources, regions, { dynamodb, sqs, sns });
     bus = createLocalEventBusFromConfig(config, {
       root,
-      accountId: emulator.accountId,
+      accountId,
       retryDelayMs: options.retryDelayMs ?? 50,
       customBusName: customBus,
       onDelivery: (record) => timeline.push({ at: Date.now() - startedAt, kind: 'delivery', record }),
+      onFailureDestination: sendOnFailure,
+      onDeadLetter: (record) => timeline.push({ at: Date.now() - startedAt, kind: 'dead-letter', record }),
     });
     eventbridge = createEventBridgeService({ bus });
     unsubscribe = [
@@ -100,19 +169,33 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         bus.put('default', event);
       }),
       bus.subscribe((record) => timeline.push({ at: Date.now() - startedAt, kind: 'event', record })),
+      sns.onPublish((record) => timeline.push({ at: Date.now() - startedAt, kind: 'notification', record })),
     ];
   };
-  const ec2Defaults = options.ec2 ?? {};
-  build(ec2Defaults);
-
+  // The server first (its handlers read the current emulators when called), so that queue URLs
+  // carry the endpoint from the first build on.
   const server = await startLocalServer({
     port: options.port ?? 0,
     ec2: (request) => emulator.service(request),
     eventbridge: (request) => eventbridge(request),
+    dynamodb: (request) => dynamodb.service(request),
+    sqs: (request) => sqs.service(request),
+    sns: (request) => sns.service(request),
   });
+  endpoint = server.endpoint;
+  const ec2Defaults = options.ec2 ?? {};
+  try {
+    build(ec2Defaults);
+  } catch (error) {
+    await server.close();
+    throw error;
+  }
 
+  // Lowest first: the functions' own environment, then what the local stack needs, then the caller's.
+  const functionEnvironment = resolveEnvironment(config.functions, resources, contextFor(config.region));
   const previousEnv = new Map<string, string | undefined>();
   const env: Record<string, string> = {
+    ...functionEnvironment.environment,
     ...LOCAL_CREDENTIALS,
     AWS_ENDPOINT_URL: server.endpoint,
     AWS_REGION: config.region,
@@ -138,6 +221,17 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     get bus() {
       return bus;
     },
+    get dynamodb() {
+      return dynamodb;
+    },
+    get sqs() {
+      return sqs;
+    },
+    get sns() {
+      return sns;
+    },
+    resources,
+    environment: env,
     get timeline() {
       return timeline;
     },
