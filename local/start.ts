@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import type { CounterSnapshot } from './ec2/index.js';
 import { type LocalStack, startLocalStack, type TimelineEntry } from './stack.js';
+import { deadLetterLine, notificationLines } from './timeline.js';
 
 /**
  * `npm start`: the main job, locally. Starts the emulator and the local bus, seeds a source AMI
@@ -14,7 +15,7 @@ import { type LocalStack, startLocalStack, type TimelineEntry } from './stack.js
 
 const program = new Command()
   .name('npm start --')
-  .description('Run ami-lifecycle end to end against the local EC2/EventBridge emulator.')
+  .description('Run ami-lifecycle end to end against the local EC2/EventBridge/DynamoDB/SQS/SNS emulators.')
   .option('--serve', 'keep the emulator running after the demo, and print how to point clients at it')
   .option('--port <port>', 'loopback port (default: a free one; 4566 with --serve)')
   .option('--copy-delay-ms <ms>', 'how long an emulated copy stays pending', '800')
@@ -59,7 +60,11 @@ function describeResult(result: unknown): string[] {
     case 'reported':
       return [`published ${String(result.detailType)}`];
     default:
-      return [`${String(result.status)}: ${String(result.message ?? '')}`];
+      return [
+        result.message === undefined
+          ? String(result.status)
+          : `${String(result.status)}: ${String(result.message)}`,
+      ];
   }
 }
 
@@ -79,6 +84,12 @@ function printTimeline(timeline: readonly TimelineEntry[]): void {
       console.log(
         `${seconds(entry.at)}  ${event.region.padEnd(15)} [${bus}] ${event['detail-type']}: ${what}${to}`,
       );
+    } else if (entry.kind === 'notification') {
+      const [first, ...body] = notificationLines(entry.record);
+      console.log(`${seconds(entry.at)}  ${entry.record.region.padEnd(15)} ${first}`);
+      for (const line of body) console.log(`${' '.repeat(30)}${line}`);
+    } else if (entry.kind === 'dead-letter') {
+      console.log(`${seconds(entry.at)}  ${entry.record.region.padEnd(15)} ${deadLetterLine(entry.record)}`);
     } else {
       const { record } = entry;
       const region = regionOfEvent.get(record.eventId) ?? '';
@@ -199,7 +210,9 @@ async function main(): Promise<number> {
   );
   if (rule === undefined) throw new Error(`no rule in ${opts.rules} has ${SOURCE_REGION} as a source region`);
   const name = (rule.match.names?.[0] ?? 'image-*').replace(/\*/g, '2026.11.26').replace(/\?/g, '1');
-  console.log(`ami-lifecycle, locally: EC2 and EventBridge emulated at ${stack.endpoint}`);
+  console.log(
+    `ami-lifecycle, locally: EC2, EventBridge, DynamoDB, SQS and SNS emulated at ${stack.endpoint}`,
+  );
   console.log(`rules: ${opts.rules}; seeding "${name}" in ${SOURCE_REGION} for rule "${rule.name}"`);
 
   // A realistic source: root and data volumes, with the tags the rule matches on.
@@ -238,6 +251,7 @@ The emulator keeps running (Ctrl-C to stop). Point clients at it:
   export AWS_ENDPOINT_URL=${stack.endpoint} AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_REGION=${SOURCE_REGION}
   npx ami-lifecycle status                                   # the tool's own commands honour AWS_ENDPOINT_URL
   aws --endpoint-url ${stack.endpoint} ec2 describe-images --owners self --region eu-west-1
+  aws --endpoint-url ${stack.endpoint} sqs list-queues --region ${SOURCE_REGION}     # failed invocations land here
 Handlers stay subscribed: images that become available (register-image, copy-image) are handled as in AWS.`);
     await new Promise<void>((resolveStop) => {
       process.once('SIGINT', () => resolveStop());
