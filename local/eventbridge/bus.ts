@@ -405,6 +405,12 @@ export function createLocalEventBus(options: LocalEventBusOptions): LocalEventBu
     payload: unknown;
   }
 
+  /**
+   * The region whose function a delivery runs: each regional stack runs its own copy, and an event
+   * reaches the one of its region; schedules fire in the bus's region.
+   */
+  const regionOf = (target: Target): string => (target.trigger === 'event' ? target.event.region : region);
+
   /** Builds Lambda's invocation record for a failed delivery and hands it to the on-failure sender. */
   const sendToDestination = async (
     target: Target,
@@ -414,8 +420,7 @@ export function createLocalEventBus(options: LocalEventBusOptions): LocalEventBu
     attempts: number,
     requestId: string | undefined,
   ): Promise<DeadLetterRecord> => {
-    // Each regional stack runs its own function: the event's region is the one whose function failed.
-    const failedRegion = target.trigger === 'event' ? target.event.region : region;
+    const failedRegion = regionOf(target);
     const time = now();
     const invocationRecord: InvocationRecord = {
       version: '1.0',
@@ -470,7 +475,7 @@ export function createLocalEventBus(options: LocalEventBusOptions): LocalEventBu
             functionName: fn?.deployedName ?? target.functionName,
             timeoutSeconds: fn?.timeoutSeconds ?? 6,
             awsRequestId: newId(),
-            region,
+            region: regionOf(target),
             accountId,
           });
           firstRequestId ??= context.awsRequestId;

@@ -51,6 +51,7 @@ describe('local event bus: on-failure destinations', () => {
 
   it("puts Lambda's invocation record on the function's queue once the retries are exhausted", async () => {
     const attempts: string[] = [];
+    const invokedArns = new Set<string>();
     const delivered: DeliveryRecord[] = [];
     const deadLetters: DeadLetterRecord[] = [];
     const bus = createLocalEventBus({
@@ -62,6 +63,7 @@ describe('local event bus: on-failure destinations', () => {
       functions: [fn('copier', { type: 'sqs', arn: `arn:aws:sqs:eu-west-1:${ACCOUNT}:failed` })],
       invoke: async (_name, _event, context) => {
         attempts.push(context.awsRequestId);
+        invokedArns.add(context.invokedFunctionArn);
         const error = new Error(`throttled ${attempts.length}`);
         error.name = 'RequestLimitExceeded';
         throw error;
@@ -90,6 +92,8 @@ describe('local event bus: on-failure destinations', () => {
     await bus.drain();
 
     expect(attempts).toHaveLength(3);
+    // The function that ran is the event region's, as the record says.
+    expect([...invokedArns]).toEqual([`arn:aws:lambda:eu-west-1:${ACCOUNT}:function:svc-dev-copier`]);
     const { Messages } = await new SQSClient({
       region: 'eu-west-1',
       endpoint: server.endpoint,
