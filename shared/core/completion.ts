@@ -21,7 +21,9 @@ import type { ClaimsForRegion, CompletionClaims, Ec2ForRegion, EventPublisher, L
  * in the source region's table decides who announces, whoever observes completion first (a copy's
  * `available` event, a repeat of it, or the schedule).
  *
- * Order: claim → publish → mark published → tag the source. The tag
+ * Order: every copy available (one cheap listing per region) → claim → the family observed in full
+ * (released when something is left to do) → publish → mark published → tag the source. Claiming
+ * before the full check means that of several observers only one reads the whole family. The tag
  * (`ami-lifecycle:distributed` = the distribution's fingerprint) lets later observers skip the
  * family without reading anything else. A crash after publishing and before marking leaves a
  * claim whose lease runs out, and the next observer publishes again: the event's `eventId` is the
@@ -166,95 +168,78 @@ export async function announceIfComplete(
     };
   }
 
-  // Then in full: the planner must have nothing left to do for the source or any copy.
-  const available = [...copies].map(
-    ([region, found]) => [region, found.filter((c) => c.state === 'available')] as const,
-  );
-  const [sourceDetail, targetDetails] = await Promise.all([
-    observeDetail(rule, source, accountId, ec2(source.region)),
-    Promise.all(
-      available.map(
-        async ([region, found]) =>
-          [
-            region,
-            await Promise.all(found.map((copy) => observeDetail(rule, copy, accountId, ec2(region)))),
-          ] as const,
-      ),
-    ),
-  ]);
-  const remaining = plan(rule, {
-    accountId,
-    sourceImageId: source.imageId,
-    sourceRegion: source.region,
-    source: sourceDetail,
-    targets: Object.fromEntries(
-      targetDetails.map(([region, details]) => [
-        region,
-        {
-          status: 'observed' as const,
-          copies: details.map((d: ImageDetail) => d.image),
-          details,
-        },
-      ]),
-    ),
-  });
-  if (remaining.actions.length > 0) {
-    return { status: 'incomplete', reason: `${remaining.actions.length} change(s) still to make` };
-  }
-
+  // Claim before the full check: of several observers (copies finishing together), one checks and
+  // announces while the others wait for its answer, instead of each reading the whole family.
   const fingerprint = distributionFingerprint(rule, source.region);
   const key = `${source.region}/${source.imageId}/${fingerprint}`;
   const claims = deps.claims(source.region);
   const outcome = await claimPatiently(claims, key, deps);
-  if (outcome === 'claimed') {
-    const input: DetailInput<typeof DetailType.DistributionCompleted> = {
-      rule: rule.name,
-      sourceImageId: source.imageId,
-      sourceRegion: source.region,
-      imageName: source.name,
-      regions,
-      sharedWith: sharedWith(rule),
-      completedAt: deps.now().toISOString(),
-    };
-    const event = toolEvent(
-      DetailType.DistributionCompleted,
-      input,
-      [source.region, source.imageId, fingerprint],
-      {
-        resources: regions.flatMap((r) => (r.imageId ? [imageArn(r.region, r.imageId)] : [])),
-        busRegion: source.region,
-      },
-    );
-    try {
-      await deps.events.publish([event]);
-    } catch (error) {
-      await claims.release(key, deps.owner);
-      throw error;
+  if (outcome === 'published') {
+    // Announced by another invocation; its tag may not be written yet (or its write failed).
+    const current = await ec2(source.region).describeImage(source.imageId);
+    if (current !== undefined && !isAnnounced(rule, current)) {
+      await ec2(source.region).createTags([source.imageId], { [DISTRIBUTED_TAG]: fingerprint });
     }
-    if (!(await claims.published(key, deps.owner))) {
-      logger.warn(`completion of ${source.imageId}: the claim was taken over after its lease ran out`, {
-        sourceImageId: source.imageId,
-        key,
-      });
-    }
-    await ec2(source.region).createTags([source.imageId], { [DISTRIBUTED_TAG]: fingerprint });
-    logger.info(`distribution of ${source.imageId} complete: ${regions.length} region(s)`, {
-      sourceImageId: source.imageId,
-      rule: rule.name,
-      regions: regions.map((r) => `${r.region}:${r.imageId ?? ''}`),
-    });
-    return {
-      status: 'announced',
-      detail: { schemaVersion: SCHEMA_VERSION, eventId: event.detail.eventId, ...input },
-    };
+    return { status: 'already-announced' };
   }
-  // Announced already (by an invocation whose tag write has not happened yet, or failed): put the tag.
+
+  // In full: the planner must have nothing left to do for the source or any copy.
+  let remaining: number;
+  try {
+    remaining = await changesLeft(rule, source, copies, accountId, ec2);
+  } catch (error) {
+    await claims.release(key, deps.owner);
+    throw error;
+  }
+  if (remaining > 0) {
+    await claims.release(key, deps.owner);
+    return { status: 'incomplete', reason: `${remaining} change(s) still to make` };
+  }
+
+  const input: DetailInput<typeof DetailType.DistributionCompleted> = {
+    rule: rule.name,
+    sourceImageId: source.imageId,
+    sourceRegion: source.region,
+    imageName: source.name,
+    regions,
+    sharedWith: sharedWith(rule),
+    completedAt: deps.now().toISOString(),
+  };
+  const event = toolEvent(
+    DetailType.DistributionCompleted,
+    input,
+    [source.region, source.imageId, fingerprint],
+    {
+      resources: regions.flatMap((r) => (r.imageId ? [imageArn(r.region, r.imageId)] : [])),
+      busRegion: source.region,
+    },
+  );
+  try {
+    await deps.events.publish([event]);
+  } catch (error) {
+    await claims.release(key, deps.owner);
+    throw error;
+  }
+  if (!(await claims.published(key, deps.owner))) {
+    logger.warn(`completion of ${source.imageId}: the claim was taken over after its lease ran out`, {
+      sourceImageId: source.imageId,
+      key,
+    });
+  }
   await ec2(source.region).createTags([source.imageId], { [DISTRIBUTED_TAG]: fingerprint });
-  return { status: 'already-announced' };
+  logger.info(`distribution of ${source.imageId} complete: ${regions.length} region(s)`, {
+    sourceImageId: source.imageId,
+    rule: rule.name,
+    regions: regions.map((r) => `${r.region}:${r.imageId ?? ''}`),
+  });
+  return {
+    status: 'announced',
+    detail: { schemaVersion: SCHEMA_VERSION, eventId: event.detail.eventId, ...input },
+  };
 }
 
-/** Waits before asking again while another invocation holds the claim: 0.5 s, 1 s, 2 s, 4 s. */
-const CLAIM_WAITS_MS = [500, 1000, 2000, 4000];
+/** Waits before asking again while another invocation holds the claim (7.7 s in all). */
+const CLAIM_WAITS_MS = [200, 500, 1000, 2000, 4000];
 
 /**
  * A claim, waiting a few seconds for a live claim of another invocation to be published (it
@@ -276,4 +261,39 @@ async function claimPatiently(
   throw new CompletionInProgressError(
     `completion of ${key} is being announced by another invocation; a retry confirms it`,
   );
+}
+
+/** How many changes the planner would still make to the family, observed in full now. */
+async function changesLeft(
+  rule: Rule,
+  source: ObservedImage,
+  copies: ReadonlyMap<string, readonly ObservedImage[]>,
+  accountId: string,
+  ec2: Ec2ForRegion,
+): Promise<number> {
+  const [sourceDetail, targetDetails] = await Promise.all([
+    observeDetail(rule, source, accountId, ec2(source.region)),
+    Promise.all(
+      [...copies].map(async ([region, found]) => {
+        const available = found.filter((c) => c.state === 'available');
+        const details = await Promise.all(
+          available.map((copy) => observeDetail(rule, copy, accountId, ec2(region))),
+        );
+        return [region, details] as const;
+      }),
+    ),
+  ]);
+  const remaining = plan(rule, {
+    accountId,
+    sourceImageId: source.imageId,
+    sourceRegion: source.region,
+    source: sourceDetail,
+    targets: Object.fromEntries(
+      targetDetails.map(([region, details]) => [
+        region,
+        { status: 'observed' as const, copies: details.map((d: ImageDetail) => d.image), details },
+      ]),
+    ),
+  });
+  return remaining.actions.length;
 }

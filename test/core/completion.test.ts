@@ -165,7 +165,14 @@ function deps(
 const complete = () => [SOURCE, copyIn('eu-west-1'), copyIn('us-west-2')];
 
 describe('announceIfComplete: when is a family complete', () => {
-  const cases: Array<{ name: string; reason: string; world: () => World; incomplete: RegExp }> = [
+  const cases: Array<{
+    name: string;
+    reason: string;
+    world: () => World;
+    incomplete: RegExp;
+    /** Whether the cheap check passed, so the claim was taken for the full check and given back. */
+    claimed?: boolean;
+  }> = [
     {
       name: 'a copy still pending',
       reason: 'a region without an available copy is not there yet',
@@ -198,16 +205,18 @@ describe('announceIfComplete: when is a family complete', () => {
         return { images, unshared: new Set([images[2]?.imageId ?? '']) };
       },
       incomplete: /change\(s\) still to make/,
+      claimed: true,
     },
     {
       name: 'a copy missing its lineage tags',
       reason: 'tagged is part of complete',
       world: () => ({ images: [SOURCE, copyIn('eu-west-1', { tags: {} }), copyIn('us-west-2')] }),
       incomplete: /change\(s\) still to make/,
+      claimed: true,
     },
   ];
 
-  it.each(cases)('$name: not complete ($reason)', async ({ world, incomplete }) => {
+  it.each(cases)('$name: not complete ($reason)', async ({ world, incomplete, claimed }) => {
     const w = world();
     const { ec2, writes } = fakeEc2(w);
     const { claims, log } = memoryClaims();
@@ -218,7 +227,8 @@ describe('announceIfComplete: when is a family complete', () => {
 
     expect(result).toEqual({ status: 'incomplete', reason: expect.stringMatching(incomplete) });
     expect(published).toEqual([]);
-    expect(log).toEqual([]);
+    // Every copy available: claimed for the full check, then given back for the next observer.
+    expect(log).toEqual(claimed ? ['claim claimed by invocation-1', 'released by invocation-1'] : []);
     expect(writes).toEqual([]);
   });
 });
@@ -283,7 +293,7 @@ describe('announceIfComplete: announcing', () => {
   });
 
   it('already published (another invocation won, its tag not yet written): no second event; the tag is put', async () => {
-    const { ec2, writes } = fakeEc2({ images: complete() });
+    const { ec2, writes, reads } = fakeEc2({ images: complete() });
     const { claims } = memoryClaims(['published']);
     const published: ToolEvent[] = [];
 
@@ -292,6 +302,22 @@ describe('announceIfComplete: announcing', () => {
     });
     expect(published).toEqual([]);
     expect(writes).toHaveLength(1);
+    // The winner's work is not repeated: no permission or snapshot is read.
+    expect(reads.filter((r) => r.includes('DescribeImageAttribute'))).toEqual([]);
+  });
+
+  it('already published and the tag already there: nothing is written', async () => {
+    const fingerprint = distributionFingerprint(RULE, 'us-east-1');
+    const images = complete();
+    const tagged = { ...SOURCE, tags: { ...SOURCE.tags, [DISTRIBUTED_TAG]: fingerprint } };
+    const { ec2, writes } = fakeEc2({ images: [tagged, ...images.slice(1)] });
+    const { claims } = memoryClaims(['published']);
+
+    // The observer's view of the source predates the tag; EC2's current one has it.
+    expect(await announceIfComplete(RULE, SOURCE, ACCOUNT, deps(ec2, claims, []))).toEqual({
+      status: 'already-announced',
+    });
+    expect(writes).toEqual([]);
   });
 
   it('a live claim of another invocation that gets published while waiting: no second event', async () => {
@@ -308,14 +334,14 @@ describe('announceIfComplete: announcing', () => {
     );
 
     expect(result.status).toBe('already-announced');
-    expect(waits).toEqual([500, 1000]);
+    expect(waits).toEqual([200, 500]);
     expect(log).toHaveLength(3);
     expect(published).toEqual([]);
   });
 
   it('a claim still held after every wait: a retryable CompletionInProgressError, nothing published', async () => {
     const { ec2 } = fakeEc2({ images: complete() });
-    const { claims } = memoryClaims(Array.from({ length: 5 }, () => 'in-progress' as const));
+    const { claims } = memoryClaims(Array.from({ length: 6 }, () => 'in-progress' as const));
     const published: ToolEvent[] = [];
 
     const error = await announceIfComplete(RULE, SOURCE, ACCOUNT, deps(ec2, claims, published)).catch(
@@ -359,7 +385,16 @@ describe('announceIfComplete: announcing', () => {
 
     const results = await Promise.all(
       Array.from({ length: 20 }, (_, i) =>
-        announceIfComplete(RULE, SOURCE, ACCOUNT, deps(ec2, claims, published, { owner: `invocation-${i}` })),
+        announceIfComplete(
+          RULE,
+          SOURCE,
+          ACCOUNT,
+          // Real (shortened) waits, so the holder's check and publication happen meanwhile.
+          deps(ec2, claims, published, {
+            owner: `invocation-${i}`,
+            sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms / 20)),
+          }),
+        ),
       ),
     );
 
