@@ -12,7 +12,8 @@ import {
  * (`Credential=AKID/20260101/us-east-1/sqs/aws4_request` → `sqs`), as every SDK client and the AWS
  * CLI sign each request for the service they call. Unsigned requests fall back to the protocol:
  * `x-amz-target` `AWSEvents.*` → EventBridge, `DynamoDB_20120810.*` → DynamoDB, `AmazonSQS.*` →
- * SQS, a Query body with SNS's `Version=2010-03-31` → SNS, anything else → EC2 (Query).
+ * SQS, a Query body with SNS's `Version=2010-03-31` → SNS or SQS's `2012-11-05` → SQS, anything
+ * else → EC2 (Query).
  *
  * A service that is not emulated (or not configured) is answered 501 `NotImplemented`, in JSON for
  * JSON-protocol requests and in XML otherwise, naming the service. Bodies are buffered and handed to
@@ -140,6 +141,7 @@ export function serviceOf(request: EmulatedRequest): string {
   const version =
     new URLSearchParams(request.body).get('Version') ?? new URLSearchParams(query).get('Version');
   if (version === '2010-03-31') return 'sns';
+  if (version === '2012-11-05') return 'sqs';
   return 'ec2';
 }
 

@@ -1,6 +1,7 @@
 /**
  * A local SQS (standard queues): the AWS JSON 1.0 protocol the SDK speaks (`POST /`,
- * `x-amz-target: AmazonSQS.<Operation>`, `x-amzn-query-mode: true`) for CreateQueue, GetQueueUrl,
+ * `x-amz-target: AmazonSQS.<Operation>`, `x-amzn-query-mode: true`), and the older Query protocol
+ * older AWS CLIs speak (a request without `x-amz-target`; see `query.ts`), for CreateQueue, GetQueueUrl,
  * ListQueues, DeleteQueue, GetQueueAttributes, SetQueueAttributes, SendMessage, SendMessageBatch,
  * ReceiveMessage, DeleteMessage, DeleteMessageBatch, ChangeMessageVisibility and PurgeQueue.
  *
@@ -17,6 +18,7 @@ import { randomUUID } from 'node:crypto';
 import { credentialScope, type EmulatedRequest, type EmulatedService, headerValue } from '../http.js';
 import { SqsError } from './errors.js';
 import { type MessageAttributeValue, md5Hex, md5OfMessageAttributes } from './md5.js';
+import { queryErrorXml, queryInput, queryParameters, queryResponseXml } from './query.js';
 
 export type { MessageAttributeValue } from './md5.js';
 
@@ -812,26 +814,49 @@ export function createSqsEmulator(options: SqsEmulatorOptions = {}): SqsEmulator
     return entries;
   }
 
+  /** The Query protocol: same operations, form parameters in, XML out. */
+  const queryService: EmulatedService = async (request) => {
+    const requestId = newRequestId();
+    const headers = { 'content-type': 'text/xml', 'x-amzn-requestid': requestId };
+    const params = queryParameters(request);
+    const action = params.get('Action') ?? '';
+    counts[action] = (counts[action] ?? 0) + 1;
+    try {
+      const handler = Object.hasOwn(operations, action) ? operations[action] : undefined;
+      if (handler === undefined)
+        throw new SqsError(
+          'InvalidAction',
+          'InvalidAction',
+          `The action ${action || '(none)'} is not valid for this endpoint.`,
+        );
+      const region = credentialScope(request.headers)?.region ?? defaultRegion;
+      const output = await handler(queryInput(params), region, request);
+      return { status: 200, headers, body: queryResponseXml(action, output, requestId) };
+    } catch (error) {
+      if (!(error instanceof SqsError)) throw error;
+      return {
+        status: error.status,
+        headers,
+        body: queryErrorXml(error.queryCode, error.message, requestId),
+      };
+    }
+  };
+
   const service: EmulatedService = async (request) => {
+    const target = headerValue(request, 'x-amz-target') ?? '';
+    if (target === '') return queryService(request);
     const requestId = newRequestId();
     const headers = { 'content-type': CONTENT_TYPE, 'x-amzn-requestid': requestId };
-    const target = headerValue(request, 'x-amz-target') ?? '';
     const operation = target.startsWith(TARGET_PREFIX) ? target.slice(TARGET_PREFIX.length) : '';
-    counts[operation || target || '(query protocol)'] =
-      (counts[operation || target || '(query protocol)'] ?? 0) + 1;
+    counts[operation || target] = (counts[operation || target] ?? 0) + 1;
     try {
       const handler = Object.hasOwn(operations, operation) ? operations[operation] : undefined;
-      if (handler === undefined) {
-        if (target === '')
-          throw SqsError.unsupported(
-            'The local SQS speaks the AWS JSON 1.0 protocol (x-amz-target: AmazonSQS.<Operation>) only, not the query protocol.',
-          );
+      if (handler === undefined)
         throw new SqsError(
           'UnknownOperationException',
           'InvalidAction',
           `The local SQS does not implement ${target}`,
         );
-      }
       let input: unknown;
       try {
         input = request.body.trim() === '' ? {} : JSON.parse(request.body);

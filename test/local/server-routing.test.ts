@@ -63,6 +63,7 @@ describe('serviceOf', () => {
     expect(serviceOf(unsigned({ 'x-amz-target': 'DynamoDB_20120810.GetItem' }))).toBe('dynamodb');
     expect(serviceOf(unsigned({ 'x-amz-target': 'AmazonSQS.SendMessage' }))).toBe('sqs');
     expect(serviceOf(unsigned({}, 'Action=Publish&Version=2010-03-31'))).toBe('sns');
+    expect(serviceOf(unsigned({}, 'Action=SendMessage&Version=2012-11-05'))).toBe('sqs');
     expect(serviceOf(unsigned({}, 'Action=DescribeImages&Version=2016-11-15'))).toBe('ec2');
   });
 });
