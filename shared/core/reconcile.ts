@@ -353,11 +353,17 @@ export async function reconcileRegion(
   const announced: string[] = [];
   const completionFailures: ReconcileFailure[] = [];
   if (deps.completion !== undefined && !options.dryRun) {
-    // A source changed by this run was listed before the change: the next run sees it as it is.
-    const touched = new Set(outcomes.flatMap((o) => (o.action.kind !== 'copy' ? [o.action.imageId] : [])));
+    // A source this run changed was listed before the change: it is read again before its check,
+    // unless one of its changes failed (then it is not complete anyway).
+    const changed = new Set<string>();
+    const failedHere = new Set<string>();
+    for (const o of outcomes) {
+      if (o.action.kind === 'copy') continue;
+      (o.status === 'applied' ? changed : failedHere).add(o.action.imageId);
+    }
     const candidates = sourcesHere.filter(
       ({ image, role }) =>
-        image.state === 'available' && !touched.has(image.imageId) && !isAnnounced(role.rule, image),
+        image.state === 'available' && !failedHere.has(image.imageId) && !isAnnounced(role.rule, image),
     );
     const completion = { ...deps.completion, ec2, logger };
     await runLimited(
@@ -371,7 +377,9 @@ export async function reconcileRegion(
               c.sourceImageId === image.imageId && (c.sourceImageRegion ?? image.region) === image.region,
           );
         try {
-          const result = await announceIfComplete(role.rule, image, accountId, completion, copiesIn);
+          const current = changed.has(image.imageId) ? await ec2(region).describeImage(image.imageId) : image;
+          if (current === undefined) return;
+          const result = await announceIfComplete(role.rule, current, accountId, completion, copiesIn);
           if (result.status === 'announced') announced.push(image.imageId);
         } catch (error) {
           if (!(error instanceof AwsCallError) && !(error instanceof CompletionInProgressError)) throw error;

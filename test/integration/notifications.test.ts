@@ -1,0 +1,287 @@
+import { join } from 'node:path';
+import { DeleteTagsCommand, EC2Client } from '@aws-sdk/client-ec2';
+import type { Context } from 'aws-lambda';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { PutRecord } from '../../local/eventbridge/bus.js';
+import { type LocalStack, startLocalStack } from '../../local/stack.js';
+import { DISTRIBUTED_TAG } from '../../shared/core/completion.js';
+import { DetailType } from '../../shared/core/notifications.js';
+import { expectValidToolEvents } from '../support/tool-events.js';
+
+/**
+ * Issue 5 end to end: the real handlers (amiStateChange, reconcile, notify) through the real SDK
+ * clients against the local EC2, EventBridge, DynamoDB and SNS; `AMI Distribution Completed` once
+ * whatever the timing, a failed copy as one event and one message, and every event the tool emits
+ * valid against its published schema.
+ */
+
+const ROOT = join(import.meta.dirname, '../..');
+const TARGETS = ['eu-west-1', 'ap-southeast-2', 'us-west-2'];
+
+let stack: LocalStack;
+
+beforeAll(async () => {
+  stack = await startLocalStack({
+    root: ROOT,
+    rulesFile: 'test/fixtures/rules/integration.yaml',
+    ec2: { copyDelayMs: 50 },
+    retryDelayMs: 50,
+  });
+});
+
+afterAll(async () => {
+  await stack?.close();
+});
+
+beforeEach(() => {
+  stack.reset();
+});
+
+afterEach(() => {
+  // Whatever a test did, every event of the tool it caused matches its published schema.
+  expectValidToolEvents(stack.bus.events().map((r) => r.event));
+});
+
+function toolEvents(detailType: string): PutRecord[] {
+  return stack.bus
+    .events()
+    .filter((r) => r.event.source === 'ami-lifecycle' && r.event['detail-type'] === detailType);
+}
+
+/** Messages to the plain-text topic (email), and to the chat topic. */
+function messages() {
+  const all = stack.sns.published();
+  return {
+    text: all.filter((m) => m.topicName.endsWith('-notifications')),
+    chat: all.filter((m) => m.topicName.endsWith('-chat')),
+  };
+}
+
+function availableEvent(region: string, imageId: string, n = 0) {
+  return {
+    version: '0',
+    id: `repeat-${n}-${imageId}`,
+    'detail-type': 'EC2 AMI State Change',
+    source: 'aws.ec2',
+    account: stack.emulator.accountId,
+    time: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+    region,
+    resources: [`arn:aws:ec2:${region}::image/${imageId}`],
+    detail: { ImageId: imageId, State: 'available' },
+  };
+}
+
+function seedRelease(name = 'golden-linux-7') {
+  return stack.emulator.seedImage({
+    region: 'us-east-1',
+    name,
+    blockDeviceMappings: [{ deviceName: '/dev/xvda' }, { deviceName: '/dev/xvdb', volumeSize: 20 }],
+  });
+}
+
+function copiesOf(sourceImageId: string) {
+  return TARGETS.map((region) => {
+    const copy = stack.emulator.listImages(region).find((i) => i.sourceImageId === sourceImageId);
+    if (copy === undefined) throw new Error(`no copy of ${sourceImageId} in ${region}`);
+    return copy;
+  });
+}
+
+describe('a release, end to end', () => {
+  it('one Started, one Completed listing every region and the grantees, one message per topic', async () => {
+    const { imageId } = seedRelease();
+    await stack.settle();
+
+    const started = toolEvents(DetailType.DistributionStarted);
+    expect(started).toHaveLength(1);
+    expect(started[0]?.event.detail).toMatchObject({ sourceImageId: imageId, targetRegions: TARGETS });
+
+    const completed = toolEvents(DetailType.DistributionCompleted);
+    expect(completed).toHaveLength(1);
+    const copies = copiesOf(imageId);
+    expect(completed[0]?.event.region).toBe('us-east-1');
+    expect(completed[0]?.event.detail).toMatchObject({
+      sourceImageId: imageId,
+      sourceRegion: 'us-east-1',
+      regions: [
+        { region: 'us-east-1', role: 'source', imageId, status: 'available' },
+        ...copies.map((c) => ({ region: c.region, role: 'copy', imageId: c.imageId, status: 'available' })),
+      ],
+      sharedWith: {
+        accounts: ['444455556666'],
+        organizations: ['arn:aws:organizations::111122223333:organization/o-exampleorg1'],
+        organizationalUnits: ['arn:aws:organizations::111122223333:ou/o-exampleorg1/ou-ab12-cdef3456'],
+        public: false,
+      },
+    });
+    // The announcement is remembered on the source, for later observers.
+    expect(stack.emulator.getImage('us-east-1', imageId)?.tags[DISTRIBUTED_TAG]).toMatch(/^[0-9a-f]{16}$/);
+
+    const { text, chat } = messages();
+    expect(text).toHaveLength(1);
+    expect(text[0]?.subject).toBe(`✓ golden-linux-7 (${imageId}) distributed to 3 regions`);
+    for (const copy of copies) expect(text[0]?.message).toContain(`✓ ${copy.region}  ${copy.imageId}`);
+    expect(text[0]?.message).toContain('Shared with: account 444455556666');
+    expect(chat).toHaveLength(1);
+    expect(JSON.parse(chat[0]?.message ?? '{}')).toMatchObject({
+      version: '1.0',
+      source: 'custom',
+      metadata: { threadId: imageId, eventType: DetailType.DistributionCompleted },
+    });
+  });
+
+  it('every event of the family delivered again, five times at once, with the tag gone: still one Completed', async () => {
+    const { imageId } = seedRelease();
+    await stack.settle();
+    // Without the tag, each repeat goes through the claim itself, not the shortcut.
+    const ec2 = new EC2Client({
+      region: 'us-east-1',
+      endpoint: stack.endpoint,
+      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+    });
+    await ec2.send(new DeleteTagsCommand({ Resources: [imageId], Tags: [{ Key: DISTRIBUTED_TAG }] }));
+    ec2.destroy();
+    expect(stack.emulator.getImage('us-east-1', imageId)?.tags[DISTRIBUTED_TAG]).toBeUndefined();
+
+    const family = [{ region: 'us-east-1', imageId }, ...copiesOf(imageId)];
+    const repeats = [1, 2, 3, 4, 5].flatMap((n) =>
+      family.map(
+        ({ region, imageId: id }) => stack.bus.put('default', availableEvent(region, id, n)).delivered,
+      ),
+    );
+    const deliveries = (await Promise.all(repeats)).flat();
+    await stack.settle();
+
+    expect(deliveries).toHaveLength(20);
+    expect(deliveries.every((d) => d.outcome === 'success')).toBe(true);
+    expect(toolEvents(DetailType.DistributionCompleted)).toHaveLength(1);
+    expect(messages().text).toHaveLength(1);
+    // One of the repeats put the tag back.
+    expect(stack.emulator.getImage('us-east-1', imageId)?.tags[DISTRIBUTED_TAG]).toMatch(/^[0-9a-f]{16}$/);
+    expect(stack.emulator.listImages('eu-west-1').filter((i) => i.sourceImageId === imageId)).toHaveLength(1);
+  });
+
+  it('copies finishing at the same moment in every region: one Completed', async () => {
+    // Held pending, then finished together: their three events race to the completion check.
+    stack.reset({ copyDelayMs: 60_000 });
+    const { imageId } = seedRelease('golden-linux-8');
+    await stack.bus.drain();
+    expect(copiesOf(imageId).map((c) => c.state)).toEqual(['pending', 'pending', 'pending']);
+
+    stack.emulator.completePendingCopies();
+    await stack.settle();
+
+    expect(toolEvents(DetailType.DistributionCompleted)).toHaveLength(1);
+    expect(messages().text).toHaveLength(1);
+    const copyDeliveries = stack.bus
+      .deliveries()
+      .filter((d) => d.functionName === 'amiStateChange' && d.eventId !== undefined);
+    expect(copyDeliveries.every((d) => d.outcome === 'success')).toBe(true);
+  });
+});
+
+describe('the schedule sees completion first', () => {
+  it('reconcile announces a release whose events were all lost; the events arriving late add nothing', async () => {
+    // A release distributed while the tool was down: source and copies exist, no event was seen.
+    const source = stack.emulator.seedImage({
+      region: 'us-east-1',
+      name: 'golden-linux-9',
+      emitEvent: false,
+    });
+    const copies = TARGETS.map((region) => ({
+      region,
+      ...stack.emulator.seedImage({
+        region,
+        name: 'golden-linux-9',
+        emitEvent: false,
+        sourceImageId: source.imageId,
+        sourceImageRegion: 'us-east-1',
+      }),
+    }));
+    const { handler } = await import('../../functions/reconcile.js');
+    const reconcileIn = async (region: string) =>
+      handler(
+        {
+          version: '0',
+          id: `schedule-${region}`,
+          'detail-type': 'Scheduled Event',
+          source: 'aws.events',
+          account: stack.emulator.accountId,
+          time: '2026-11-26T12:00:00Z',
+          region,
+          resources: [
+            `arn:aws:events:${region}:${stack.emulator.accountId}:rule/ami-lifecycle-dev-reconcile`,
+          ],
+          detail: {},
+        },
+        lambdaContext(),
+      );
+
+    // Each region's stack repairs its own images (shares and tags the copies)...
+    for (const region of TARGETS) await reconcileIn(region);
+    expect(toolEvents(DetailType.DistributionCompleted)).toHaveLength(0);
+    // ...and the source region's run, once everything is there, announces the release.
+    const report = await reconcileIn('us-east-1');
+    expect(report).toMatchObject({ announced: [source.imageId] });
+    await stack.bus.drain();
+    expect(toolEvents(DetailType.DistributionCompleted)).toHaveLength(1);
+    expect(messages().text).toHaveLength(1);
+
+    // The copies' events, delivered late (twice each), and another scheduled run: nothing more.
+    await Promise.all(
+      [...copies, ...copies].map(
+        (c, n) => stack.bus.put('default', availableEvent(c.region, c.imageId, n)).delivered,
+      ),
+    );
+    expect((await reconcileIn('us-east-1')) as unknown).toMatchObject({ announced: [] });
+    await stack.settle();
+    expect(toolEvents(DetailType.DistributionCompleted)).toHaveLength(1);
+    expect(messages().text).toHaveLength(1);
+  });
+});
+
+describe('a failed copy', () => {
+  it('one AMI Copy Failed with the reason and the family, and one message saying which region failed', async () => {
+    stack.emulator.failNextCopy('ap-southeast-2', 'Snapshot copy failed: the KMS key is disabled');
+    const { imageId } = seedRelease('golden-linux-10');
+    await stack.settle();
+
+    const failed = toolEvents(DetailType.CopyFailed);
+    expect(failed).toHaveLength(1);
+    expect(failed[0]?.event.region).toBe('us-east-1');
+    expect(failed[0]?.event.detail).toMatchObject({
+      sourceImageId: imageId,
+      region: 'ap-southeast-2',
+      reason: 'Snapshot copy failed: the KMS key is disabled',
+    });
+    const regions = (failed[0]?.event.detail as { regions: Array<{ region: string; status: string }> })
+      .regions;
+    expect(regions.find((r) => r.region === 'ap-southeast-2')?.status).toBe('failed');
+    // No completion: a region is missing.
+    expect(toolEvents(DetailType.DistributionCompleted)).toHaveLength(0);
+
+    const { text } = messages();
+    expect(text).toHaveLength(1);
+    expect(text[0]?.subject).toBe('✗ Copy of golden-linux-10 failed in ap-southeast-2');
+    expect(text[0]?.message).toContain(
+      '✗ ap-southeast-2  failed: Snapshot copy failed: the KMS key is disabled',
+    );
+  });
+});
+
+function lambdaContext(): Context {
+  return {
+    callbackWaitsForEmptyEventLoop: false,
+    functionName: 'ami-lifecycle-dev-reconcile',
+    functionVersion: '$LATEST',
+    invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:ami-lifecycle-dev-reconcile',
+    memoryLimitInMB: '1024',
+    awsRequestId: `request-${Math.random().toString(16).slice(2)}`,
+    logGroupName: '/aws/lambda/ami-lifecycle-dev-reconcile',
+    logStreamName: 'local',
+    getRemainingTimeInMillis: () => 900_000,
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+}
