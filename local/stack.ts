@@ -95,6 +95,8 @@ export interface LocalStack {
    * declared resources recreated) and bus behind the same endpoint and environment.
    */
   reset(ec2?: Ec2EmulatorOptions): void;
+  /** The next `count` PutEvents entries (any caller) fail with `code` inside a 200 answer, as EventBridge reports partial failures. */
+  failNextPutEntries(count: number, code?: string): void;
   close(): Promise<void>;
 }
 
@@ -114,6 +116,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   let sns: SnsEmulator;
   let bus: LocalEventBus;
   let eventbridge: EmulatedService;
+  /** Error codes the next PutEvents entries fail with, one entry each (see failNextPutEntries). */
+  const entryFaults: string[] = [];
   let timeline: TimelineEntry[] = [];
   let startedAt = Date.now();
   let unsubscribe: Array<() => void> = [];
@@ -162,7 +166,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       onFailureDestination: sendOnFailure,
       onDeadLetter: (record) => timeline.push({ at: Date.now() - startedAt, kind: 'dead-letter', record }),
     });
-    eventbridge = createEventBridgeService({ bus });
+    eventbridge = createEventBridgeService({ bus, entryFault: () => entryFaults.shift() });
     unsubscribe = [
       // EC2 sends AMI events on the default bus of the image's region.
       emulator.onEvent((event) => {
@@ -254,7 +258,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       }
     },
     reset(ec2) {
+      entryFaults.length = 0;
       build({ ...ec2Defaults, ...ec2 });
+    },
+    failNextPutEntries(count, code = 'ThrottlingException') {
+      for (let i = 0; i < count; i++) entryFaults.push(code);
     },
     async close() {
       for (const stop of unsubscribe) stop();

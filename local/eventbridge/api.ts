@@ -26,6 +26,12 @@ export interface EventBridgeServiceOptions {
    */
   maxRequestBytes?: number;
   newRequestId?: () => string;
+  /**
+   * Fault injection: asked before each entry is put; an error code (`ThrottlingException`,
+   * `InternalFailure`, `AccessDeniedException`…) fails that entry alone, as EventBridge does inside
+   * a 200 answer with `FailedEntryCount`, and the entry is not put on the bus.
+   */
+  entryFault?: () => string | undefined;
 }
 
 const CONTENT_TYPE = 'application/x-amz-json-1.1';
@@ -90,6 +96,9 @@ export function createEventBridgeService(options: EventBridgeServiceOptions): Em
 
   function putEntry(entry: unknown, region: string): EntryResult {
     if (!isPlainObject(entry)) return invalidArgument('Entry', 'an entry must be an object.');
+    const fault = options.entryFault?.();
+    if (fault !== undefined)
+      return { ErrorCode: fault, ErrorMessage: `${fault} (injected by the local EventBridge)` };
     const { Source, DetailType, Detail, Resources, Time, EventBusName } = entry;
     if (Source === undefined || Source === null)
       return invalidArgument('Source', 'Source is a required argument.');

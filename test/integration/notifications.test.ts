@@ -180,6 +180,24 @@ describe('a release, end to end', () => {
   });
 });
 
+describe('PutEvents partly failing', () => {
+  it('entries throttled inside a 200 answer are sent again: every event arrives, once', async () => {
+    // The first three entries put (by any handler) fail with ThrottlingException, FailedEntryCount > 0.
+    stack.failNextPutEntries(3, 'ThrottlingException');
+    const { imageId } = seedRelease('golden-linux-11');
+    await stack.settle();
+
+    // Had the publisher not re-sent them, Started would be missing (the copies exist, so a Lambda
+    // retry starts none) and Completed would be missing or doubled.
+    expect(toolEvents(DetailType.DistributionStarted).map((r) => r.event.detail)).toMatchObject([
+      { sourceImageId: imageId },
+    ]);
+    expect(toolEvents(DetailType.DistributionCompleted)).toHaveLength(1);
+    expect(messages().text).toHaveLength(1);
+    expect(stack.bus.deliveries().every((d) => d.outcome === 'success')).toBe(true);
+  });
+});
+
 describe('the schedule sees completion first', () => {
   it('reconcile announces a release whose events were all lost; the events arriving late add nothing', async () => {
     // A release distributed while the tool was down: source and copies exist, no event was seen.
