@@ -44,7 +44,20 @@ import { fixed, progress, type Section, type Table } from './report.js';
  * - DescribeSnapshots: I. The snapshots' tags, all of an image's snapshots in one call.
  * - DescribeSnapshotAttribute: n × I. createVolumePermission, one snapshot per call.
  *
- * Total: writes R + 1 + (n + 1)·I, reads 2R + 1 + (n + 2)·I; with n = 2 that is 39 calls for R = 3.
+ *
+ * Announcing completion (`AMI Distribution Completed`, once, when every region has an available,
+ * shared and tagged copy), after the last copy's own changes:
+ * - DescribeImages: R + 1. The source, which the copy's event does not carry, and one listing per
+ *   target region to see that every copy is available (copies finish in any order, so the last
+ *   one cannot know it is last without looking).
+ * - DescribeImageAttribute I, DescribeSnapshots I, DescribeSnapshotAttribute n × I: the family
+ *   observed in full once, since another region's handler may not have shared its copy yet.
+ * - CreateTags: 1, the announcement tag on the source, so later observers read nothing.
+ * The measured figure is higher: every copy's event makes the cheap check (the source, then target
+ * regions one by one until one has no available copy yet), since none knows it is the last; only
+ * one of them (the claim holder) reads the family in full.
+ *
+ * Total: writes R + 2 + (n + 1)·I, reads 3R + 2 + 2(n + 2)·I; with n = 2 that is 60 calls for R = 3.
  * S does not change the count as long as S ≥ 1 (one ModifyImageAttribute carries every account).
  *
  *   npm run bench -- economy [--regions 1,3,8] [--shares 2] [--snapshots 2]
@@ -94,13 +107,13 @@ export function minimumCalls(regions: number, snapshots: number): Record<string,
   const images = regions + 1;
   return {
     CopyImage: regions,
-    CreateTags: 1,
+    CreateTags: 2,
     ModifyImageAttribute: images,
     ModifySnapshotAttribute: snapshots * images,
-    DescribeImages: 2 * regions + 1,
-    DescribeImageAttribute: images,
-    DescribeSnapshots: snapshots > 0 ? images : 0,
-    DescribeSnapshotAttribute: snapshots * images,
+    DescribeImages: 3 * regions + 2,
+    DescribeImageAttribute: 2 * images,
+    DescribeSnapshots: snapshots > 0 ? 2 * images : 0,
+    DescribeSnapshotAttribute: 2 * snapshots * images,
   };
 }
 
@@ -247,9 +260,10 @@ export function economySection(result: EconomyResult): Section {
         "`available` event and on each copy's, against the local emulator (its per-action counters, every region), one fresh " +
         `process per R (copies pending ${options.copyDelayMs} ms).`,
       `Minimum (n = ${options.snapshots} snapshots, I = R + 1 images), justified in \`bench/economy.ts\`: CopyImage R; ` +
-        'CreateTags 1; ModifyImageAttribute I; ModifySnapshotAttribute n·I; DescribeImages 2R + 1; ' +
-        'DescribeImageAttribute I; DescribeSnapshots I; DescribeSnapshotAttribute n·I. An action the minimum does not ' +
-        'have shows as `extra`.',
+        'CreateTags 2 (the source, then its announcement tag); ModifyImageAttribute I; ModifySnapshotAttribute n·I; ' +
+        'DescribeImages 3R + 2; DescribeImageAttribute 2I; DescribeSnapshots 2I; DescribeSnapshotAttribute 2n·I (the ' +
+        'second I-terms: the family observed in full once, to announce its completion). An action the minimum does ' +
+        'not have shows as `extra`.',
     ],
     tables: [summary, ...runs.map(runTable)],
   };

@@ -112,25 +112,41 @@ export function regionStatus(region: string, copies: readonly ObservedImage[]): 
   };
 }
 
-/** Every target region's status; a region that cannot be read is `unreadable`, never a thrown error. */
+/**
+ * Every target region's status; a region that cannot be read is `unreadable`, never a thrown error.
+ * With `untilIncomplete`, regions are read one after the other and the reading stops at the first
+ * one without an available copy: a completion check then costs one call while copies are still
+ * arriving, instead of one per region for every copy's event.
+ */
 export async function familyStatus(
   rule: Rule,
   source: ObservedImage,
   copiesIn: CopiesIn,
+  options: { readonly untilIncomplete?: boolean } = {},
 ): Promise<{ regions: RegionStatus[]; copies: Map<string, readonly ObservedImage[]> }> {
   const copies = new Map<string, readonly ObservedImage[]>();
-  const targets = await Promise.all(
-    targetRegions(rule, source.region).map(async (region): Promise<RegionStatus> => {
-      try {
-        const found = await copiesIn(region);
-        copies.set(region, found);
-        return regionStatus(region, found);
-      } catch (error) {
-        if (!(error instanceof AwsCallError)) throw error;
-        return { region, role: 'copy', status: 'unreadable', reason: `${error.code}: ${error.message}` };
-      }
-    }),
-  );
+  const statusOf = async (region: string): Promise<RegionStatus> => {
+    try {
+      const found = await copiesIn(region);
+      copies.set(region, found);
+      return regionStatus(region, found);
+    } catch (error) {
+      if (!(error instanceof AwsCallError)) throw error;
+      return { region, role: 'copy', status: 'unreadable', reason: `${error.code}: ${error.message}` };
+    }
+  };
+  const regions = targetRegions(rule, source.region);
+  let targets: RegionStatus[];
+  if (options.untilIncomplete) {
+    targets = [];
+    for (const region of regions) {
+      const status = await statusOf(region);
+      targets.push(status);
+      if (status.status !== 'available') break;
+    }
+  } else {
+    targets = await Promise.all(regions.map(statusOf));
+  }
   const own: RegionStatus = {
     region: source.region,
     role: 'source',
@@ -158,8 +174,8 @@ export async function announceIfComplete(
   if (isAnnounced(rule, source)) return { status: 'already-announced' };
   if (source.state !== 'available') return { status: 'incomplete', reason: `source is ${source.state}` };
 
-  // Cheap first: one listing per target region says whether every copy is available.
-  const { regions, copies } = await familyStatus(rule, source, copiesIn);
+  // Cheap first: a listing per target region, up to the first without an available copy.
+  const { regions, copies } = await familyStatus(rule, source, copiesIn, { untilIncomplete: true });
   const waiting = regions.filter((r) => r.status !== 'available');
   if (waiting.length > 0) {
     return {
