@@ -16,6 +16,7 @@ import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { lambdaContext } from '../../local/eventbridge/bus.js';
 
 /**
  * The handler, fed AWS's published example events, through the real middy stack and the real SDK
@@ -65,20 +66,13 @@ async function regionOf(client: unknown): Promise<string> {
   throw new Error('not an EC2 client');
 }
 
-const context: Context = {
-  callbackWaitsForEmptyEventLoop: false,
+const context: Context = lambdaContext({
   functionName: 'ami-state-change',
-  functionVersion: '$LATEST',
-  invokedFunctionArn: 'arn:aws:lambda:us-east-1:012345678901:function:ami-state-change',
-  memoryLimitInMB: '256',
   awsRequestId: 'test-request',
-  logGroupName: '/aws/lambda/ami-state-change',
-  logStreamName: 'test',
-  getRemainingTimeInMillis: () => 30_000,
-  done: () => undefined,
-  fail: () => undefined,
-  succeed: () => undefined,
-};
+  region: 'us-east-1',
+  accountId: '012345678901',
+  timeoutSeconds: 30,
+});
 
 async function loadHandler(env: Record<string, string> = {}) {
   vi.resetModules();

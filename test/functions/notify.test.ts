@@ -2,6 +2,7 @@ import { PublishCommand, SNSClient, SNSServiceException } from '@aws-sdk/client-
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { lambdaContext } from '../../local/eventbridge/bus.js';
 import { DetailType, toolEvent } from '../../shared/core/notifications.js';
 import { formatNotification, parseToolEventEnvelope } from '../../shared/notify/format.js';
 
@@ -16,20 +17,13 @@ const SOURCE = 'ami-0123456789abcdef0';
 
 const sns = mockClient(SNSClient);
 
-const context: Context = {
-  callbackWaitsForEmptyEventLoop: false,
+const context: Context = lambdaContext({
   functionName: 'notify',
-  functionVersion: '$LATEST',
-  invokedFunctionArn: 'arn:aws:lambda:us-east-1:012345678901:function:notify',
-  memoryLimitInMB: '256',
   awsRequestId: 'test-request',
-  logGroupName: '/aws/lambda/notify',
-  logStreamName: 'test',
-  getRemainingTimeInMillis: () => 30_000,
-  done: () => undefined,
-  fail: () => undefined,
-  succeed: () => undefined,
-};
+  region: 'us-east-1',
+  accountId: '012345678901',
+  timeoutSeconds: 30,
+});
 
 /** The handler, imported after its environment is set: it reads it at cold start. */
 async function loadHandler(env: Record<string, string> = {}) {

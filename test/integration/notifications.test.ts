@@ -1,8 +1,7 @@
 import { join } from 'node:path';
 import { DeleteTagsCommand, EC2Client } from '@aws-sdk/client-ec2';
-import type { Context } from 'aws-lambda';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { PutRecord } from '../../local/eventbridge/bus.js';
+import { lambdaContext, type PutRecord } from '../../local/eventbridge/bus.js';
 import { type LocalStack, startLocalStack } from '../../local/stack.js';
 import { DISTRIBUTED_TAG } from '../../shared/core/completion.js';
 import { DetailType } from '../../shared/core/notifications.js';
@@ -232,7 +231,13 @@ describe('the schedule sees completion first', () => {
           ],
           detail: {},
         },
-        lambdaContext(),
+        lambdaContext({
+          functionName: 'ami-lifecycle-dev-reconcile',
+          timeoutSeconds: 900,
+          awsRequestId: `request-${region}-${Math.random().toString(16).slice(2)}`,
+          region,
+          accountId: stack.emulator.accountId,
+        }),
       );
 
     // Each region's stack repairs its own images (shares and tags the copies)...
@@ -286,20 +291,3 @@ describe('a failed copy', () => {
     );
   });
 });
-
-function lambdaContext(): Context {
-  return {
-    callbackWaitsForEmptyEventLoop: false,
-    functionName: 'ami-lifecycle-dev-reconcile',
-    functionVersion: '$LATEST',
-    invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:ami-lifecycle-dev-reconcile',
-    memoryLimitInMB: '1024',
-    awsRequestId: `request-${Math.random().toString(16).slice(2)}`,
-    logGroupName: '/aws/lambda/ami-lifecycle-dev-reconcile',
-    logStreamName: 'local',
-    getRemainingTimeInMillis: () => 900_000,
-    done: () => undefined,
-    fail: () => undefined,
-    succeed: () => undefined,
-  };
-}
