@@ -1,8 +1,9 @@
 import { join } from 'node:path';
 import { DeregisterImageCommand, EC2Client } from '@aws-sdk/client-ec2';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ImageView } from '../../local/ec2/index.js';
 import { type LocalStack, startLocalStack } from '../../local/stack.js';
+import { expectValidToolEvents } from '../support/tool-events.js';
 
 /**
  * End to end, locally: the real `amiStateChange` handler, invoked by the local bus built from
@@ -24,6 +25,11 @@ beforeAll(async () => {
     ec2: { copyDelayMs: 50 },
     retryDelayMs: 100,
   });
+});
+
+afterEach(() => {
+  // Every event of the tool a test caused matches its published schema.
+  expectValidToolEvents(stack.bus.events().map((r) => r.event));
 });
 
 afterAll(async () => {

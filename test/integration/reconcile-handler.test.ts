@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type LocalStack, startLocalStack } from '../../local/stack.js';
+import { expectValidToolEvents } from '../support/tool-events.js';
 
 /** The scheduled `reconcile` function from serverless.yml, fired by the local bus, through the SDK to the emulator. */
 
@@ -13,6 +14,9 @@ beforeAll(async () => {
   });
 });
 afterAll(async () => {
+  // Every event of the tool the tests caused matches its published schema.
+  const checked = expectValidToolEvents(stack.bus.events().map((r) => r.event));
+  expect(checked).toBeGreaterThan(0);
   await stack?.close();
 });
 

@@ -4,6 +4,7 @@ import { DeleteTopicCommand, SNSClient } from '@aws-sdk/client-sns';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type LocalStack, startLocalStack } from '../../local/stack.js';
 import { DetailType } from '../../shared/core/notifications.js';
+import { expectValidToolEvents } from '../support/tool-events.js';
 
 /**
  * Failure handling end to end: a failed invocation lands in the stack's queue as Lambda's record,
@@ -28,6 +29,9 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  // Every event of the tool the tests caused matches its published schema.
+  const checked = expectValidToolEvents(stack.bus.events().map((r) => r.event));
+  expect(checked).toBeGreaterThan(0);
   await stack?.close();
 });
 

@@ -20,6 +20,7 @@ import {
   toManagedImage,
 } from '../../shared/core/retire.js';
 import { type Rule, RuleSchema } from '../../shared/rules/schema.js';
+import { expectValidToolEvents } from '../support/tool-events.js';
 import { callCount } from './helpers.js';
 
 /**
@@ -89,6 +90,8 @@ describe.each([
   });
 
   afterEach(async () => {
+    // Every event the run published matches its published schema.
+    expectValidToolEvents(bus.events().map((r) => r.event));
     for (const client of clients.splice(0)) client.destroy();
     emulator.close();
     await server.close();
