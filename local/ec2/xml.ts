@@ -1,3 +1,4 @@
+import { escapeXml } from '../wire.js';
 /**
  * XML rendering for EC2 Query responses (facts §1.2, §1.3).
  *
@@ -14,19 +15,6 @@ export interface XmlObject {
 }
 
 export const EC2_XML_NAMESPACE = 'http://ec2.amazonaws.com/doc/2016-11-15/';
-
-const ESCAPES: Record<string, string> = {
-  '&': '&amp;',
-  '<': '&lt;',
-  '>': '&gt;',
-  '"': '&quot;',
-  "'": '&apos;',
-};
-
-/** Escapes text for element content and attribute values. */
-export function escapeXml(text: string): string {
-  return text.replace(/[&<>"']/g, (char) => ESCAPES[char] ?? char);
-}
 
 function renderValue(name: string, value: XmlValue): string {
   if (value === undefined || value === null) return '';

@@ -14,6 +14,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { credentialScope, type EmulatedRequest, type EmulatedService } from '../http.js';
+import { escapeXml, messageAttributesBytes } from '../wire.js';
 
 export const SNS_XML_NAMESPACE = 'http://sns.amazonaws.com/doc/2010-03-31/';
 
@@ -110,20 +111,6 @@ const MAX_MESSAGE_BYTES = 262_144;
 const MAX_SUBJECT_LENGTH = 99;
 const MESSAGE_ATTRIBUTE_NAME = /^[A-Za-z0-9_.-]{1,256}$/;
 
-function escapeXml(text: string): string {
-  return text.replace(/[&<>"']/g, (char) =>
-    char === '&'
-      ? '&amp;'
-      : char === '<'
-        ? '&lt;'
-        : char === '>'
-          ? '&gt;'
-          : char === '"'
-            ? '&quot;'
-            : '&apos;',
-  );
-}
-
 /** The request's parameters: the query string merged with a form-encoded body, the body winning. */
 function parameters(request: EmulatedRequest): Map<string, string> {
   const out = new Map<string, string>();
@@ -208,19 +195,6 @@ function messageAttributes(params: Map<string, string>): Record<string, SnsMessa
     out[name] = { DataType: dataType, StringValue: value };
   }
   return out;
-}
-
-function attributesBytes(attributes: Record<string, SnsMessageAttribute>): number {
-  return Object.entries(attributes).reduce(
-    (n, [name, value]) =>
-      n +
-      Buffer.byteLength(name) +
-      Buffer.byteLength(value.DataType) +
-      (value.BinaryValue !== undefined
-        ? Buffer.from(value.BinaryValue, 'base64').length
-        : Buffer.byteLength(value.StringValue ?? '')),
-    0,
-  );
 }
 
 /** SNS's Subject rule: 1 to 99 characters, no line breaks or control characters, not starting with a space. */
@@ -338,7 +312,7 @@ export function createSnsEmulator(options: SnsEmulatorOptions = {}): SnsEmulator
         );
     }
     const attributes = messageAttributes(params);
-    if (Buffer.byteLength(message) + attributesBytes(attributes) > MAX_MESSAGE_BYTES)
+    if (Buffer.byteLength(message) + messageAttributesBytes(attributes) > MAX_MESSAGE_BYTES)
       throw SnsError.invalidParameter('Invalid parameter: Message too long');
     const record: PublishedMessage = {
       messageId: randomUUID(),

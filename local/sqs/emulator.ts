@@ -16,6 +16,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { credentialScope, type EmulatedRequest, type EmulatedService, headerValue } from '../http.js';
+import { messageAttributesBytes } from '../wire.js';
 import { SqsError } from './errors.js';
 import { type MessageAttributeValue, md5Hex, md5OfMessageAttributes } from './md5.js';
 import { queryErrorXml, queryInput, queryParameters, queryResponseXml } from './query.js';
@@ -264,19 +265,6 @@ function parseMessageAttributes(raw: unknown): Record<string, MessageAttributeVa
   return out;
 }
 
-function attributesBytes(attributes: Record<string, MessageAttributeValue>): number {
-  return Object.entries(attributes).reduce(
-    (n, [name, value]) =>
-      n +
-      Buffer.byteLength(name) +
-      Buffer.byteLength(value.DataType) +
-      (value.BinaryValue !== undefined
-        ? Buffer.from(value.BinaryValue, 'base64').length
-        : Buffer.byteLength(value.StringValue ?? '')),
-    0,
-  );
-}
-
 /** Attribute names to return: `All`/`.*` for every one, `prefix.*` for a prefix, else exact names. */
 function selectAttributes(
   attributes: Record<string, MessageAttributeValue>,
@@ -468,7 +456,7 @@ export function createSqsEmulator(options: SqsEmulatorOptions = {}): SqsEmulator
         'Invalid binary character in the message body. Characters must be in the XML 1.0 allowed set.',
       );
     const limit = Number(queue.attributes.MaximumMessageSize ?? MAX_MESSAGE_BYTES);
-    if (Buffer.byteLength(body) + attributesBytes(attributes) > limit)
+    if (Buffer.byteLength(body) + messageAttributesBytes(attributes) > limit)
       throw SqsError.invalidParameterValue(
         `One or more parameters are invalid. Reason: Message must be shorter than ${limit} bytes.`,
       );

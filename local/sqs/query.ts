@@ -6,6 +6,7 @@
  * implementation and one behaviour.
  */
 import type { EmulatedRequest } from '../http.js';
+import { escapeXml } from '../wire.js';
 
 export const SQS_XML_NAMESPACE = 'http://queue.amazonaws.com/doc/2012-11-05/';
 
@@ -112,20 +113,6 @@ export function queryInput(params: Map<string, string>): Record<string, unknown>
     if (entries.length > 0) input.Entries = entries.map(batchEntry);
   }
   return input;
-}
-
-function escapeXml(text: string): string {
-  return text.replace(/[&<>"']/g, (char) =>
-    char === '&'
-      ? '&amp;'
-      : char === '<'
-        ? '&lt;'
-        : char === '>'
-          ? '&gt;'
-          : char === '"'
-            ? '&quot;'
-            : '&apos;',
-  );
 }
 
 const element = (name: string, value: unknown): string =>

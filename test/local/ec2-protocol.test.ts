@@ -5,8 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { matchesAny, wildcardPattern } from '../../local/ec2/filters.js';
 import { SUPPORTED_ACTIONS } from '../../local/ec2/index.js';
 import { buildQueryTree, parseQueryRequest } from '../../local/ec2/query.js';
-import { escapeXml } from '../../local/ec2/xml.js';
 import { startLocalServer } from '../../local/server.js';
+import { escapeXml } from '../../local/wire.js';
 import { expectEc2Error, type Harness, rawRequest, startHarness } from './ec2-harness.js';
 
 const xml = new XMLParser({ ignoreAttributes: false, parseTagValue: false });
