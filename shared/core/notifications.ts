@@ -58,6 +58,15 @@ const family = {
   imageName: z.string().describe("The source image's name"),
 };
 
+/** One image of a family: the image, where it is, and the source it belongs to. */
+const familyImage = {
+  rule: z.string().min(1),
+  sourceImageId: imageId,
+  sourceRegion: region,
+  imageId,
+  region,
+};
+
 /** Who may launch the images of a family, as the rule grants it. */
 export const SharedWith = z
   .object({
@@ -120,23 +129,15 @@ export const DetailSchemas = {
   [DetailType.ActionsFailed]: z
     .object({
       ...base,
-      rule: z.string().min(1),
-      sourceImageId: imageId,
-      sourceRegion: region,
-      imageId,
-      region,
+      ...familyImage,
       failures: z.array(failure).min(1),
     })
     .strict(),
   [DetailType.Deprecated]: z
     .object({
       ...base,
-      rule: z.string().min(1),
+      ...familyImage,
       role: z.enum(['source', 'copy']),
-      sourceImageId: imageId,
-      sourceRegion: region,
-      imageId,
-      region,
       deprecationTime: isoTime,
       reason: z.string(),
     })
@@ -144,12 +145,8 @@ export const DetailSchemas = {
   [DetailType.Deregistered]: z
     .object({
       ...base,
-      rule: z.string().min(1),
+      ...familyImage,
       role: z.enum(['source', 'copy']),
-      sourceImageId: imageId,
-      sourceRegion: region,
-      imageId,
-      region,
       reason: z.string(),
       snapshotsDeleted: z.array(snapshotId),
       snapshotsNotDeleted: z.array(
