@@ -77,7 +77,7 @@ export interface WorkerResult {
   readonly calls: Record<string, number>;
   readonly throttled: number;
   readonly failed: number;
-  /** Handler invocations, Lambda-style retries included (R + 1 when nothing fails). */
+  /** Handler invocations, Lambda-style retries included: R + 1 state changes and one notify when nothing fails. */
   readonly invocations: number;
   readonly problems: readonly string[];
 }
