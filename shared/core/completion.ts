@@ -158,10 +158,11 @@ export async function familyStatus(
 }
 
 /**
- * Announces the family's completion if it is complete and not yet announced. Read-only until it
- * is complete; then one claim, one PutEvents, one UpdateItem and one CreateTags. Throws
- * `CompletionInProgressError` when another invocation holds the claim, and `AwsCallError` when a
- * call fails (after giving the claim back when publishing failed), so the caller's retry finishes.
+ * Announces the family's completion if it is complete and not yet announced. Read-only until
+ * every copy is available; then a claim (given back when the full check finds work left, or a
+ * call fails), one PutEvents, one UpdateItem and one CreateTags. Throws
+ * `CompletionInProgressError` when another invocation still holds the claim after the waits, and
+ * `AwsCallError` when a call fails, so the caller's retry finishes the announcement.
  */
 export async function announceIfComplete(
   rule: Rule,
