@@ -1,6 +1,12 @@
+import { randomUUID } from 'node:crypto';
 import { DescribeImagesCommand, EC2Client } from '@aws-sdk/client-ec2';
 import type { Command } from 'commander';
-import { ec2ForRegion, eventBridgeClient, retirementEc2ForRegion } from '../shared/aws/clients.js';
+import {
+  claimsForRegion,
+  ec2ForRegion,
+  eventBridgeClient,
+  retirementEc2ForRegion,
+} from '../shared/aws/clients.js';
 import { createEventPublisher } from '../shared/aws/events.js';
 import { AwsCallError, RulesValidationError } from '../shared/core/errors.js';
 import type { Ec2ForRegion, EventPublisher, LoggerPort } from '../shared/core/ports.js';
@@ -48,6 +54,11 @@ export interface RunContext {
    * rule's `retire.apply: true`; deletions are announced on `--event-bus`, or on stderr without one.
    */
   readonly retirement?: NonNullable<ReconcileDependencies['retirement']>;
+  /**
+   * Announcing completed distributions (`AMI Distribution Completed`, once), when the run has the
+   * tool's bus: the claims are the stack's (`--distributions-table`, default `<bus>-distributions`).
+   */
+  readonly completion?: NonNullable<ReconcileDependencies['completion']>;
 }
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
@@ -75,7 +86,11 @@ export function addCommonOptions(command: Command): Command {
     .option('--no-retire', 'skip retirement (deprecation and deregistration of old images)')
     .option(
       '--event-bus <name>',
-      "the tool's event bus, where deletions are announced (default: $EVENT_BUS_NAME; without one, on stderr)",
+      "the tool's event bus, where deletions and completed distributions are announced (default: $EVENT_BUS_NAME; without one, deletions on stderr)",
+    )
+    .option(
+      '--distributions-table <name>',
+      'the completion claims table, with --event-bus (default: $DISTRIBUTIONS_TABLE, or BUS-distributions)',
     )
     .option('--json', 'print one JSON document on stdout')
     .option('--progress', 'print progress to stderr (default: when stderr is a terminal)')
@@ -140,19 +155,20 @@ export function jsonOption(raw: Record<string, unknown>): boolean {
   return raw.json === true;
 }
 
-/** Retirement as the CLI runs it: the shared EC2 clients, and the bus (or stderr) for announcements. */
-function retirementFor(eventBus: string | undefined): NonNullable<RunContext['retirement']> {
-  const busName = eventBus ?? (process.env.EVENT_BUS_NAME || undefined);
+/**
+ * Where the run announces what it did: the tool's bus when one is named (`--event-bus`, or
+ * `$EVENT_BUS_NAME`), else stderr.
+ */
+function announcements(busName: string | undefined): EventPublisher {
   const region = process.env.AWS_REGION || process.env.AWS_DEFAULT_REGION || 'us-east-1';
-  const events: EventPublisher =
-    busName === undefined
-      ? {
-          publish: async (entries) => {
-            for (const e of entries) console.error(`${e.detailType}: ${JSON.stringify(e.detail)}`);
-          },
-        }
-      : createEventPublisher({ clientFor: eventBridgeClient, busName, region });
-  return { ec2: retirementEc2ForRegion, events, now: () => new Date() };
+  if (busName === undefined) {
+    return {
+      publish: async (entries) => {
+        for (const e of entries) console.error(`${e.detailType}: ${JSON.stringify(e.detail)}`);
+      },
+    };
+  }
+  return createEventPublisher({ clientFor: eventBridgeClient, busName, region });
 }
 
 /**
@@ -189,8 +205,28 @@ export async function loadContext(
 
   const progress = typeof raw.progress === 'boolean' ? raw.progress : process.stderr.isTTY === true;
   const common = { rulesFile, rules, regions, regionsGiven: given.length > 0, json, progress };
-  const retirement = raw.retire === false ? {} : { retirement: retirementFor(stringOption(raw, 'eventBus')) };
-  const tuning = { concurrency, maxCopiesInFlight, ec2, ...retirement };
+  const busName = stringOption(raw, 'eventBus') ?? (process.env.EVENT_BUS_NAME || undefined);
+  const events = announcements(busName);
+  const retirement =
+    raw.retire === false
+      ? {}
+      : { retirement: { ec2: retirementEc2ForRegion, events, now: () => new Date() } };
+  // Completion is announced exactly once through the stack's claims table, so only with a bus.
+  const table =
+    stringOption(raw, 'distributionsTable') ??
+    (process.env.DISTRIBUTIONS_TABLE || (busName === undefined ? undefined : `${busName}-distributions`));
+  const completion =
+    busName === undefined || table === undefined
+      ? {}
+      : {
+          completion: {
+            events,
+            claims: claimsForRegion(table),
+            owner: `cli-${randomUUID()}`,
+            now: () => new Date(),
+          },
+        };
+  const tuning = { concurrency, maxCopiesInFlight, ec2, ...retirement, ...completion };
   if (account !== undefined) return { ...common, ...tuning, accountId: account, accountFrom: 'option' };
   if (envAccount !== undefined) {
     return { ...common, ...tuning, accountId: envAccount, accountFrom: 'environment' };
@@ -248,6 +284,7 @@ export async function reconcileAll(
             ec2: ctx.ec2,
             logger: quietLogger,
             ...(ctx.retirement ? { retirement: ctx.retirement } : {}),
+            ...(ctx.completion ? { completion: ctx.completion } : {}),
           },
           {
             region,

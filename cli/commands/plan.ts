@@ -107,6 +107,8 @@ export function printReports(
     const managed = `${count(report.managed.sources, 'source')}, ${count(report.managed.copies, 'copy', 'copies')}`;
     lines.push(`${report.region}: ${managed}${report.diff.length === 0 ? ': no changes' : ''}`);
     for (const line of report.diff) lines.push(`  ${line}`);
+    for (const imageId of report.announced)
+      lines.push(`  announced: ${imageId} is in every target region (AMI Distribution Completed)`);
   }
 
   const header = ['REGION', 'SOURCES', 'COPIES', 'TAG', 'SHARE', 'SNAPSHOT-SHARE', 'COPY', 'DEFERRED'];
