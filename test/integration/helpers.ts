@@ -1,3 +1,5 @@
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
 import { expect } from 'vitest';
 import type { Ec2Emulator } from '../../local/ec2/index.js';
 import { createEc2Clients, createEc2ForRegion, portsOver } from '../../shared/aws/clients.js';
@@ -78,4 +80,76 @@ export function expectDistributed(emulator: Ec2Emulator, sourceImageId: string, 
       });
     }
   }
+}
+
+export interface CliResult {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/**
+ * The `ami-lifecycle` command as a separate process, pointed at a local endpoint with dummy
+ * credentials (the variables a user would export), the integration rules file, and no bus, table
+ * or profile from the caller's environment unless `env` gives them.
+ */
+export function runCli(
+  endpoint: string,
+  args: readonly string[],
+  env: Record<string, string> = {},
+): Promise<CliResult> {
+  const root = join(import.meta.dirname, '../..');
+  const {
+    AWS_PROFILE: _profile,
+    EVENT_BUS_NAME: _bus,
+    DISTRIBUTIONS_TABLE: _table,
+    ...inherited
+  } = process.env;
+  return new Promise((resolve, reject) => {
+    execFile(
+      process.execPath,
+      [join(root, 'bin/ami-lifecycle.js'), ...args],
+      {
+        cwd: root,
+        timeout: 60_000,
+        env: {
+          ...inherited,
+          AWS_ENDPOINT_URL: endpoint,
+          AWS_ACCESS_KEY_ID: 'test',
+          AWS_SECRET_ACCESS_KEY: 'test',
+          AWS_REGION: 'us-east-1',
+          RULES_FILE: 'test/fixtures/rules/integration.yaml',
+          ...env,
+        },
+      },
+      (error, stdout, stderr) => {
+        if (error === null) resolve({ code: 0, stdout, stderr });
+        else if (typeof error.code === 'number') resolve({ code: error.code, stdout, stderr });
+        else reject(new Error(`${error.message}\n${stderr}`));
+      },
+    );
+  });
+}
+
+/**
+ * A release distributed while the tool saw nothing: the source in us-east-1 and one available copy
+ * in each target region (EC2's SourceImageId set, no lineage tags, nothing shared), no event sent.
+ */
+export function seedLostRelease(
+  emulator: Ec2Emulator,
+  name: string,
+  targets: readonly string[],
+): { source: { imageId: string }; copies: Array<{ region: string; imageId: string }> } {
+  const source = emulator.seedImage({ region: 'us-east-1', name, emitEvent: false });
+  const copies = targets.map((region) => ({
+    region,
+    imageId: emulator.seedImage({
+      region,
+      name,
+      emitEvent: false,
+      sourceImageId: source.imageId,
+      sourceImageRegion: 'us-east-1',
+    }).imageId,
+  }));
+  return { source, copies };
 }

@@ -6,6 +6,7 @@ import { type LocalStack, startLocalStack } from '../../local/stack.js';
 import { DISTRIBUTED_TAG } from '../../shared/core/completion.js';
 import { DetailType } from '../../shared/core/notifications.js';
 import { expectValidToolEvents } from '../support/tool-events.js';
+import { seedLostRelease } from './helpers.js';
 
 /**
  * Issue 5 end to end: the real handlers (amiStateChange, reconcile, notify) through the real SDK
@@ -200,21 +201,7 @@ describe('PutEvents partly failing', () => {
 describe('the schedule sees completion first', () => {
   it('reconcile announces a release whose events were all lost; the events arriving late add nothing', async () => {
     // A release distributed while the tool was down: source and copies exist, no event was seen.
-    const source = stack.emulator.seedImage({
-      region: 'us-east-1',
-      name: 'golden-linux-9',
-      emitEvent: false,
-    });
-    const copies = TARGETS.map((region) => ({
-      region,
-      ...stack.emulator.seedImage({
-        region,
-        name: 'golden-linux-9',
-        emitEvent: false,
-        sourceImageId: source.imageId,
-        sourceImageRegion: 'us-east-1',
-      }),
-    }));
+    const { source, copies } = seedLostRelease(stack.emulator, 'golden-linux-9', TARGETS);
     const { handler } = await import('../../functions/reconcile.js');
     const reconcileIn = async (region: string) =>
       handler(

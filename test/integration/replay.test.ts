@@ -1,10 +1,10 @@
-import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { DeleteTopicCommand, SNSClient } from '@aws-sdk/client-sns';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type LocalStack, startLocalStack } from '../../local/stack.js';
 import { DetailType } from '../../shared/core/notifications.js';
 import { expectValidToolEvents } from '../support/tool-events.js';
+import { runCli } from './helpers.js';
 
 /**
  * Failure handling end to end: a failed invocation lands in the stack's queue as Lambda's record,
@@ -13,7 +13,6 @@ import { expectValidToolEvents } from '../support/tool-events.js';
  */
 
 const ROOT = join(import.meta.dirname, '../..');
-const BIN = join(ROOT, 'bin/ami-lifecycle.js');
 const QUEUE = 'ami-lifecycle-failed-dev';
 const TEXT_TOPIC = 'ami-lifecycle-dev-notifications';
 
@@ -39,37 +38,8 @@ beforeEach(() => {
   stack.reset();
 });
 
-interface Result {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function replay(args: readonly string[]): Promise<Result> {
-  const { AWS_PROFILE: _profile, ...inherited } = process.env;
-  return new Promise((resolve, reject) => {
-    execFile(
-      process.execPath,
-      [BIN, 'replay', '--stage', 'dev', '--region', 'us-east-1', ...args],
-      {
-        cwd: ROOT,
-        timeout: 60_000,
-        env: {
-          ...inherited,
-          AWS_ENDPOINT_URL: stack.endpoint,
-          AWS_ACCESS_KEY_ID: 'test',
-          AWS_SECRET_ACCESS_KEY: 'test',
-          AWS_REGION: 'us-east-1',
-          RULES_FILE: 'test/fixtures/rules/integration.yaml',
-        },
-      },
-      (error, stdout, stderr) => {
-        if (error === null) resolve({ code: 0, stdout, stderr });
-        else if (typeof error.code === 'number') resolve({ code: error.code, stdout, stderr });
-        else reject(new Error(`${error.message}\n${stderr}`));
-      },
-    );
-  });
+function replay(args: readonly string[]) {
+  return runCli(stack.endpoint, ['replay', '--stage', 'dev', '--region', 'us-east-1', ...args]);
 }
 
 const queued = () => stack.sqs.messages('us-east-1', QUEUE);
