@@ -362,6 +362,37 @@ export function createDynamoDbEmulator(options: DynamoDbEmulatorOptions = {}): D
     );
   }
 
+  /**
+   * PutItem (`next` set) and DeleteItem (`next` undefined): ReturnValues NONE or ALL_OLD, the
+   * condition checked against the item there, then the write, with no await in between.
+   */
+  function replaceItem(
+    input: Record<string, unknown>,
+    table: Table,
+    key: string,
+    next: Item | undefined,
+  ): Record<string, unknown> {
+    const returnValues = enumValue(input, 'ReturnValues', [
+      'NONE',
+      'ALL_OLD',
+      'UPDATED_OLD',
+      'ALL_NEW',
+      'UPDATED_NEW',
+    ]);
+    if (returnValues !== undefined && returnValues !== 'NONE' && returnValues !== 'ALL_OLD')
+      throw DynamoDbError.validation('ReturnValues can only be ALL_OLD or NONE');
+    const { context, condition } = expressionsOf(input, { condition: true });
+    const existing = table.items.get(key);
+    if (condition !== undefined && !evaluateCondition(condition, existing ?? {}, context.values))
+      failCondition(input, existing);
+    if (next === undefined) table.items.delete(key);
+    else table.items.set(key, next);
+    return {
+      ...(returnValues === 'ALL_OLD' && existing !== undefined ? { Attributes: existing } : {}),
+      ...consumed(input, table.definition.tableName, 1),
+    };
+  }
+
   // ---- operations (synchronous: each is atomic)
 
   const operations: Record<
@@ -437,25 +468,7 @@ export function createDynamoDbEmulator(options: DynamoDbEmulatorOptions = {}): D
       const item = parseAttributeMap(input.Item ?? {});
       checkItemKey(table, item);
       checkSize(item);
-      const returnValues = enumValue(input, 'ReturnValues', [
-        'NONE',
-        'ALL_OLD',
-        'UPDATED_OLD',
-        'ALL_NEW',
-        'UPDATED_NEW',
-      ]);
-      if (returnValues !== undefined && returnValues !== 'NONE' && returnValues !== 'ALL_OLD')
-        throw DynamoDbError.validation('ReturnValues can only be ALL_OLD or NONE');
-      const { context, condition } = expressionsOf(input, { condition: true });
-      const key = storageKey(table, item);
-      const existing = table.items.get(key);
-      if (condition !== undefined && !evaluateCondition(condition, existing ?? {}, context.values))
-        failCondition(input, existing);
-      table.items.set(key, item);
-      return {
-        ...(returnValues === 'ALL_OLD' && existing !== undefined ? { Attributes: existing } : {}),
-        ...consumed(input, table.definition.tableName, 1),
-      };
+      return replaceItem(input, table, storageKey(table, item), item);
     },
 
     GetItem(region, input) {
@@ -527,25 +540,7 @@ export function createDynamoDbEmulator(options: DynamoDbEmulatorOptions = {}): D
       const table = tableOf(region, requiredString(input, 'TableName'));
       const key = parseAttributeMap(input.Key ?? {});
       checkKey(table, key);
-      const returnValues = enumValue(input, 'ReturnValues', [
-        'NONE',
-        'ALL_OLD',
-        'UPDATED_OLD',
-        'ALL_NEW',
-        'UPDATED_NEW',
-      ]);
-      if (returnValues !== undefined && returnValues !== 'NONE' && returnValues !== 'ALL_OLD')
-        throw DynamoDbError.validation('ReturnValues can only be ALL_OLD or NONE');
-      const { context, condition } = expressionsOf(input, { condition: true });
-      const storage = storageKey(table, key);
-      const existing = table.items.get(storage);
-      if (condition !== undefined && !evaluateCondition(condition, existing ?? {}, context.values))
-        failCondition(input, existing);
-      table.items.delete(storage);
-      return {
-        ...(returnValues === 'ALL_OLD' && existing !== undefined ? { Attributes: existing } : {}),
-        ...consumed(input, table.definition.tableName, 1),
-      };
+      return replaceItem(input, table, storageKey(table, key), undefined);
     },
   };
 
