@@ -17,6 +17,7 @@ import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { lambdaContext } from '../../local/eventbridge/bus.js';
+import { captureConsoleErrors } from '../support/console.js';
 
 /**
  * The handler, fed AWS's published example events, through the real middy stack and the real SDK
@@ -116,13 +117,7 @@ beforeEach(() => {
   ec2.on(CreateTagsCommand).resolves({});
   ec2.on(ModifyImageAttributeCommand).resolves({});
   eventBridge.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'e1' }] });
-  logged.error = [];
-  vi.spyOn(console, 'error').mockImplementation((...args: unknown[]) => {
-    logged.error.push(args.map(String).join(' '));
-  });
-  vi.spyOn(console, 'info').mockImplementation(() => undefined);
-  vi.spyOn(console, 'warn').mockImplementation(() => undefined);
-  vi.spyOn(console, 'debug').mockImplementation(() => undefined);
+  logged.error = captureConsoleErrors();
 });
 
 afterEach(() => {

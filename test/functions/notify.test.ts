@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { lambdaContext } from '../../local/eventbridge/bus.js';
 import { DetailType, toolEvent } from '../../shared/core/notifications.js';
 import { formatNotification, parseToolEventEnvelope } from '../../shared/notify/format.js';
+import { captureConsoleErrors } from '../support/console.js';
 
 /**
  * The notify handler through the real middy stack and the real SNS client, with SNS answered by
@@ -73,13 +74,7 @@ const logged = { error: [] as string[] };
 beforeEach(() => {
   sns.reset();
   sns.on(PublishCommand).resolves({ MessageId: 'm-1' });
-  logged.error = [];
-  vi.spyOn(console, 'error').mockImplementation((...args: unknown[]) => {
-    logged.error.push(args.map(String).join(' '));
-  });
-  vi.spyOn(console, 'info').mockImplementation(() => undefined);
-  vi.spyOn(console, 'warn').mockImplementation(() => undefined);
-  vi.spyOn(console, 'debug').mockImplementation(() => undefined);
+  logged.error = captureConsoleErrors();
 });
 
 afterEach(() => {
