@@ -1,9 +1,8 @@
-import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { type LocalStack, startLocalStack } from '../../local/stack.js';
+import type { LocalStack } from '../../local/stack.js';
 import { DetailType } from '../../shared/core/notifications.js';
 import { expectValidToolEvents } from '../support/tool-events.js';
-import { runCli, seedLostRelease } from './helpers.js';
+import { runCli, seedLostRelease, startIntegrationStack } from './helpers.js';
 
 /**
  * `ami-lifecycle apply --event-bus` (a separate process, through the SDK) against the local stack:
@@ -11,17 +10,12 @@ import { runCli, seedLostRelease } from './helpers.js';
  * through the same claims table as the deployed functions.
  */
 
-const ROOT = join(import.meta.dirname, '../..');
 const TARGETS = ['eu-west-1', 'ap-southeast-2', 'us-west-2'];
 
 let stack: LocalStack;
 
 beforeAll(async () => {
-  stack = await startLocalStack({
-    root: ROOT,
-    rulesFile: 'test/fixtures/rules/integration.yaml',
-    ec2: { copyDelayMs: 50 },
-  });
+  stack = await startIntegrationStack();
 });
 
 afterAll(async () => {

@@ -1,9 +1,9 @@
-import { join } from 'node:path';
 import { DeregisterImageCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ImageView } from '../../local/ec2/index.js';
-import { type LocalStack, startLocalStack } from '../../local/stack.js';
+import type { LocalStack } from '../../local/stack.js';
 import { expectValidToolEvents } from '../support/tool-events.js';
+import { startIntegrationStack } from './helpers.js';
 
 /**
  * End to end, locally: the real `amiStateChange` handler, invoked by the local bus built from
@@ -11,7 +11,6 @@ import { expectValidToolEvents } from '../support/tool-events.js';
  * emulator behind the same endpoint (the handler module keeps its clients, as a warm Lambda does).
  */
 
-const ROOT = join(import.meta.dirname, '../..');
 const TARGETS = ['eu-west-1', 'ap-southeast-2', 'us-west-2'];
 const ORG = 'arn:aws:organizations::111122223333:organization/o-exampleorg1';
 const OU = 'arn:aws:organizations::111122223333:ou/o-exampleorg1/ou-ab12-cdef3456';
@@ -19,12 +18,7 @@ const OU = 'arn:aws:organizations::111122223333:ou/o-exampleorg1/ou-ab12-cdef345
 let stack: LocalStack;
 
 beforeAll(async () => {
-  stack = await startLocalStack({
-    root: ROOT,
-    rulesFile: 'test/fixtures/rules/integration.yaml',
-    ec2: { copyDelayMs: 50 },
-    retryDelayMs: 100,
-  });
+  stack = await startIntegrationStack({ retryDelayMs: 100 });
 });
 
 afterEach(() => {

@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { expect } from 'vitest';
 import type { Ec2Emulator } from '../../local/ec2/index.js';
+import { type LocalStack, startLocalStack } from '../../local/stack.js';
 import { createEc2Clients, createEc2ForRegion, portsOver } from '../../shared/aws/clients.js';
 import { createRetirementEc2 } from '../../shared/aws/ec2-retirement.js';
 import type { Ec2ForRegion, LoggerPort } from '../../shared/core/ports.js';
@@ -152,4 +153,17 @@ export function seedLostRelease(
     }).imageId,
   }));
   return { source, copies };
+}
+
+/**
+ * The whole local stack as the integration tests use it: this repository's serverless.yml and
+ * handlers, the integration rules file, copies pending 50 ms.
+ */
+export function startIntegrationStack(options: { retryDelayMs?: number } = {}): Promise<LocalStack> {
+  return startLocalStack({
+    root: join(import.meta.dirname, '../..'),
+    rulesFile: 'test/fixtures/rules/integration.yaml',
+    ec2: { copyDelayMs: 50 },
+    ...options,
+  });
 }

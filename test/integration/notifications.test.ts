@@ -1,12 +1,11 @@
-import { join } from 'node:path';
 import { DeleteTagsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { lambdaContext, type PutRecord } from '../../local/eventbridge/bus.js';
-import { type LocalStack, startLocalStack } from '../../local/stack.js';
+import type { LocalStack } from '../../local/stack.js';
 import { DISTRIBUTED_TAG } from '../../shared/core/completion.js';
 import { DetailType } from '../../shared/core/notifications.js';
 import { expectValidToolEvents } from '../support/tool-events.js';
-import { seedLostRelease } from './helpers.js';
+import { seedLostRelease, startIntegrationStack } from './helpers.js';
 
 /**
  * Issue 5 end to end: the real handlers (amiStateChange, reconcile, notify) through the real SDK
@@ -15,18 +14,12 @@ import { seedLostRelease } from './helpers.js';
  * valid against its published schema.
  */
 
-const ROOT = join(import.meta.dirname, '../..');
 const TARGETS = ['eu-west-1', 'ap-southeast-2', 'us-west-2'];
 
 let stack: LocalStack;
 
 beforeAll(async () => {
-  stack = await startLocalStack({
-    root: ROOT,
-    rulesFile: 'test/fixtures/rules/integration.yaml',
-    ec2: { copyDelayMs: 50 },
-    retryDelayMs: 50,
-  });
+  stack = await startIntegrationStack({ retryDelayMs: 50 });
 });
 
 afterAll(async () => {

@@ -1,17 +1,13 @@
-import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { type LocalStack, startLocalStack } from '../../local/stack.js';
+import type { LocalStack } from '../../local/stack.js';
 import { expectValidToolEvents } from '../support/tool-events.js';
+import { startIntegrationStack } from './helpers.js';
 
 /** The scheduled `reconcile` function from serverless.yml, fired by the local bus, through the SDK to the emulator. */
 
 let stack: LocalStack;
 beforeAll(async () => {
-  stack = await startLocalStack({
-    root: join(import.meta.dirname, '../..'),
-    rulesFile: 'test/fixtures/rules/integration.yaml',
-    ec2: { copyDelayMs: 50 },
-  });
+  stack = await startIntegrationStack();
 });
 afterAll(async () => {
   // Every event of the tool the tests caused matches its published schema.

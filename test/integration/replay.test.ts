@@ -1,10 +1,9 @@
-import { join } from 'node:path';
 import { DeleteTopicCommand, SNSClient } from '@aws-sdk/client-sns';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type LocalStack, startLocalStack } from '../../local/stack.js';
+import type { LocalStack } from '../../local/stack.js';
 import { DetailType } from '../../shared/core/notifications.js';
 import { expectValidToolEvents } from '../support/tool-events.js';
-import { runCli } from './helpers.js';
+import { runCli, startIntegrationStack } from './helpers.js';
 
 /**
  * Failure handling end to end: a failed invocation lands in the stack's queue as Lambda's record,
@@ -12,19 +11,13 @@ import { runCli } from './helpers.js';
  * EventBridge and EC2) shows it, then replays it and removes it.
  */
 
-const ROOT = join(import.meta.dirname, '../..');
 const QUEUE = 'ami-lifecycle-failed-dev';
 const TEXT_TOPIC = 'ami-lifecycle-dev-notifications';
 
 let stack: LocalStack;
 
 beforeAll(async () => {
-  stack = await startLocalStack({
-    root: ROOT,
-    rulesFile: 'test/fixtures/rules/integration.yaml',
-    ec2: { copyDelayMs: 50 },
-    retryDelayMs: 20,
-  });
+  stack = await startIntegrationStack({ retryDelayMs: 20 });
 });
 
 afterAll(async () => {
