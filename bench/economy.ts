@@ -4,14 +4,24 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { stringify } from 'yaml';
+import { z } from 'zod';
 import { DEFAULT_REGIONS } from '../local/ec2/index.js';
 import { loadRulesFile } from '../shared/rules/load.js';
+import {
+  designMinimum,
+  readsOf,
+  type StrictMinimum,
+  strictMinimum,
+  sumOf,
+  WRITES,
+} from './economy-minimum.js';
 import { fixed, progress, type Section, type Table } from './report.js';
 
 /**
  * API economy: the EC2 calls the event path makes to distribute ONE AMI with `snapshots` EBS
  * snapshots from us-east-1 to R target regions, shared with S accounts and with snapshot
- * permissions, for each R asked (1, 3 and 8 by default), against the least this design needs.
+ * permissions, for each R asked (1, 3 and 8 by default), against the strict minimum EC2 allows
+ * and, beside it, the minimum this design needs (both derived in `bench/economy-minimum.ts`).
  *
  * How: for each R a rules file is generated (one rule, matching `economy-*` in us-east-1, copying to
  * the emulator's first R other regions, sharing with S accounts, `snapshotPermissions: true`, one
@@ -20,47 +30,7 @@ import { fixed, progress, type Section, type Table } from './report.js';
  * handler runs on its event and on each copy's, until nothing is pending. The emulator counts every
  * call by action and region (throttled and failed ones included).
  *
- * The minimum, per action, with n snapshots per image and I = R + 1 images (the source and R copies).
- * It is what the design — observe, plan only what differs, apply — cannot do without, not what
- * EC2 could be made to do blindly:
- *
- * Writes
- * - CopyImage: R. One per target region; CopyImage's TagSpecifications tag each copy and its
- *   snapshots at creation, so copies need no CreateTags.
- * - CreateTags: 1. One call tags the source image and all n snapshots, since the rule gives them the
- *   same tags (a rule with snapshot-only tags needs a second call: CreateTags puts one tag set on
- *   all its resources).
- * - ModifyImageAttribute: I. Launch permissions are per image and images are regional; one call
- *   adds every account (and organization, OU) at once.
- * - ModifySnapshotAttribute: n × I. createVolumePermission takes one snapshot per call.
- *
- * Reads (every action is planned from what is there, so a repeated event writes nothing)
- * - DescribeImages: 2R + 1. The source's event carries only its id and state: one call for its
- *   name, owner, tags and snapshots, to match a rule. One per target region for copies already
- *   there (an earlier delivery, the scheduled reconcile, a pending copy): CopyImage's ClientToken
- *   only deduplicates the same request, and EC2 has no cross-region listing. One per copy, on the
- *   copy's own event (its lineage tags identify it without reading the source).
- * - DescribeImageAttribute: I. Launch permissions are not in DescribeImages; one call per image.
- * - DescribeSnapshots: I. The snapshots' tags, all of an image's snapshots in one call.
- * - DescribeSnapshotAttribute: n × I. createVolumePermission, one snapshot per call.
- *
- *
- * Announcing completion (`AMI Distribution Completed`, once, when every region has an available,
- * shared and tagged copy), after the last copy's own changes:
- * - DescribeImages: R + 1. The source, which the copy's event does not carry, and one listing per
- *   target region to see that every copy is available (copies finish in any order, so the last
- *   one cannot know it is last without looking).
- * - DescribeImageAttribute I, DescribeSnapshots I, DescribeSnapshotAttribute n × I: the family
- *   observed in full once, since another region's handler may not have shared its copy yet.
- * - CreateTags: 1, the announcement tag on the source, so later observers read nothing.
- * The measured figure is higher: every copy's event makes the cheap check (the source, then target
- * regions one by one until one has no available copy yet), since none knows it is the last; only
- * one of them (the claim holder) reads the family in full.
- *
- * Total: writes R + 2 + (n + 1)·I, reads 3R + 2 + 2(n + 2)·I; with n = 2 that is 60 calls for R = 3.
- * S does not change the count as long as S ≥ 1 (one ModifyImageAttribute carries every account).
- *
- *   npm run bench -- economy [--regions 1,3,8] [--shares 2] [--snapshots 2]
+ *   npm run bench -- economy [--regions 1,3,8] [--shares 2] [--snapshots 2] [--json]
  */
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -69,17 +39,29 @@ const WORKER = join(ROOT, 'bench/economy-worker.ts');
 export const SOURCE_REGION = 'us-east-1';
 export const SOURCE_NAME = 'economy-2026.11.26';
 
-export const WRITES = ['CopyImage', 'CreateTags', 'ModifyImageAttribute', 'ModifySnapshotAttribute'];
-
-/** What the worker prints (one JSON line). */
-export interface WorkerResult {
+/** What the worker prints (its last stdout line, JSON), checked by `parseWorkerResult`. */
+const WorkerResultSchema = z.object({
   /** action → calls (throttled and failed included), summed over regions. */
-  readonly calls: Record<string, number>;
-  readonly throttled: number;
-  readonly failed: number;
+  calls: z.record(z.string(), z.number().int().nonnegative()),
+  throttled: z.number().int().nonnegative(),
+  failed: z.number().int().nonnegative(),
   /** Handler invocations, Lambda-style retries included: R + 1 state changes and one notify when nothing fails. */
-  readonly invocations: number;
-  readonly problems: readonly string[];
+  invocations: z.number().int().nonnegative(),
+  problems: z.array(z.string()),
+});
+
+export type WorkerResult = z.infer<typeof WorkerResultSchema>;
+
+/** The worker's result from its stdout; throws, quoting the line, when it is not one. */
+export function parseWorkerResult(stdout: string): WorkerResult {
+  const line = stdout.trim().split('\n').at(-1) ?? '';
+  try {
+    return WorkerResultSchema.parse(JSON.parse(line));
+  } catch (error) {
+    throw new Error(`economy worker: unexpected output ${JSON.stringify(line.slice(0, 200))}`, {
+      cause: error,
+    });
+  }
 }
 
 export interface EconomyOptions {
@@ -94,27 +76,14 @@ export interface EconomyOptions {
 
 export interface EconomyRun extends WorkerResult {
   readonly regions: number;
-  readonly minimum: Record<string, number>;
+  readonly strict: StrictMinimum;
+  /** action → the least calls this design needs. */
+  readonly design: Record<string, number>;
 }
 
 export interface EconomyResult {
   readonly options: EconomyOptions;
   readonly runs: readonly EconomyRun[];
-}
-
-/** The least calls per action this design needs (see the file's comment for why each). */
-export function minimumCalls(regions: number, snapshots: number): Record<string, number> {
-  const images = regions + 1;
-  return {
-    CopyImage: regions,
-    CreateTags: 2,
-    ModifyImageAttribute: images,
-    ModifySnapshotAttribute: snapshots * images,
-    DescribeImages: 3 * regions + 2,
-    DescribeImageAttribute: 2 * images,
-    DescribeSnapshots: snapshots > 0 ? 2 * images : 0,
-    DescribeSnapshotAttribute: 2 * snapshots * images,
-  };
 }
 
 function shareAccounts(count: number): string[] {
@@ -152,8 +121,7 @@ async function measure(rulesFile: string, options: EconomyOptions): Promise<Work
     ['--import', 'tsx', WORKER, rulesFile, String(options.snapshots), String(options.copyDelayMs)],
     { cwd: ROOT, env, maxBuffer: 16 * 1024 * 1024 },
   );
-  const line = stdout.trim().split('\n').at(-1) ?? '';
-  return JSON.parse(line) as WorkerResult;
+  return parseWorkerResult(stdout);
 }
 
 export async function runEconomy(options: EconomyOptions): Promise<EconomyResult> {
@@ -168,7 +136,12 @@ export async function runEconomy(options: EconomyOptions): Promise<EconomyResult
       progress(`economy: one AMI to ${regions} region(s), ${options.shares} share(s) (${rulesFile})`);
       const result = await measure(rulesFile, options);
       for (const problem of distinct(result.problems)) progress(`economy: R=${regions}: ${problem}`);
-      runs.push({ ...result, regions, minimum: minimumCalls(regions, options.snapshots) });
+      runs.push({
+        ...result,
+        regions,
+        strict: strictMinimum(regions, options.snapshots),
+        design: designMinimum(regions, options.snapshots),
+      });
     }
     return { options, runs };
   } finally {
@@ -183,30 +156,105 @@ function distinct(problems: readonly string[]): string[] {
   return [...counts].map(([p, n]) => (n > 1 ? `${p} (×${n})` : p));
 }
 
-function sum(values: Record<string, number>, keys: readonly string[]): number {
-  return keys.reduce((n, k) => n + (values[k] ?? 0), 0);
-}
-
+/** measured / minimum to 2 decimals; `extra` when the minimum is 0 and something was called. */
 function ratioOf(measured: number, minimum: number): string {
   if (minimum === 0) return measured === 0 ? '1.00' : 'extra';
   return fixed(measured / minimum, 2);
 }
 
+/** measured / minimum rounded to 3 decimals, null when the minimum is 0 (JSON has no infinity). */
+function ratioValue(measured: number, minimum: number): number | null {
+  return minimum > 0 ? Math.round((measured / minimum) * 1000) / 1000 : null;
+}
+
+/** Every action measured or in either minimum: writes first, then reads, each by name. */
+function actionsOf(run: EconomyRun): string[] {
+  return [
+    ...new Set([...Object.keys(run.strict.byAction), ...Object.keys(run.design), ...Object.keys(run.calls)]),
+  ].sort((a, b) => Number(WRITES.includes(b)) - Number(WRITES.includes(a)) || a.localeCompare(b));
+}
+
+/** One row of `--json`: the figures of one R. `byAction` sums the EC2 calls over every region. */
+export interface EconomyJsonRow {
+  readonly regions: number;
+  readonly images: number;
+  /** EC2 calls, every action and region, throttled and failed ones included. */
+  readonly calls: number;
+  readonly writes: number;
+  readonly reads: number;
+  readonly strictMinimum: number;
+  readonly strictWrites: number;
+  readonly strictReads: number;
+  readonly strictMinimumWithCompletion: number;
+  /** calls / strictMinimum. */
+  readonly ratio: number | null;
+  readonly designMinimum: number;
+  readonly byAction: Readonly<Record<string, number>>;
+  readonly strictByAction: Readonly<Record<string, number>>;
+  readonly designByAction: Readonly<Record<string, number>>;
+  readonly invocations: number;
+  readonly throttled: number;
+  readonly failed: number;
+  readonly converged: boolean;
+  readonly problems: readonly string[];
+}
+
+export interface EconomyJson {
+  readonly options: EconomyOptions;
+  readonly rows: readonly EconomyJsonRow[];
+}
+
+/** `npm run bench -- economy --json`: one document, a row per R. */
+export function economyJson(result: EconomyResult): EconomyJson {
+  return {
+    options: result.options,
+    rows: result.runs.map((run) => {
+      const actions = actionsOf(run);
+      const calls = sumOf(run.calls, actions);
+      return {
+        regions: run.regions,
+        images: run.regions + 1,
+        calls,
+        writes: sumOf(run.calls, WRITES),
+        reads: sumOf(run.calls, readsOf(actions)),
+        strictMinimum: run.strict.total,
+        strictWrites: run.strict.writes,
+        strictReads: run.strict.reads,
+        strictMinimumWithCompletion: run.strict.withCompletion,
+        ratio: ratioValue(calls, run.strict.total),
+        designMinimum: sumOf(run.design, actions),
+        byAction: run.calls,
+        strictByAction: run.strict.byAction,
+        designByAction: run.design,
+        invocations: run.invocations,
+        throttled: run.throttled,
+        failed: run.failed,
+        converged: run.problems.length === 0,
+        problems: distinct(run.problems),
+      };
+    }),
+  };
+}
+
 function runTable(run: EconomyRun): Table {
-  const actions = [...new Set([...Object.keys(run.minimum), ...Object.keys(run.calls)])].sort(
-    (a, b) => Number(WRITES.includes(b)) - Number(WRITES.includes(a)) || a.localeCompare(b),
-  );
+  const actions = actionsOf(run);
   const writes = actions.filter((a) => WRITES.includes(a));
-  const reads = actions.filter((a) => !WRITES.includes(a));
+  const reads = readsOf(actions);
   const row = (label: string, keys: readonly string[]) => {
-    const measured = sum(run.calls, keys);
-    const minimum = sum(run.minimum, keys);
-    return [label, String(measured), String(minimum), ratioOf(measured, minimum)];
+    const measured = sumOf(run.calls, keys);
+    const strict = sumOf(run.strict.byAction, keys);
+    return [
+      label,
+      String(measured),
+      String(strict),
+      ratioOf(measured, strict),
+      String(sumOf(run.design, keys)),
+    ];
   };
   return {
     caption: `**R = ${run.regions}** (${run.regions + 1} images)${run.problems.length > 0 ? ` — NOT CONVERGED: ${distinct(run.problems).join('; ')}` : ''}`,
-    head: ['action', 'measured', 'minimum', 'measured / minimum'],
-    numeric: [false, true, true, true],
+    head: ['action', 'measured', 'strict minimum', 'measured / strict', 'design minimum'],
+    numeric: [false, true, true, true, true],
     rows: [
       ...writes.map((a) => row(a, [a])),
       row('**writes**', writes),
@@ -218,39 +266,37 @@ function runTable(run: EconomyRun): Table {
 }
 
 export function economySection(result: EconomyResult): Section {
-  const { options, runs } = result;
+  const { options } = result;
   const summary: Table = {
     head: [
       'target regions R',
       'images',
       'handler invocations',
       'calls',
-      'minimum',
+      'strict minimum',
       'ratio',
-      'writes / min',
-      'reads / min',
+      'writes / strict',
+      'reads / strict',
+      'strict + completion',
+      'design minimum',
       'throttled',
       'converged',
     ],
-    numeric: [true, true, true, true, true, true, true, true, true, false],
-    rows: runs.map((run) => {
-      const actions = [...new Set([...Object.keys(run.minimum), ...Object.keys(run.calls)])];
-      const reads = actions.filter((a) => !WRITES.includes(a));
-      const total = sum(run.calls, actions);
-      const minimum = sum(run.minimum, actions);
-      return [
-        String(run.regions),
-        String(run.regions + 1),
-        String(run.invocations),
-        String(total),
-        String(minimum),
-        ratioOf(total, minimum),
-        `${sum(run.calls, WRITES)} / ${sum(run.minimum, WRITES)}`,
-        `${sum(run.calls, reads)} / ${sum(run.minimum, reads)}`,
-        String(run.throttled),
-        run.problems.length === 0 ? 'yes' : 'NO',
-      ];
-    }),
+    numeric: [true, true, true, true, true, true, true, true, true, true, true, false],
+    rows: economyJson(result).rows.map((row) => [
+      String(row.regions),
+      String(row.images),
+      String(row.invocations),
+      String(row.calls),
+      String(row.strictMinimum),
+      ratioOf(row.calls, row.strictMinimum),
+      `${row.writes} / ${row.strictWrites}`,
+      `${row.reads} / ${row.strictReads}`,
+      String(row.strictMinimumWithCompletion),
+      String(row.designMinimum),
+      String(row.throttled),
+      row.converged ? 'yes' : 'NO',
+    ]),
   };
   return {
     title: 'API economy',
@@ -259,12 +305,13 @@ export function economySection(result: EconomyResult): Section {
         `regions, shared with ${options.shares} accounts and \`snapshotPermissions: true\`: the real handler on the source's ` +
         "`available` event and on each copy's, against the local emulator (its per-action counters, every region), one fresh " +
         `process per R (copies pending ${options.copyDelayMs} ms).`,
-      `Minimum (n = ${options.snapshots} snapshots, I = R + 1 images), justified in \`bench/economy.ts\`: CopyImage R; ` +
-        'CreateTags 2 (the source, then its announcement tag); ModifyImageAttribute I; ModifySnapshotAttribute n·I; ' +
-        'DescribeImages 3R + 2; DescribeImageAttribute 2I; DescribeSnapshots 2I; DescribeSnapshotAttribute 2n·I (the ' +
-        'second I-terms: the family observed in full once, to announce its completion). An action the minimum does ' +
-        'not have shows as `extra`.',
+      `Strict minimum (n = ${options.snapshots} snapshots, I = R + 1 images), derived in \`bench/economy-minimum.ts\`: ` +
+        'writes R + 1 + (n + 1)·I (CopyImage R, whose TagSpecifications tag each copy and its snapshots; one CreateTags ' +
+        'for the source and its snapshots; ModifyImageAttribute I; ModifySnapshotAttribute n·I) and reads I (one ' +
+        'DescribeImages per image whose event arrives). Announcing completion adds I reads (strict + completion). ' +
+        'The design minimum is what observe, plan and apply, and announcing completion after observing the family ' +
+        'in full, cannot do without. An action the strict minimum does not have shows as `extra`.',
     ],
-    tables: [summary, ...runs.map(runTable)],
+    tables: [summary, ...result.runs.map(runTable)],
   };
 }
