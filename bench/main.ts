@@ -3,19 +3,26 @@ import { arch, availableParallelism, cpus, platform } from 'node:os';
 import { resolve } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { type ColdStartOptions, coldStartSection, runColdStart } from './coldstart.js';
-import { type EconomyOptions, economySection, runEconomy } from './economy.js';
+import {
+  type EconomyOptions,
+  type EconomyResult,
+  economyJson,
+  economySection,
+  runEconomy,
+} from './economy.js';
 import { type LocalOptions, localSection, runLocal } from './local.js';
 import { progress, renderSection, type Section } from './report.js';
-import { runScale, type ScaleOptions, scaleSection } from './scale.js';
+import { runScale, type ScaleOptions, type ScaleResult } from './scale.js';
+import { scaleJson, scaleSection } from './scale-report.js';
 
 /**
  * `npm run bench`: the benchmarks, printed as one markdown document on stdout (progress on
- * stderr). Figures are printed, never asserted.
+ * stderr), or with `--json` as one JSON document. Figures are printed, never asserted.
  *
- *   npm run bench                          all four, with the defaults below (a few minutes)
+ *   npm run bench [--json]                 all four, with the defaults below (a few minutes)
  *   npm run bench -- coldstart [--runs 15]
- *   npm run bench -- economy [--regions 1,3,8] [--shares 2] [--snapshots 2]
- *   npm run bench -- scale [--images 200] [--speed 1] [--cap 90] [--targets 8] ...
+ *   npm run bench -- economy [--regions 1,3,8] [--shares 2] [--snapshots 2] [--json]
+ *   npm run bench -- scale [--images 200] [--speed 1] [--cap 90] [--targets 8] ... [--json]
  *   npm run bench -- local [--runs 3]
  */
 
@@ -75,30 +82,39 @@ function print(what: string, sections: readonly Section[]): void {
   process.stdout.write(`${[header(what), ...sections.map(renderSection)].join('\n\n')}\n`);
 }
 
+/** `--json`: the one document on stdout, nothing else. */
+function printJson(document: unknown): void {
+  process.stdout.write(`${JSON.stringify(document, null, 2)}\n`);
+}
+
 async function coldstart(options: ColdStartOptions): Promise<Section> {
   return coldStartSection(await runColdStart(options));
 }
 
-async function economy(options: EconomyOptions): Promise<Section> {
-  return economySection(await runEconomy(options));
+async function economy(options: EconomyOptions): Promise<EconomyResult> {
+  return runEconomy(options);
 }
 
-async function scale(options: ScaleOptions): Promise<Section> {
+async function scale(options: ScaleOptions): Promise<ScaleResult> {
   progress(
     `scale: ${options.images} images to ${options.targets ?? 8} regions, buckets at speed ${options.speed}`,
   );
   const result = await runScale({
     ...options,
-    onRun: (region, run, report) => {
-      const planned = Object.entries(report.planned)
+    onRun: (region, run, summary) => {
+      const planned = Object.entries(summary.planned)
         .map(([kind, n]) => `${kind} ${n}`)
         .join(', ');
       progress(
-        `scale: ${region} run ${run}: ${planned || 'nothing planned'}, ${report.failures.length} failure(s)`,
+        `scale: ${region} run ${run}: ${planned || 'nothing planned'}, ${summary.failures} failure(s)`,
       );
     },
   });
-  return scaleSection(options, result);
+  progress(
+    `scale: ${result.converged ? 'converged' : 'NOT converged'} in ${(result.wallMs / 1000).toFixed(1)} s ` +
+      `(bound ${(result.boundMs / 1000).toFixed(1)} s)`,
+  );
+  return result;
 }
 
 async function local(options: LocalOptions): Promise<Section> {
@@ -110,14 +126,30 @@ const program = new Command()
   .description(
     'ami-lifecycle benchmarks: one markdown document on stdout, progress on stderr. Without a command, runs all four with their defaults.',
   )
-  .action(async () => {
-    const sections = [
-      await coldstart(DEFAULTS.coldstart),
-      await economy(DEFAULTS.economy),
-      await scale(DEFAULTS.scale),
-      await local(DEFAULTS.local),
-    ];
-    print('All four benchmarks (`npm run bench`), default parameters', sections);
+  // `--json` before a command is the program's, after it the command's.
+  .enablePositionalOptions()
+  .option('--json', 'print one JSON document instead of markdown')
+  .action(async (opts: { json?: boolean }) => {
+    const coldstartSection = await coldstart(DEFAULTS.coldstart);
+    const economyResult = await economy(DEFAULTS.economy);
+    const scaleResult = await scale(DEFAULTS.scale);
+    const localSection = await local(DEFAULTS.local);
+    if (opts.json === true) {
+      // The benchmarks without a JSON form of their own give their markdown section's content.
+      printJson({
+        coldstart: coldstartSection,
+        economy: economyJson(economyResult),
+        scale: scaleJson(DEFAULTS.scale, scaleResult),
+        local: localSection,
+      });
+      return;
+    }
+    print('All four benchmarks (`npm run bench`), default parameters', [
+      coldstartSection,
+      economySection(economyResult),
+      scaleSection(DEFAULTS.scale, scaleResult),
+      localSection,
+    ]);
   });
 
 program
@@ -147,10 +179,21 @@ program
     integer,
     DEFAULTS.economy.copyDelayMs,
   )
-  .action(async (opts: { regions: number[]; shares: number; snapshots: number; copyDelayMs: number }) => {
-    const { regions, ...rest } = opts;
-    print('API economy (`npm run bench -- economy`)', [await economy({ regionCounts: regions, ...rest })]);
-  });
+  .option('--json', 'print one JSON document, {"rows": [...]}, instead of markdown')
+  .action(
+    async (opts: {
+      regions: number[];
+      shares: number;
+      snapshots: number;
+      copyDelayMs: number;
+      json?: boolean;
+    }) => {
+      const { regions, json, ...rest } = opts;
+      const result = await economy({ regionCounts: regions, ...rest });
+      if (json === true) printJson(economyJson(result));
+      else print('API economy (`npm run bench -- economy`)', [economySection(result)]);
+    },
+  );
 
 program
   .command('scale')
@@ -173,8 +216,12 @@ program
     DEFAULTS.scale.copyDelayMs,
   )
   .option('--targets <n>', "copy to this many regions instead of scale.yaml's 8", positiveInteger)
-  .action(async (opts: ScaleOptions) => {
-    print('Reconcile at scale (`npm run bench -- scale`)', [await scale(opts)]);
+  .option('--json', 'print one JSON document instead of markdown')
+  .action(async (opts: ScaleOptions & { json?: boolean }) => {
+    const { json, ...options } = opts;
+    const result = await scale(options);
+    if (json === true) printJson(scaleJson(options, result));
+    else print('Reconcile at scale (`npm run bench -- scale`)', [scaleSection(options, result)]);
   });
 
 program
