@@ -112,10 +112,23 @@ const SILENT = { debug() {}, info() {}, warn() {}, error() {} };
  * and keep reading no more of the report than `planned`, `deferredCopies` and `failures`.
  */
 async function reconcileOnce(tool: Tool, region: string): Promise<RunSummary> {
-  const report = await reconcileRegion(
-    { rules: tool.rules, accountId: tool.accountId, ec2: tool.ec2, logger: SILENT },
-    { region, dryRun: false, maxCopiesInFlight: tool.cap, concurrency: tool.concurrency },
-  );
+  // A variable, not a literal in the call: the reworked core requires `events` and `now`, the
+  // core before it does not know them, and both accept this object (no excess-property check).
+  // The scale rule has no `retire` section, so nothing is ever published.
+  const deps = {
+    rules: tool.rules,
+    accountId: tool.accountId,
+    ec2: tool.ec2,
+    logger: SILENT,
+    events: { publish: async () => {} },
+    now: () => new Date(),
+  };
+  const report = await reconcileRegion(deps, {
+    region,
+    dryRun: false,
+    maxCopiesInFlight: tool.cap,
+    concurrency: tool.concurrency,
+  });
   return {
     planned: { ...report.planned },
     deferredCopies: report.deferredCopies,
