@@ -119,7 +119,8 @@ export interface Ec2Emulator {
   close(): void;
 }
 
-const DEFAULT_ACCOUNT_ID = '123456789012';
+/** The account of callers whose access key is not a 12-digit account id; the other emulators share it. */
+export const DEFAULT_ACCOUNT_ID = '123456789012';
 /** Unsigned requests (direct calls in tests) act in this region. */
 const DEFAULT_REGION = 'us-east-1';
 
@@ -164,7 +165,11 @@ export const SUPPORTED_ACTIONS: readonly string[] = Object.keys(ACTIONS).sort();
 export function callerAccount(headers: EmulatedRequest['headers'], fallback: string): string {
   const auth = headers.authorization;
   const value = Array.isArray(auth) ? auth[0] : auth;
-  const accessKeyId = value?.match(/Credential=([^/,\s]+)\//)?.[1];
+  return accountOfAccessKey(value?.match(/Credential=([^/,\s]+)\//)?.[1], fallback);
+}
+
+/** The account an access key id acts for, by the rule of `callerAccount` (undefined: unsigned). */
+export function accountOfAccessKey(accessKeyId: string | undefined, fallback: string): string {
   return accessKeyId !== undefined && ACCOUNT_ID_PATTERN.test(accessKeyId) ? accessKeyId : fallback;
 }
 

@@ -2,15 +2,24 @@
 export type { ActionContext, ActionHandler } from './context.js';
 export type { CallCounts, CounterSnapshot } from './counters.js';
 export {
+  accountOfAccessKey,
   callerAccount,
   createEc2Emulator,
+  DEFAULT_ACCOUNT_ID,
   type Ec2Emulator,
   type Ec2EmulatorOptions,
   SUPPORTED_ACTIONS,
 } from './emulator.js';
 export type { AmiEventListener, AmiEventState, AmiStateChangeEvent } from './events.js';
 export type { FaultOptions } from './faults.js';
-export type { BlockPublicAccessState, ImageState, ImageView, SnapshotState, SnapshotView } from './model.js';
+export {
+  ACCOUNT_ID_PATTERN,
+  type BlockPublicAccessState,
+  type ImageState,
+  type ImageView,
+  type SnapshotState,
+  type SnapshotView,
+} from './model.js';
 export { DEFAULT_REGIONS } from './regions.js';
 export type {
   SeedDevice,
