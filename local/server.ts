@@ -12,8 +12,8 @@ import {
  * (`Credential=AKID/20260101/us-east-1/sqs/aws4_request` → `sqs`), as every SDK client and the AWS
  * CLI sign each request for the service they call. Unsigned requests fall back to the protocol:
  * `x-amz-target` `AWSEvents.*` → EventBridge, `DynamoDB_20120810.*` → DynamoDB, `AmazonSQS.*` →
- * SQS, a Query body with SNS's `Version=2010-03-31` → SNS or SQS's `2012-11-05` → SQS, anything
- * else → EC2 (Query).
+ * SQS, a Query body with SNS's `Version=2010-03-31` → SNS, SQS's `2012-11-05` → SQS or STS's
+ * `2011-06-15` → STS, anything else → EC2 (Query).
  *
  * A service that is not emulated (or not configured) is answered 501 `NotImplemented`, in JSON for
  * JSON-protocol requests and in XML otherwise, naming the service. Bodies are buffered and handed to
@@ -30,6 +30,8 @@ export interface LocalServerOptions {
   dynamodb?: EmulatedService;
   sqs?: EmulatedService;
   sns?: EmulatedService;
+  /** STS (signing name `sts`): GetCallerIdentity, so clients learn the account they act for. */
+  sts?: EmulatedService;
 }
 
 /** The signing names this server can route, and the option serving each. */
@@ -39,6 +41,7 @@ export const ROUTED_SERVICES = {
   dynamodb: 'dynamodb',
   sqs: 'sqs',
   sns: 'sns',
+  sts: 'sts',
 } as const satisfies Record<string, keyof LocalServerOptions>;
 
 export interface LocalServer {
@@ -93,6 +96,7 @@ const DISPLAY_NAMES: Record<string, string> = {
   dynamodb: 'DynamoDB',
   sqs: 'SQS',
   sns: 'SNS',
+  sts: 'STS',
 };
 
 /**
@@ -142,6 +146,7 @@ export function serviceOf(request: EmulatedRequest): string {
     new URLSearchParams(request.body).get('Version') ?? new URLSearchParams(query).get('Version');
   if (version === '2010-03-31') return 'sns';
   if (version === '2012-11-05') return 'sqs';
+  if (version === '2011-06-15') return 'sts';
   return 'ec2';
 }
 

@@ -28,9 +28,10 @@ import {
 import { startLocalServer } from './server.js';
 import { createSnsEmulator, type PublishedMessage, type SnsEmulator } from './sns/index.js';
 import { createSqsEmulator, type SqsEmulator } from './sqs/index.js';
+import { createStsEmulator, type StsEmulator } from './sts/index.js';
 
 /**
- * The whole tool, locally: the EC2, EventBridge, DynamoDB, SQS and SNS emulators behind one
+ * The whole tool, locally: the EC2, EventBridge, DynamoDB, SQS, SNS and STS emulators behind one
  * loopback endpoint, a local event bus built from `serverless.yml`, and the real handlers invoked
  * in-process through the real SDK clients, pointed at the endpoint by the standard `AWS_ENDPOINT_URL`.
  *
@@ -79,6 +80,8 @@ export interface LocalStack {
   readonly sqs: SqsEmulator;
   /** SNS recorder: `published(topicArnOrName?)` lists what was published, `onPublish` listens. */
   readonly sns: SnsEmulator;
+  /** STS: GetCallerIdentity answers the EC2 emulator's account (or a 12-digit access key's). */
+  readonly sts: StsEmulator;
   /** The tables, queues, topics and buses of `serverless.yml`, as created in every region. */
   readonly resources: DeclaredResources;
   /** The environment the handlers were given (set on `process.env` until `close()`). */
@@ -92,7 +95,7 @@ export interface LocalStack {
   settle(timeoutMs?: number): Promise<void>;
   /**
    * Fresh emulators (EC2 with the same options, merged with these; DynamoDB, SQS and SNS with the
-   * declared resources recreated) and bus behind the same endpoint and environment.
+   * declared resources recreated; STS in the EC2 emulator's account) and bus behind the same endpoint and environment.
    */
   reset(ec2?: Ec2EmulatorOptions): void;
   /** The next `count` PutEvents entries (any caller) fail with `code` inside a 200 answer, as EventBridge reports partial failures. */
@@ -114,6 +117,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   let dynamodb: DynamoDbEmulator;
   let sqs: SqsEmulator;
   let sns: SnsEmulator;
+  let sts: StsEmulator;
   let bus: LocalEventBus;
   let eventbridge: EmulatedService;
   /** Error codes the next PutEvents entries fail with, one entry each (see failNextPutEntries). */
@@ -156,6 +160,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     dynamodb = createDynamoDbEmulator({ accountId, defaultRegion: config.region });
     sqs = createSqsEmulator({ accountId, defaultRegion: config.region, ...(endpoint ? { endpoint } : {}) });
     sns = createSnsEmulator({ accountId, defaultRegion: config.region });
+    sts = createStsEmulator({ accountId });
     createDeclaredResources(resources, regions, { dynamodb, sqs, sns });
     bus = createLocalEventBusFromConfig(config, {
       root,
@@ -185,6 +190,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     dynamodb: (request) => dynamodb.service(request),
     sqs: (request) => sqs.service(request),
     sns: (request) => sns.service(request),
+    sts: (request) => sts.service(request),
   });
   endpoint = server.endpoint;
   const ec2Defaults = options.ec2 ?? {};
@@ -233,6 +239,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     },
     get sns() {
       return sns;
+    },
+    get sts() {
+      return sts;
     },
     resources,
     environment: env,

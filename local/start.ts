@@ -252,6 +252,7 @@ The emulator keeps running (Ctrl-C to stop). Point clients at it:
   npx ami-lifecycle status                                   # the tool's own commands honour AWS_ENDPOINT_URL
   aws --endpoint-url ${stack.endpoint} ec2 describe-images --owners self --region eu-west-1
   aws --endpoint-url ${stack.endpoint} sqs list-queues --region ${SOURCE_REGION}     # failed invocations land here
+  aws --endpoint-url ${stack.endpoint} sts get-caller-identity                        # the account the emulator acts as
 Handlers stay subscribed: images that become available (register-image, copy-image) are handled as in AWS.`);
     await new Promise<void>((resolveStop) => {
       process.once('SIGINT', () => resolveStop());
