@@ -1,20 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import { DescribeImagesCommand, EC2Client } from '@aws-sdk/client-ec2';
 import type { Command } from 'commander';
-import {
-  claimsForRegion,
-  ec2ForRegion,
-  eventBridgeClient,
-  retirementEc2ForRegion,
-} from '../shared/aws/clients.js';
+import { claimsForRegion, ec2ForRegion, eventBridgeClient } from '../shared/aws/clients.js';
 import { createEventPublisher } from '../shared/aws/events.js';
+import { callerAccount } from '../shared/aws/identity.js';
 import { AwsCallError, RulesValidationError } from '../shared/core/errors.js';
 import type { Ec2ForRegion, EventPublisher, LoggerPort } from '../shared/core/ports.js';
 import {
   type ReconcileDependencies,
   type ReconcileProgress,
-  type ReconcileReport,
-  reconcileRegion,
+  type RegionResult,
+  reconcileRegions,
 } from '../shared/core/reconcile.js';
 import { loadRulesFile } from '../shared/rules/load.js';
 import { KNOWN_REGIONS } from '../shared/rules/regions.js';
@@ -42,18 +37,20 @@ export interface RunContext {
   readonly regions: readonly string[];
   /** Whether the regions came from `--region`. */
   readonly regionsGiven: boolean;
+  /** The account of the caller's credentials (STS GetCallerIdentity). */
   readonly accountId: string;
-  readonly accountFrom: 'option' | 'environment' | 'discovered';
   readonly json: boolean;
   readonly progress: boolean;
   readonly concurrency: number;
   readonly maxCopiesInFlight: number;
   readonly ec2: Ec2ForRegion;
+  /** Where deletions (and completions) are announced: `--event-bus`, or stderr without one. */
+  readonly events: EventPublisher;
   /**
    * Retirement for rules with `retire` (off with `--no-retire`). Deregistration still needs the
-   * rule's `retire.apply: true`; deletions are announced on `--event-bus`, or on stderr without one.
+   * rule's `retire.apply: true`.
    */
-  readonly retirement?: NonNullable<ReconcileDependencies['retirement']>;
+  readonly retire: boolean;
   /**
    * Announcing completed distributions (`AMI Distribution Completed`, once), when the run has the
    * tool's bus: the claims are the stack's (`--distributions-table`, default `<bus>-distributions`).
@@ -75,7 +72,7 @@ export function addCommonOptions(command: Command): Command {
     )
     .option(
       '--account <id>',
-      'the account the tool acts for (default: $AWS_ACCOUNT_ID, else the owner of the images DescribeImages Owners=self returns)',
+      "the account the run must act for (default: $AWS_ACCOUNT_ID): refused when the credentials' account (STS GetCallerIdentity) is another",
     )
     .option('--concurrency <n>', 'EC2 calls in flight at once, per region', String(DEFAULT_CONCURRENCY))
     .option(
@@ -179,6 +176,7 @@ function announcements(busName: string | undefined): EventPublisher {
 export async function loadContext(
   raw: Record<string, unknown>,
   ec2: Ec2ForRegion = ec2ForRegion,
+  identity: (region: string) => Promise<string> = callerAccount,
 ): Promise<RunContext> {
   const json = jsonOption(raw);
   const given = regionsOption(raw);
@@ -207,10 +205,6 @@ export async function loadContext(
   const common = { rulesFile, rules, regions, regionsGiven: given.length > 0, json, progress };
   const busName = stringOption(raw, 'eventBus') ?? (process.env.EVENT_BUS_NAME || undefined);
   const events = announcements(busName);
-  const retirement =
-    raw.retire === false
-      ? {}
-      : { retirement: { ec2: retirementEc2ForRegion, events, now: () => new Date() } };
   // Completion is announced exactly once through the stack's claims table, so only with a bus.
   const table =
     stringOption(raw, 'distributionsTable') ??
@@ -219,91 +213,58 @@ export async function loadContext(
     busName === undefined || table === undefined
       ? {}
       : {
-          completion: {
-            events,
-            claims: claimsForRegion(table),
-            owner: `cli-${randomUUID()}`,
-            now: () => new Date(),
-          },
+          completion: { claims: claimsForRegion(table), owner: `cli-${randomUUID()}` },
         };
-  const tuning = { concurrency, maxCopiesInFlight, ec2, ...retirement, ...completion };
-  if (account !== undefined) return { ...common, ...tuning, accountId: account, accountFrom: 'option' };
-  if (envAccount !== undefined) {
-    return { ...common, ...tuning, accountId: envAccount, accountFrom: 'environment' };
+  const tuning = { concurrency, maxCopiesInFlight, ec2, events, retire: raw.retire !== false, ...completion };
+  const accountId = await identity(regions[0] ?? 'us-east-1');
+  const expected = account ?? envAccount;
+  if (expected !== undefined && expected !== accountId) {
+    throw new CliInputError(
+      `the credentials act for account ${accountId}, not ${expected} (${account !== undefined ? '--account' : 'AWS_ACCOUNT_ID'}); use credentials of ${expected}, or drop the option`,
+    );
   }
-  return { ...common, ...tuning, accountId: await discoverAccount(regions), accountFrom: 'discovered' };
-}
-
-/**
- * The account the credentials act for, without STS: the owner of an image `DescribeImages
- * Owners=self` returns, asking the run's regions in order until one has such an image. Works
- * against AWS, the local emulator and any EC2-compatible endpoint (`AWS_ENDPOINT_URL`).
- */
-async function discoverAccount(regions: readonly string[]): Promise<string> {
-  for (const region of regions) {
-    const client = new EC2Client({ region, maxAttempts: 6, retryMode: 'adaptive' });
-    try {
-      const output = await client.send(new DescribeImagesCommand({ Owners: ['self'], MaxResults: 5 }));
-      const owner = output.Images?.find((image) => image.OwnerId !== undefined)?.OwnerId;
-      if (owner !== undefined) return owner;
-    } catch (error) {
-      throw new AwsCallError('DescribeImages', region, error);
-    } finally {
-      client.destroy();
-    }
-  }
-  throw new CliInputError(
-    `cannot tell which account to act for: no image owned by the caller in ${regions.join(', ')}; ` +
-      'pass --account ID or set AWS_ACCOUNT_ID',
-  );
+  return { ...common, ...tuning, accountId };
 }
 
 export const quietLogger: LoggerPort = { debug() {}, info() {}, warn() {}, error() {} };
 
-export type RegionResult =
-  | { readonly region: string; readonly report: ReconcileReport }
-  | { readonly region: string; readonly error: AwsCallError };
+export type { RegionResult } from '../shared/core/reconcile.js';
 
 /**
- * `reconcileRegion` for every region of the run, all at once (regions are independent: each has
- * its own rate limits and copy limit). A region that cannot be read is a result, not a failure of
- * the run: the others still finish.
+ * Every region of the run, observed in parallel, planned, and applied as one plan
+ * (`reconcileRegions`): a copy that waits for its source's tags in another region is made in the
+ * same run. A region that cannot be read is a result, not a failure of the run.
  */
 export async function reconcileAll(
   ctx: RunContext,
   options: { readonly dryRun: boolean; readonly shouldStop?: () => boolean },
 ): Promise<RegionResult[]> {
   const progress = ctx.progress ? new ProgressPrinter(ctx.regions) : undefined;
-  return Promise.all(
-    ctx.regions.map(async (region): Promise<RegionResult> => {
-      try {
-        const report = await reconcileRegion(
-          {
-            rules: ctx.rules,
-            accountId: ctx.accountId,
-            ec2: ctx.ec2,
-            logger: quietLogger,
-            ...(ctx.retirement ? { retirement: ctx.retirement } : {}),
-            ...(ctx.completion ? { completion: ctx.completion } : {}),
-          },
-          {
-            region,
-            dryRun: options.dryRun,
-            concurrency: ctx.concurrency,
-            maxCopiesInFlight: ctx.maxCopiesInFlight,
-            ...(options.shouldStop ? { shouldStop: options.shouldStop } : {}),
-            ...(progress ? { onProgress: (p: ReconcileProgress) => progress.update(p) } : {}),
-          },
-        );
-        progress?.finished(region, `done in ${(report.durationMs / 1000).toFixed(1)} s`);
-        return { region, report };
-      } catch (error) {
-        if (!(error instanceof AwsCallError)) throw error;
-        progress?.finished(region, `failed: ${error.code}`);
-        return { region, error };
-      }
-    }),
+  const results = await reconcileRegions(
+    {
+      rules: ctx.rules,
+      accountId: ctx.accountId,
+      ec2: ctx.ec2,
+      logger: quietLogger,
+      events: ctx.events,
+      now: () => new Date(),
+      retire: ctx.retire,
+      ...(ctx.completion ? { completion: ctx.completion } : {}),
+    },
+    {
+      regions: ctx.regions,
+      dryRun: options.dryRun,
+      concurrency: ctx.concurrency,
+      maxCopiesInFlight: ctx.maxCopiesInFlight,
+      ...(options.shouldStop ? { shouldStop: options.shouldStop } : {}),
+      ...(progress ? { onProgress: (p: ReconcileProgress) => progress.update(p) } : {}),
+    },
   );
+  for (const result of results) {
+    if ('error' in result) progress?.finished(result.region, `failed: ${result.error.code}`);
+    else progress?.finished(result.region, `done in ${(result.report.durationMs / 1000).toFixed(1)} s`);
+  }
+  return results;
 }
 
 /** One stderr line per region when its phase changes or ends, and every few seconds in a long phase. */
@@ -346,8 +307,9 @@ function hint(error: AwsCallError): string {
     return ' (no AWS credentials found: set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)';
   }
   if (['ECONNREFUSED', 'ENOTFOUND', 'ETIMEDOUT', 'EHOSTUNREACH', 'TimeoutError'].includes(error.code)) {
-    const endpoint = process.env.AWS_ENDPOINT_URL_EC2 || process.env.AWS_ENDPOINT_URL;
-    return endpoint ? ` (is the endpoint ${endpoint} up?)` : ' (cannot reach EC2)';
+    const service = error.operation === 'GetCallerIdentity' ? 'STS' : 'EC2';
+    const endpoint = process.env[`AWS_ENDPOINT_URL_${service}`] || process.env.AWS_ENDPOINT_URL;
+    return endpoint ? ` (is the endpoint ${endpoint} up?)` : ` (cannot reach ${service})`;
   }
   if (error.code === 'AuthFailure' || error.code === 'OptInRequired') {
     return ` (is ${error.region} enabled for the account?)`;
@@ -435,10 +397,7 @@ export function count(n: number, noun: string, plural = `${noun}s`): string {
   return `${n} ${n === 1 ? noun : plural}`;
 }
 
-/** How the account was found, for the header line. */
+/** The account, for the header line. */
 export function accountLabel(ctx: RunContext): string {
-  const from = { option: '--account', environment: 'AWS_ACCOUNT_ID', discovered: 'discovered' }[
-    ctx.accountFrom
-  ];
-  return `account ${ctx.accountId} (${from})`;
+  return `account ${ctx.accountId}`;
 }

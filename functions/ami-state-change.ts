@@ -3,14 +3,15 @@ import { ec2ForRegion } from '../shared/aws/clients.js';
 import { handleAmiStateChange } from '../shared/core/state-change.js';
 import { parseAmiStateChangeEvent } from '../shared/events/ami-state-change.js';
 import { lambda } from '../shared/lambda/middleware.js';
-import { coldStart } from '../shared/lambda/runtime.js';
+import { accountOf, coldStart } from '../shared/lambda/runtime.js';
 
 /** `EC2 AMI State Change` → copy, share and tag; announce the family's start, failures and completion. */
-const { config, rules, logger, events, claims } = coldStart();
+const { config, rules, logger, events, claims, copySlots } = coldStart();
 
 export const handler = lambda(logger).handler(async (event: unknown, context: Context) =>
   handleAmiStateChange(parseAmiStateChangeEvent(event), {
     rules,
+    accountId: accountOf(context),
     ec2: ec2ForRegion,
     events,
     claims,
@@ -18,5 +19,6 @@ export const handler = lambda(logger).handler(async (event: unknown, context: Co
     dryRun: config.dryRun,
     invocationId: context.awsRequestId,
     now: () => new Date(),
+    copyCap: { slots: copySlots, max: config.maxCopiesInFlight },
   }),
 );

@@ -1,10 +1,10 @@
 import type { Context } from 'aws-lambda';
-import { ec2ForRegion, retirementEc2ForRegion } from '../shared/aws/clients.js';
+import { ec2ForRegion } from '../shared/aws/clients.js';
 import { reconcileRegion } from '../shared/core/reconcile.js';
 import { publishReconcileReport } from '../shared/core/reconcile-report.js';
 import { parseScheduledEvent } from '../shared/events/scheduled.js';
 import { lambda } from '../shared/lambda/middleware.js';
-import { coldStart } from '../shared/lambda/runtime.js';
+import { accountOf, coldStart } from '../shared/lambda/runtime.js';
 
 /**
  * The schedule: reconcile (and retire in) the region this stack runs in. Every regional stack has
@@ -12,18 +12,20 @@ import { coldStart } from '../shared/lambda/runtime.js';
  * not thrown: the next scheduled run is the retry, and a Lambda retry of a long run would only
  * repeat it.
  */
-const { config, rules, logger, events, claims } = coldStart();
+const { config, rules, logger, events, claims, copySlots } = coldStart();
 
 export const handler = lambda(logger).handler(async (event: unknown, context: Context) => {
   const scheduled = parseScheduledEvent(event);
   const report = await reconcileRegion(
     {
       rules,
-      accountId: scheduled.account,
+      accountId: accountOf(context),
       ec2: ec2ForRegion,
       logger,
-      retirement: { ec2: retirementEc2ForRegion, events, now: () => new Date() },
-      completion: { events, claims, owner: context.awsRequestId, now: () => new Date() },
+      events,
+      now: () => new Date(),
+      completion: { claims, owner: context.awsRequestId },
+      copySlots,
     },
     {
       region: scheduled.region,

@@ -1,14 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { Command } from 'commander';
-import {
-  claimsForRegion,
-  ec2ForRegion,
-  eventBridgeClient,
-  retirementEc2ForRegion,
-} from '../../shared/aws/clients.js';
+import { claimsForRegion, ec2ForRegion, eventBridgeClient } from '../../shared/aws/clients.js';
 import { openDeadLetterQueue } from '../../shared/aws/dead-letter-queue.js';
 import { createEventPublisher } from '../../shared/aws/events.js';
+import { callerAccount } from '../../shared/aws/identity.js';
 import { InvalidEventError } from '../../shared/core/errors.js';
 import {
   DetailSchemas,
@@ -96,6 +92,7 @@ async function replay(options: Record<string, unknown>): Promise<ExitCode> {
     table:
       text(options, 'distributionsTable') ??
       (process.env.DISTRIBUTIONS_TABLE || `ami-lifecycle-${stage}-distributions`),
+    region,
   });
   const entries = await replayDeadLetters(queues, route, {
     apply,
@@ -116,6 +113,8 @@ interface RouterConfig {
   readonly rulesFile: string;
   readonly busName: string;
   readonly table: string;
+  /** The region of the queues: where the caller's account is asked for. */
+  readonly region: string;
 }
 
 /** Which code replays which event: the same core the deployed handlers call. */
@@ -129,6 +128,12 @@ function router(config: RouterConfig): ReplayRouter {
   const publisherFor = (region: string): EventPublisher =>
     createEventPublisher({ clientFor: eventBridgeClient, busName: config.busName, region });
   const claims = claimsForRegion(config.table);
+  // The account the replay acts for is the caller's, asked once; events of others are ignored.
+  let account: Promise<string> | undefined;
+  const accountId = () => {
+    account ??= callerAccount(config.region);
+    return account;
+  };
 
   const amiStateChange: ReplayHandler = {
     async describe(letter) {
@@ -136,7 +141,7 @@ function router(config: RouterConfig): ReplayRouter {
       const { ImageId: imageId, State: state } = event.detail;
       if (state !== 'available')
         return [`${imageId} is ${state}: the handler would report it (AMI Copy Failed)`];
-      const result = await planForImage(event.region, imageId, event.account, {
+      const result = await planForImage(event.region, imageId, await accountId(), {
         rules: loadRules(),
         ec2: ec2ForRegion,
         logger: quietLogger,
@@ -148,6 +153,7 @@ function router(config: RouterConfig): ReplayRouter {
       const event = parseAmiStateChangeEvent(letter.event);
       const result = await handleAmiStateChange(event, {
         rules: loadRules(),
+        accountId: await accountId(),
         ec2: ec2ForRegion,
         events: publisherFor(event.region),
         claims,
@@ -178,11 +184,12 @@ function router(config: RouterConfig): ReplayRouter {
     const report = await reconcileRegion(
       {
         rules: loadRules(),
-        accountId: event.account,
+        accountId: await accountId(),
         ec2: ec2ForRegion,
         logger: quietLogger,
-        retirement: { ec2: retirementEc2ForRegion, events, now: () => new Date() },
-        completion: { events, claims, owner: `replay-${randomUUID()}`, now: () => new Date() },
+        events,
+        now: () => new Date(),
+        completion: { claims, owner: `replay-${randomUUID()}` },
       },
       { region: event.region, dryRun, maxCopiesInFlight: 20, concurrency: 8 },
     );

@@ -5,18 +5,21 @@ import {
   PutItemCommand,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
-import { AwsCallError } from '../core/errors.js';
+import { rethrowClassified } from '../core/errors.js';
 import type { ClaimOutcome, CompletionClaims } from '../core/ports.js';
 
 /** How long a claim holds before another caller may take it over: far longer than one PutEvents. */
 export const CLAIM_LEASE_MS = 2 * 60 * 1000;
+/** A release's regions done are attributes `done:<region>` = the image there. */
+const DONE_PREFIX = 'done:';
 /** Items expire (DynamoDB TTL) long after any event of their family could still arrive. */
 const RETENTION_SECONDS = 400 * 24 * 60 * 60;
 
 /**
  * Completion claims in a DynamoDB table (key `pk`), one item per family and set of targets:
  * `status` is `claimed` (with `owner` and `leaseUntil`, epoch ms) or `published`. Every write is
- * conditional, so of any number of concurrent callers exactly one gets `claimed`.
+ * conditional, so of any number of concurrent callers exactly one gets `claimed`. Beside it, the
+ * release's regions done (`<key>/regions`).
  */
 export function createCompletionClaims(
   client: DynamoDBClient,
@@ -24,12 +27,13 @@ export function createCompletionClaims(
   region: string,
   now: () => number = Date.now,
 ): CompletionClaims {
+  // A failed condition is an answer, not a failure: it is caught below, where it decides.
   const call = async <T>(operation: string, run: () => Promise<T>): Promise<T> => {
     try {
       return await run();
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) throw error;
-      throw new AwsCallError(operation, region, error);
+      rethrowClassified(operation, region, error);
     }
   };
   return {
@@ -84,6 +88,36 @@ export function createCompletionClaims(
         if (!(error instanceof ConditionalCheckFailedException)) throw error;
         return false;
       }
+    },
+
+    async markDone(key, doneRegion, imageId, imageName) {
+      // One item per release beside the claim (`<key>/regions`), one attribute per region done:
+      // SET of a top-level attribute needs no item to exist first, and ALL_NEW returns every
+      // region recorded so far, this write included, atomically.
+      const output = await call('UpdateItem', () =>
+        client.send(
+          new UpdateItemCommand({
+            TableName: tableName,
+            Key: { pk: { S: `${key}/regions` } },
+            UpdateExpression: `SET #region = :imageId, expiresAt = if_not_exists(expiresAt, :expires)${imageName === undefined ? '' : ', imageName = :name'}`,
+            ExpressionAttributeNames: { '#region': `${DONE_PREFIX}${doneRegion}` },
+            ExpressionAttributeValues: {
+              ':imageId': { S: imageId },
+              ':expires': { N: String(Math.floor(now() / 1000) + RETENTION_SECONDS) },
+              ...(imageName === undefined ? {} : { ':name': { S: imageName } }),
+            },
+            ReturnValues: 'ALL_NEW',
+          }),
+        ),
+      );
+      const regions = new Map<string, string>();
+      const attributes = output.Attributes ?? {};
+      for (const [name, value] of Object.entries(attributes)) {
+        if (name.startsWith(DONE_PREFIX) && value.S !== undefined)
+          regions.set(name.slice(DONE_PREFIX.length), value.S);
+      }
+      const stored = attributes.imageName?.S;
+      return stored === undefined ? { regions } : { regions, imageName: stored };
     },
 
     async release(key, owner) {

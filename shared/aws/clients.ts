@@ -1,11 +1,10 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EC2Client, type EC2ClientConfig } from '@aws-sdk/client-ec2';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import type { ClaimsForRegion, Ec2ForRegion } from '../core/ports.js';
-import type { RetirementEc2ForRegion } from '../core/retirement-ports.js';
+import type { ClaimsForRegion, CopySlotsForRegion, Ec2ForRegion } from '../core/ports.js';
 import { createCompletionClaims } from './claims.js';
+import { createCopySlots } from './copy-slots.js';
 import { createEc2Port } from './ec2.js';
-import { createRetirementEc2 } from './ec2-retirement.js';
 import { perRegion } from './per-region.js';
 
 /**
@@ -23,28 +22,17 @@ export function createEc2Clients(
   return perRegion((region) => new EC2Client({ maxAttempts: 6, retryMode: 'adaptive', ...config, region }));
 }
 
-/** A port per region over those clients, each built once. */
-export function portsOver<T>(
-  clients: (region: string) => EC2Client,
-  create: (client: EC2Client, region: string) => T,
-): (region: string) => T {
-  return perRegion((region) => create(clients(region), region));
-}
-
 /**
  * An `Ec2ForRegion` with its own clients. Tests and benchmarks pass an `endpoint` and dummy
  * `credentials` to talk to the local emulator.
  */
 export function createEc2ForRegion(config: Omit<EC2ClientConfig, 'region'> = {}): Ec2ForRegion {
-  return portsOver(createEc2Clients(config), createEc2Port);
+  const clients = createEc2Clients(config);
+  return perRegion((region) => createEc2Port(clients(region), region));
 }
 
-/** The process's EC2 clients: distribution and retirement share each region's client (and its retry state). */
-const ec2Clients = createEc2Clients();
-
-export const ec2ForRegion: Ec2ForRegion = portsOver(ec2Clients, createEc2Port);
-
-export const retirementEc2ForRegion: RetirementEc2ForRegion = portsOver(ec2Clients, createRetirementEc2);
+/** The process's EC2 port: one client per region (and its adaptive retry state), for every call. */
+export const ec2ForRegion: Ec2ForRegion = createEc2ForRegion();
 
 export const eventBridgeClient = perRegion((region) => new EventBridgeClient({ region, maxAttempts: 5 }));
 
@@ -53,4 +41,9 @@ export const dynamoDbClient = perRegion((region) => new DynamoDBClient({ region,
 /** Completion claims in the table of each region (a family's claims live in its source region). */
 export function claimsForRegion(tableName: string): ClaimsForRegion {
   return perRegion((region) => createCompletionClaims(dynamoDbClient(region), tableName, region));
+}
+
+/** The copy slots of each region (the event path's copy cap), in that region's table. */
+export function copySlotsForRegion(tableName: string): CopySlotsForRegion {
+  return perRegion((region) => createCopySlots(dynamoDbClient(region), tableName, region));
 }

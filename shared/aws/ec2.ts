@@ -13,11 +13,13 @@ import {
   ModifySnapshotAttributeCommand,
   paginateDescribeImages,
   paginateDescribeSnapshots,
+  type Snapshot,
   type Tag,
 } from '@aws-sdk/client-ec2';
-import { AwsCallError, awsErrorCode } from '../core/errors.js';
+import { awsCall, awsErrorCode, InvariantError, rethrowClassified } from '../core/errors.js';
 import type { ImageState, LaunchPermission, ObservedImage, ObservedSnapshot, Tags } from '../core/model.js';
 import type { Ec2Port } from '../core/ports.js';
+import { lifecycleCalls } from './ec2-lifecycle.js';
 
 /** CreateTags takes at most 1000 resource ids a call; ModifySnapshotAttribute 500 modifications. */
 const CREATE_TAGS_BATCH = 1000;
@@ -26,17 +28,20 @@ const SNAPSHOT_PERMISSION_BATCH = 500;
 const DESCRIBE_SNAPSHOTS_BATCH = 200;
 
 /**
- * The EC2 port over an SDK client for one region. Translates between EC2's shapes and the core's,
- * and turns every SDK error into an `AwsCallError` naming the operation and region.
+ * The EC2 port over an SDK client for one region: the image and snapshot calls here, deprecation,
+ * deregistration, deletion and references in `ec2-lifecycle.ts`. Translates between EC2's shapes
+ * and the core's; every failure is classified by `awsCall` (AWS and network errors become an
+ * `AwsCallError` naming the operation and region, anything else propagates as it is).
  */
 export function createEc2Port(client: EC2Client, region: string): Ec2Port {
-  async function call<T>(operation: string, send: () => Promise<T>): Promise<T> {
-    try {
-      return await send();
-    } catch (error) {
-      throw new AwsCallError(operation, region, error);
-    }
-  }
+  return { ...imageCalls(client, region), ...lifecycleCalls(client, region) };
+}
+
+function imageCalls(
+  client: EC2Client,
+  region: string,
+): Omit<Ec2Port, keyof ReturnType<typeof lifecycleCalls>> {
+  const call = <T>(operation: string, send: () => Promise<T>): Promise<T> => awsCall(operation, region, send);
 
   return {
     async describeImage(imageId) {
@@ -48,7 +53,7 @@ export function createEc2Port(client: EC2Client, region: string): Ec2Port {
         return image === undefined ? undefined : toObservedImage(image, region);
       } catch (error) {
         if (awsErrorCode(error) === 'InvalidAMIID.NotFound') return undefined;
-        throw new AwsCallError('DescribeImages', region, error);
+        rethrowClassified('DescribeImages', region, error);
       }
     },
 
@@ -140,13 +145,21 @@ export function createEc2Port(client: EC2Client, region: string): Ec2Port {
           const output = await client.send(
             new DescribeSnapshotsCommand({ SnapshotIds: snapshotIds.slice(i, i + DESCRIBE_SNAPSHOTS_BATCH) }),
           );
-          for (const s of output.Snapshots ?? []) {
-            snapshots.push({
-              snapshotId: s.SnapshotId ?? '',
-              tags: toTags(s.Tags),
-              encrypted: s.Encrypted ?? false,
-            });
-          }
+          for (const s of output.Snapshots ?? []) snapshots.push(toObservedSnapshot(s));
+        }
+        return snapshots;
+      });
+    },
+
+    listTaggedSnapshots(tagKey) {
+      return call('DescribeSnapshots', async () => {
+        const snapshots: ObservedSnapshot[] = [];
+        const pages = paginateDescribeSnapshots(
+          { client, pageSize: 1000 },
+          { OwnerIds: ['self'], Filters: [{ Name: 'tag-key', Values: [tagKey] }] },
+        );
+        for await (const page of pages) {
+          for (const s of page.Snapshots ?? []) snapshots.push(toObservedSnapshot(s));
         }
         return snapshots;
       });
@@ -192,7 +205,9 @@ export function createEc2Port(client: EC2Client, region: string): Ec2Port {
             ],
           }),
         );
-        if (output.ImageId === undefined) throw new Error('CopyImage returned no ImageId');
+        if (output.ImageId === undefined) {
+          throw new InvariantError(`CopyImage in ${region} answered without an image id`);
+        }
         return output.ImageId;
       });
     },
@@ -216,6 +231,17 @@ export function createEc2Port(client: EC2Client, region: string): Ec2Port {
           new ModifyImageAttributeCommand({
             ImageId: imageId,
             LaunchPermission: { Add: permissions.map(toEc2LaunchPermission) },
+          }),
+        );
+      });
+    },
+
+    removeLaunchPermissions(imageId, permissions) {
+      return call('ModifyImageAttribute', async () => {
+        await client.send(
+          new ModifyImageAttributeCommand({
+            ImageId: imageId,
+            LaunchPermission: { Remove: permissions.map(toEc2LaunchPermission) },
           }),
         );
       });
@@ -278,6 +304,14 @@ export function toObservedImage(image: Image, region: string): ObservedImage {
     ...(image.DeregistrationProtection ? { deregistrationProtection: image.DeregistrationProtection } : {}),
     ...(image.LastLaunchedTime ? { lastLaunchedTime: image.LastLaunchedTime } : {}),
     hasMarketplaceCode: (image.ProductCodes ?? []).some((p) => p.ProductCodeType === 'marketplace'),
+  };
+}
+
+function toObservedSnapshot(snapshot: Snapshot): ObservedSnapshot {
+  return {
+    snapshotId: snapshot.SnapshotId ?? '',
+    tags: toTags(snapshot.Tags),
+    encrypted: snapshot.Encrypted ?? false,
   };
 }
 

@@ -1,83 +1,166 @@
-import type { Action, Plan } from './actions.js';
-import { tagsOf } from './actions.js';
-import { groupBy } from './collections.js';
-import { AwsCallError } from './errors.js';
-import { runLimited } from './pool.js';
-import type { Ec2ForRegion, Ec2Writer } from './ports.js';
-
-export type ActionOutcome =
-  | { readonly action: Action; readonly status: 'applied'; readonly imageId?: string }
-  | { readonly action: Action; readonly status: 'failed'; readonly error: AwsCallError }
-  /** Not started: the run was told to stop (it is near its time limit); the next run does it. */
-  | { readonly action: Action; readonly status: 'skipped' };
-
-export interface ApplyOptions {
-  /** EC2 calls in flight per region. 1 (the default) keeps the plan's order within a region. */
-  readonly concurrency?: number;
-  /** Asked before each action starts; once true, the remaining actions are skipped. */
-  readonly shouldStop?: () => boolean;
-}
+import type { Action, AnnounceAction, Plan } from './actions.js';
+import { AwsCallError, InvariantError } from './errors.js';
+import { type ActionResult, execute } from './execute.js';
+import type { Ec2ForRegion } from './ports.js';
 
 /**
- * Carries out a plan. Regions run concurrently and independently: each has its own rate limits
- * and copy limit, and a failure in one (not enabled, throttled, out of copies) must not stop the
- * others. Within a region a failed action does not stop the ones after it: they do not depend on
- * each other, and each is safe to repeat on the next attempt.
+ * The one applier: carries out any plan, distribution and retirement alike.
  *
- * AWS failures become `failed` outcomes for the caller to classify; any other error is a bug and
- * is rethrown once every region has finished.
+ * - Order: an action starts once every action in its `after` is applied and every one in its
+ *   `waitsFor` has settled; one whose prerequisite failed or was not started is not started either
+ *   (`blocked`). Prerequisites may be in other regions (a source's tags before its copies).
+ * - Concurrency: at most `concurrency` calls in flight per region (each region has its own EC2
+ *   token buckets and copy limit), started in plan order. Regions run side by side.
+ * - Failures: an `AwsCallError` makes that action `failed` and the others go on (each is safe to
+ *   repeat on the next attempt). Any other error is a bug or a broken invariant: it is rethrown
+ *   once everything in flight has settled, never recorded as an AWS failure.
+ * - Stopping: `shouldStop` is asked before each action that follows no other starts; once true
+ *   those are `skipped` (the next run does them). An action that follows another (`after`) is the
+ *   rest of a unit begun (a deregistration's snapshot deletions and announcement, a deprecation's
+ *   announcement), which no later run would see to do: it runs.
  */
+
+export type ActionOutcome =
+  | { readonly action: Action; readonly status: 'applied'; readonly result?: ActionResult }
+  | { readonly action: Action; readonly status: 'failed'; readonly error: AwsCallError }
+  | {
+      readonly action: Action;
+      readonly status: 'skipped';
+      /** `stopped`: the run was told to stop; `blocked`: a prerequisite was not applied. */
+      readonly reason: 'stopped' | 'blocked';
+      readonly blockedBy?: string;
+    };
+
+export interface ApplyPorts {
+  readonly ec2: Ec2ForRegion;
+  /** Publishes an announcement, given the outcomes of the actions it follows (`after` and `waitsFor`). */
+  readonly announce: (action: AnnounceAction, prerequisites: readonly ActionOutcome[]) => Promise<void>;
+}
+
+export interface ApplyOptions {
+  /** Calls in flight per region; default 4. */
+  readonly concurrency?: number;
+  /** Asked before each action that follows no other starts; once true, those are skipped. */
+  readonly shouldStop?: () => boolean;
+  /** Told when an action starts (progress). */
+  readonly onStart?: (action: Action) => void;
+}
+
 export async function applyPlan(
   plan: Plan,
-  ec2: Ec2ForRegion,
+  ports: ApplyPorts,
   options: ApplyOptions = {},
 ): Promise<ActionOutcome[]> {
-  const byRegion = groupBy(plan.actions, (action) => action.region);
-  const settled = await Promise.allSettled(
-    [...byRegion.entries()].map(async ([region, actions]) => {
-      const outcomes = new Map<Action, ActionOutcome>();
-      await runLimited(
-        actions,
-        options.concurrency ?? 1,
-        async (action) => {
-          try {
-            const imageId = await applyAction(action, ec2(region));
-            outcomes.set(
-              action,
-              imageId === undefined ? { action, status: 'applied' } : { action, status: 'applied', imageId },
-            );
-          } catch (error) {
-            if (!(error instanceof AwsCallError)) throw error;
-            outcomes.set(action, { action, status: 'failed', error });
+  const byId = indexPlan(plan);
+  const limit = Math.max(1, options.concurrency ?? 4);
+  const shouldStop = options.shouldStop ?? (() => false);
+  const slots = new Map<string, Semaphore>();
+  const slotsOf = (region: string) => {
+    let semaphore = slots.get(region);
+    if (semaphore === undefined) {
+      semaphore = new Semaphore(limit);
+      slots.set(region, semaphore);
+    }
+    return semaphore;
+  };
+
+  const runs = new Map<string, Promise<ActionOutcome>>();
+  const run = (action: Action): Promise<ActionOutcome> => {
+    let running = runs.get(action.id);
+    if (running === undefined) {
+      running = (async (): Promise<ActionOutcome> => {
+        const required = await Promise.all((action.after ?? []).map((id) => run(lookup(byId, id))));
+        const awaited = await Promise.all((action.waitsFor ?? []).map((id) => run(lookup(byId, id))));
+        const blocker = required.find((o) => o.status !== 'applied');
+        if (blocker !== undefined) {
+          return { action, status: 'skipped', reason: 'blocked', blockedBy: blocker.action.id };
+        }
+        const release = await slotsOf(action.region).acquire();
+        try {
+          // An action that follows another is the rest of a unit already begun (a deregistration's
+          // deletions, an announcement): it is finished, so stopping never leaves half a unit behind.
+          if ((action.after ?? []).length === 0 && shouldStop()) {
+            return { action, status: 'skipped', reason: 'stopped' };
           }
-        },
-        options.shouldStop,
-      );
-      return actions.map((action): ActionOutcome => outcomes.get(action) ?? { action, status: 'skipped' });
-    }),
-  );
+          options.onStart?.(action);
+          const prerequisites = [...required, ...awaited];
+          const result =
+            action.kind === 'announce'
+              ? await ports.announce(action, prerequisites).then(() => undefined)
+              : await execute(action, ports.ec2(action.region), prerequisites);
+          return result === undefined ? { action, status: 'applied' } : { action, status: 'applied', result };
+        } catch (error) {
+          if (error instanceof AwsCallError) return { action, status: 'failed', error };
+          throw error;
+        } finally {
+          release();
+        }
+      })();
+      runs.set(action.id, running);
+    }
+    return running;
+  };
+
+  const settled = await Promise.allSettled(plan.actions.map(run));
   const outcomes: ActionOutcome[] = [];
   for (const result of settled) {
     if (result.status === 'rejected') throw result.reason;
-    outcomes.push(...result.value);
+    outcomes.push(result.value);
   }
   return outcomes;
 }
 
-async function applyAction(action: Action, ec2: Ec2Writer): Promise<string | undefined> {
-  switch (action.kind) {
-    case 'tag':
-      await ec2.createTags(action.resourceIds, tagsOf(action.changes));
-      return undefined;
-    case 'share-image':
-      await ec2.addLaunchPermissions(action.imageId, action.add);
-      return undefined;
-    case 'share-snapshot':
-      await ec2.addCreateVolumePermissions(action.snapshotId, action.addUserIds);
-      return undefined;
-    case 'copy': {
-      const { kind: _kind, region: _region, rule: _rule, generation: _generation, ...request } = action;
-      return ec2.copyImage(request);
-    }
+/** Actions by id; a duplicate id, an unknown prerequisite or a cycle is a planner bug. */
+function indexPlan(plan: Plan): ReadonlyMap<string, Action> {
+  const byId = new Map<string, Action>();
+  for (const action of plan.actions) {
+    if (byId.has(action.id)) throw new InvariantError(`the plan has two actions with id ${action.id}`);
+    byId.set(action.id, action);
   }
+  const state = new Map<string, 'visiting' | 'done'>();
+  const visit = (action: Action) => {
+    const seen = state.get(action.id);
+    if (seen === 'done') return;
+    if (seen === 'visiting') throw new InvariantError(`the plan's order has a cycle through ${action.id}`);
+    state.set(action.id, 'visiting');
+    for (const id of [...(action.after ?? []), ...(action.waitsFor ?? [])]) visit(lookup(byId, id));
+    state.set(action.id, 'done');
+  };
+  for (const action of plan.actions) visit(action);
+  return byId;
+}
+
+function lookup(byId: ReadonlyMap<string, Action>, id: string): Action {
+  const action = byId.get(id);
+  if (action === undefined) throw new InvariantError(`an action waits for ${id}, which is not in the plan`);
+  return action;
+}
+
+/** At most `limit` holders at once; waiters are served first come, first served. */
+class Semaphore {
+  private held = 0;
+  private readonly waiting: Array<() => void> = [];
+
+  constructor(private readonly limit: number) {}
+
+  async acquire(): Promise<() => void> {
+    if (this.held < this.limit) {
+      this.held++;
+    } else {
+      await new Promise<void>((resolve) => this.waiting.push(resolve));
+    }
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const next = this.waiting.shift();
+      if (next === undefined) this.held--;
+      else next();
+    };
+  }
+}
+
+/** Outcomes that failed, for reports. */
+export function failures(outcomes: readonly ActionOutcome[]): Extract<ActionOutcome, { status: 'failed' }>[] {
+  return outcomes.filter((o): o is Extract<ActionOutcome, { status: 'failed' }> => o.status === 'failed');
 }

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Rule } from '../rules/schema.js';
 import { AmiLifecycleError, AwsCallError } from './errors.js';
-import type { ImageDetail, ObservedImage } from './model.js';
+import type { ObservedImage } from './model.js';
 import {
   type Detail,
   type DetailInput,
@@ -10,24 +10,25 @@ import {
   SCHEMA_VERSION,
   toolEvent,
 } from './notifications.js';
-import { observeDetail } from './observe.js';
-import { plan } from './plan.js';
 import type { ClaimsForRegion, CompletionClaims, Ec2ForRegion, EventPublisher, LoggerPort } from './ports.js';
 
 /**
- * Completion of a distribution: every target region has an available copy, and the source and
- * every copy are shared and tagged as the rule says (the planner has nothing left to do for the
- * family). It is announced once per source image and distribution (targets and grantees): a claim
- * in the source region's table decides who announces, whoever observes completion first (a copy's
- * `available` event, a repeat of it, or the schedule).
+ * Completion of a distribution: the source and a copy in every target region are available, and
+ * every change the rule asks for has been applied to each of them. It is announced once per source
+ * image and distribution (targets and grantees), by whichever handler finishes the last change.
  *
- * Order: every copy available (one cheap listing per region) → claim → the family observed in full
- * (released when something is left to do) → publish → mark published → tag the source. Claiming
- * before the full check means that of several observers only one reads the whole family. The tag
- * (`ami-lifecycle:distributed` = the distribution's fingerprint) lets later observers skip the
- * family without reading anything else. A crash after publishing and before marking leaves a
- * claim whose lease runs out, and the next observer publishes again: the event's `eventId` is the
- * same, so consumers can drop the repeat.
+ * How, without reading EC2: every handler (a source's or a copy's event, a reconcile run) that has
+ * applied every change to its image records its region as done in the release's item, one atomic
+ * write that returns every region done so far. The write that completes the set is the last
+ * change; its writer claims the announcement (a lease in the source region's table, so of
+ * duplicates finishing together one publishes), publishes, marks the claim published and tags the
+ * source `ami-lifecycle:distributed=<fingerprint>`, so later runs skip the family without reading
+ * anything else. A handler never gives up a completion because a sibling is still busy: the
+ * sibling's own mark comes later, and it is the last.
+ *
+ * A crash after publishing and before marking leaves a claim whose lease runs out, and the next
+ * handler to complete the set publishes again: the event's `eventId` is the same, so consumers can
+ * drop the repeat.
  */
 
 export const DISTRIBUTED_TAG = 'ami-lifecycle:distributed';
@@ -53,9 +54,6 @@ export type CompletionResult =
   | { readonly status: 'announced'; readonly detail: Detail<typeof DetailType.DistributionCompleted> }
   | { readonly status: 'already-announced' }
   | { readonly status: 'incomplete'; readonly reason: string };
-
-/** The copies of the source in a region, whatever their state; throws `AwsCallError` when the region cannot be read. */
-export type CopiesIn = (region: string) => Promise<readonly ObservedImage[]>;
 
 /** What makes one distribution of a source: its targets and who may launch it. Changing either is a new distribution. */
 export function distributionFingerprint(rule: Rule, sourceRegion: string): string {
@@ -83,6 +81,11 @@ export function isAnnounced(rule: Rule, source: ObservedImage): boolean {
   return source.tags[DISTRIBUTED_TAG] === distributionFingerprint(rule, source.region);
 }
 
+/** The key of a release in its source region's table: source, and distribution fingerprint. */
+export function releaseKey(rule: Rule, sourceRegion: string, sourceImageId: string): string {
+  return `${sourceRegion}/${sourceImageId}/${distributionFingerprint(rule, sourceRegion)}`;
+}
+
 export function sharedWith(rule: Rule): Detail<typeof DetailType.DistributionCompleted>['sharedWith'] {
   return {
     accounts: [...(rule.share?.accounts ?? [])],
@@ -90,6 +93,130 @@ export function sharedWith(rule: Rule): Detail<typeof DetailType.DistributionCom
     organizationalUnits: [...(rule.share?.organizationalUnits ?? [])],
     public: rule.share?.public === true && rule.share.allowPublic,
   };
+}
+
+/** One image of a release whose changes have all been applied. */
+export interface DoneImage {
+  readonly rule: Rule;
+  readonly sourceImageId: string;
+  readonly sourceRegion: string;
+  /**
+   * The source's name, given by whoever records the source region: kept with the release, so
+   * whichever region's handler completes it names the source without reading it.
+   */
+  readonly imageName?: string;
+  /** The region done, and its image there (the source in the source region, else the copy). */
+  readonly region: string;
+  readonly imageId: string;
+  /**
+   * The caller saw the source without its announcement tag: if the release turns out announced
+   * already (a crash between publishing and tagging), the tag is written now, so later runs skip
+   * the family.
+   */
+  readonly sourceUntagged?: boolean;
+}
+
+/**
+ * Records `done` and, when that completes the release, announces it. Reads no EC2; one DynamoDB
+ * write when the release is still incomplete. Throws `CompletionInProgressError` when another
+ * invocation still holds the claim after the waits, and `AwsCallError` when a call fails, so the
+ * caller's retry finishes the announcement.
+ */
+export async function recordDone(done: DoneImage, deps: CompletionDependencies): Promise<CompletionResult> {
+  const { rule, sourceRegion, sourceImageId } = done;
+  const key = releaseKey(rule, sourceRegion, sourceImageId);
+  const claims = deps.claims(sourceRegion);
+  const { regions, imageName } = await claims.markDone(key, done.region, done.imageId, done.imageName);
+  const expected = [sourceRegion, ...targetRegions(rule, sourceRegion)];
+  const waiting = expected.filter((r) => !regions.has(r));
+  if (waiting.length > 0) return { status: 'incomplete', reason: `waiting for ${waiting.join(', ')}` };
+
+  const outcome = await claimPatiently(claims, key, deps);
+  const fingerprint = distributionFingerprint(rule, sourceRegion);
+  if (outcome === 'published') {
+    if (done.sourceUntagged === true) {
+      await deps.ec2(sourceRegion).createTags([sourceImageId], { [DISTRIBUTED_TAG]: fingerprint });
+    }
+    return { status: 'already-announced' };
+  }
+
+  const input: DetailInput<typeof DetailType.DistributionCompleted> = {
+    rule: rule.name,
+    sourceImageId,
+    sourceRegion,
+    imageName: imageName ?? done.imageName ?? '',
+    regions: expected.map((region, i) => ({
+      region,
+      role: i === 0 ? ('source' as const) : ('copy' as const),
+      ...doneImage(regions, region),
+      status: 'available' as const,
+    })),
+    sharedWith: sharedWith(rule),
+    completedAt: deps.now().toISOString(),
+  };
+  const event = toolEvent(
+    DetailType.DistributionCompleted,
+    input,
+    [sourceRegion, sourceImageId, fingerprint],
+    {
+      resources: input.regions.flatMap((r) =>
+        r.imageId === undefined ? [] : [imageArn(r.region, r.imageId)],
+      ),
+      busRegion: sourceRegion,
+    },
+  );
+  try {
+    await deps.events.publish([event]);
+  } catch (error) {
+    await claims.release(key, deps.owner);
+    throw error;
+  }
+  if (!(await claims.published(key, deps.owner))) {
+    deps.logger.warn(`completion of ${sourceImageId}: the claim was taken over after its lease ran out`, {
+      sourceImageId,
+      key,
+    });
+  }
+  await deps.ec2(sourceRegion).createTags([sourceImageId], { [DISTRIBUTED_TAG]: fingerprint });
+  deps.logger.info(`distribution of ${sourceImageId} complete: ${expected.length} region(s)`, {
+    sourceImageId,
+    rule: rule.name,
+    regions: input.regions.map((r) => `${r.region}:${r.imageId ?? ''}`),
+  });
+  return {
+    status: 'announced',
+    detail: { schemaVersion: SCHEMA_VERSION, eventId: event.detail.eventId, ...input },
+  };
+}
+
+function doneImage(regions: ReadonlyMap<string, string>, region: string): { imageId?: string } {
+  const imageId = regions.get(region);
+  return imageId === undefined ? {} : { imageId };
+}
+
+/** Waits before asking again while another invocation holds the claim (7.7 s in all). */
+const CLAIM_WAITS_MS = [200, 500, 1000, 2000, 4000];
+
+/**
+ * A claim, waiting a few seconds for a live claim of another invocation to be published (it
+ * usually is within a second), so two handlers completing together do not end in a failed
+ * invocation. Throws `CompletionInProgressError` when the claim is still held after the waits.
+ */
+async function claimPatiently(
+  claims: CompletionClaims,
+  key: string,
+  deps: CompletionDependencies,
+): Promise<'claimed' | 'published'> {
+  const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  for (const wait of [...CLAIM_WAITS_MS, undefined]) {
+    const outcome = await claims.claim(key, deps.owner);
+    if (outcome !== 'in-progress') return outcome;
+    if (wait === undefined) break;
+    await sleep(wait);
+  }
+  throw new CompletionInProgressError(
+    `completion of ${key} is being announced by another invocation; a retry confirms it`,
+  );
 }
 
 type RegionStatus = Detail<typeof DetailType.DistributionCompleted>['regions'][number];
@@ -113,40 +240,24 @@ export function regionStatus(region: string, copies: readonly ObservedImage[]): 
 }
 
 /**
- * Every target region's status; a region that cannot be read is `unreadable`, never a thrown error.
- * With `untilIncomplete`, regions are read one after the other and the reading stops at the first
- * one without an available copy: a completion check then costs one call while copies are still
- * arriving, instead of one per region for every copy's event.
+ * Every region's status, the source first, read from EC2 (what a failure report shows); a region
+ * that cannot be read is `unreadable`, never a thrown error.
  */
 export async function familyStatus(
   rule: Rule,
   source: ObservedImage,
-  copiesIn: CopiesIn,
-  options: { readonly untilIncomplete?: boolean } = {},
-): Promise<{ regions: RegionStatus[]; copies: Map<string, readonly ObservedImage[]> }> {
-  const copies = new Map<string, readonly ObservedImage[]>();
-  const statusOf = async (region: string): Promise<RegionStatus> => {
-    try {
-      const found = await copiesIn(region);
-      copies.set(region, found);
-      return regionStatus(region, found);
-    } catch (error) {
-      if (!(error instanceof AwsCallError)) throw error;
-      return { region, role: 'copy', status: 'unreadable', reason: `${error.code}: ${error.message}` };
-    }
-  };
-  const regions = targetRegions(rule, source.region);
-  let targets: RegionStatus[];
-  if (options.untilIncomplete) {
-    targets = [];
-    for (const region of regions) {
-      const status = await statusOf(region);
-      targets.push(status);
-      if (status.status !== 'available') break;
-    }
-  } else {
-    targets = await Promise.all(regions.map(statusOf));
-  }
+  copiesIn: (region: string) => Promise<readonly ObservedImage[]>,
+): Promise<RegionStatus[]> {
+  const targets = await Promise.all(
+    targetRegions(rule, source.region).map(async (region): Promise<RegionStatus> => {
+      try {
+        return regionStatus(region, await copiesIn(region));
+      } catch (error) {
+        if (!(error instanceof AwsCallError)) throw error;
+        return { region, role: 'copy', status: 'unreadable', reason: `${error.code}: ${error.message}` };
+      }
+    }),
+  );
   const own: RegionStatus = {
     region: source.region,
     role: 'source',
@@ -154,163 +265,5 @@ export async function familyStatus(
     status: source.state === 'available' ? 'available' : source.state === 'pending' ? 'pending' : 'failed',
     ...(source.state === 'available' ? {} : { reason: `source is ${source.state}` }),
   };
-  return { regions: [own, ...targets], copies };
-}
-
-/**
- * Announces the family's completion if it is complete and not yet announced. Read-only until
- * every copy is available; then a claim (given back when the full check finds work left, or a
- * call fails), one PutEvents, one UpdateItem and one CreateTags. Throws
- * `CompletionInProgressError` when another invocation still holds the claim after the waits, and
- * `AwsCallError` when a call fails, so the caller's retry finishes the announcement.
- */
-export async function announceIfComplete(
-  rule: Rule,
-  source: ObservedImage,
-  accountId: string,
-  deps: CompletionDependencies,
-  copiesIn: CopiesIn = (region) => deps.ec2(region).findCopies(source.imageId, source.region),
-): Promise<CompletionResult> {
-  const { ec2, logger } = deps;
-  if (isAnnounced(rule, source)) return { status: 'already-announced' };
-  if (source.state !== 'available') return { status: 'incomplete', reason: `source is ${source.state}` };
-
-  // Cheap first: a listing per target region, up to the first without an available copy.
-  const { regions, copies } = await familyStatus(rule, source, copiesIn, { untilIncomplete: true });
-  const waiting = regions.filter((r) => r.status !== 'available');
-  if (waiting.length > 0) {
-    return {
-      status: 'incomplete',
-      reason: waiting.map((r) => `${r.region} ${r.status}`).join(', '),
-    };
-  }
-
-  // Claim before the full check: of several observers (copies finishing together), one checks and
-  // announces while the others wait for its answer, instead of each reading the whole family.
-  const fingerprint = distributionFingerprint(rule, source.region);
-  const key = `${source.region}/${source.imageId}/${fingerprint}`;
-  const claims = deps.claims(source.region);
-  const outcome = await claimPatiently(claims, key, deps);
-  if (outcome === 'published') {
-    // Announced by another invocation; its tag may not be written yet (or its write failed).
-    const current = await ec2(source.region).describeImage(source.imageId);
-    if (current !== undefined && !isAnnounced(rule, current)) {
-      await ec2(source.region).createTags([source.imageId], { [DISTRIBUTED_TAG]: fingerprint });
-    }
-    return { status: 'already-announced' };
-  }
-
-  // In full: the planner must have nothing left to do for the source or any copy.
-  let remaining: number;
-  try {
-    remaining = await changesLeft(rule, source, copies, accountId, ec2);
-  } catch (error) {
-    await claims.release(key, deps.owner);
-    throw error;
-  }
-  if (remaining > 0) {
-    await claims.release(key, deps.owner);
-    return { status: 'incomplete', reason: `${remaining} change(s) still to make` };
-  }
-
-  const input: DetailInput<typeof DetailType.DistributionCompleted> = {
-    rule: rule.name,
-    sourceImageId: source.imageId,
-    sourceRegion: source.region,
-    imageName: source.name,
-    regions,
-    sharedWith: sharedWith(rule),
-    completedAt: deps.now().toISOString(),
-  };
-  const event = toolEvent(
-    DetailType.DistributionCompleted,
-    input,
-    [source.region, source.imageId, fingerprint],
-    {
-      resources: regions.flatMap((r) => (r.imageId ? [imageArn(r.region, r.imageId)] : [])),
-      busRegion: source.region,
-    },
-  );
-  try {
-    await deps.events.publish([event]);
-  } catch (error) {
-    await claims.release(key, deps.owner);
-    throw error;
-  }
-  if (!(await claims.published(key, deps.owner))) {
-    logger.warn(`completion of ${source.imageId}: the claim was taken over after its lease ran out`, {
-      sourceImageId: source.imageId,
-      key,
-    });
-  }
-  await ec2(source.region).createTags([source.imageId], { [DISTRIBUTED_TAG]: fingerprint });
-  logger.info(`distribution of ${source.imageId} complete: ${regions.length} region(s)`, {
-    sourceImageId: source.imageId,
-    rule: rule.name,
-    regions: regions.map((r) => `${r.region}:${r.imageId ?? ''}`),
-  });
-  return {
-    status: 'announced',
-    detail: { schemaVersion: SCHEMA_VERSION, eventId: event.detail.eventId, ...input },
-  };
-}
-
-/** Waits before asking again while another invocation holds the claim (7.7 s in all). */
-const CLAIM_WAITS_MS = [200, 500, 1000, 2000, 4000];
-
-/**
- * A claim, waiting a few seconds for a live claim of another invocation to be published (it
- * usually is within a second), so two copies finishing together do not end in a failed
- * invocation. Throws `CompletionInProgressError` when the claim is still held after the waits.
- */
-async function claimPatiently(
-  claims: CompletionClaims,
-  key: string,
-  deps: CompletionDependencies,
-): Promise<'claimed' | 'published'> {
-  const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
-  for (const wait of [...CLAIM_WAITS_MS, undefined]) {
-    const outcome = await claims.claim(key, deps.owner);
-    if (outcome !== 'in-progress') return outcome;
-    if (wait === undefined) break;
-    await sleep(wait);
-  }
-  throw new CompletionInProgressError(
-    `completion of ${key} is being announced by another invocation; a retry confirms it`,
-  );
-}
-
-/** How many changes the planner would still make to the family, observed in full now. */
-async function changesLeft(
-  rule: Rule,
-  source: ObservedImage,
-  copies: ReadonlyMap<string, readonly ObservedImage[]>,
-  accountId: string,
-  ec2: Ec2ForRegion,
-): Promise<number> {
-  const [sourceDetail, targetDetails] = await Promise.all([
-    observeDetail(rule, source, accountId, ec2(source.region)),
-    Promise.all(
-      [...copies].map(async ([region, found]) => {
-        const available = found.filter((c) => c.state === 'available');
-        const details = await Promise.all(
-          available.map((copy) => observeDetail(rule, copy, accountId, ec2(region))),
-        );
-        return [region, details] as const;
-      }),
-    ),
-  ]);
-  const remaining = plan(rule, {
-    accountId,
-    sourceImageId: source.imageId,
-    sourceRegion: source.region,
-    source: sourceDetail,
-    targets: Object.fromEntries(
-      targetDetails.map(([region, details]) => [
-        region,
-        { status: 'observed' as const, copies: details.map((d: ImageDetail) => d.image), details },
-      ]),
-    ),
-  });
-  return remaining.actions.length;
+  return [own, ...targets];
 }

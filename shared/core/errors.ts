@@ -1,7 +1,12 @@
 /**
- * Typed errors. Every error the core raises says whether repeating the same work later can
- * succeed (`retryable`): the handler throws retryable failures so Lambda's own retry (every
- * action is idempotent) finishes the work, and reports terminal ones and ends cleanly.
+ * Typed errors, classified once. Every error the core raises says whether repeating the same work
+ * later can succeed (`retryable`): the handler throws retryable failures so Lambda's own retry
+ * (every action is idempotent) finishes the work, and reports terminal ones and ends cleanly.
+ *
+ * The one rule for AWS: only an error that came from AWS or from the network on the way to it is
+ * an `AwsCallError` (see `awsCall`). Anything else thrown inside an adapter, a `TypeError` or an
+ * answer that breaks the API's contract, is a bug or a broken invariant: it is never retried and
+ * never turned into "the region is unavailable".
  */
 export abstract class AmiLifecycleError extends Error {
   abstract readonly retryable: boolean;
@@ -27,6 +32,14 @@ export class RulesValidationError extends AmiLifecycleError {
   ) {
     super(`${source} is not a valid rules file:\n${issues.map((issue) => `  - ${issue}`).join('\n')}`);
   }
+}
+
+/**
+ * Something that cannot happen did: AWS answered outside its contract (CopyImage without an image
+ * id), or the tool's own state contradicts itself. Terminal and loud: retrying would repeat it.
+ */
+export class InvariantError extends AmiLifecycleError {
+  readonly retryable = false;
 }
 
 /**
@@ -56,6 +69,24 @@ const RETRYABLE_CODES = new Set([
   'ETIMEDOUT',
 ]);
 
+/** Node's codes for a request that never got an answer: trying again is sound. */
+const NETWORK_CODES = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ECONNABORTED',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CONNECT_TIMEOUT',
+]);
+
+/** Errors the SDK raises before or around a request, not from a service answer. */
+const SDK_CLIENT_ERRORS = new Set(['TimeoutError', 'CredentialsProviderError', 'AbortError']);
+
 /** A failed call to an AWS API, with the service's error code kept as `code`. */
 export class AwsCallError extends AmiLifecycleError {
   readonly retryable: boolean;
@@ -81,17 +112,62 @@ export function awsErrorCode(error: unknown): string {
   if (error instanceof Error) {
     // Node's network errors are plain Errors whose `code` says what happened (ECONNRESET, ...).
     if (error.name === 'Error' && 'code' in error && typeof error.code === 'string') return error.code;
+    // An answer the SDK could not parse keeps only its HTTP status.
+    if (error.name === 'Error' && httpStatus(error) !== undefined) return `HTTP${httpStatus(error)}`;
     return error.name;
   }
   return 'UnknownError';
 }
 
-/** Server faults (5xx), throttling and network failures are retryable; client faults are not. */
+function httpStatus(error: Error): number | undefined {
+  if (!('$metadata' in error)) return undefined;
+  const metadata: unknown = error.$metadata;
+  if (typeof metadata !== 'object' || metadata === null || !('httpStatusCode' in metadata)) return undefined;
+  return typeof metadata.httpStatusCode === 'number' ? metadata.httpStatusCode : undefined;
+}
+
+/**
+ * Whether an error came from AWS (a service answer, parsed or not) or from the network on the way
+ * to it. Only these become `AwsCallError`; everything else is the tool's own bug.
+ */
+export function isAwsOrNetworkError(error: unknown): error is Error {
+  if (!(error instanceof Error)) return false;
+  if ('$metadata' in error || '$fault' in error) return true;
+  if (SDK_CLIENT_ERRORS.has(error.name)) return true;
+  return 'code' in error && typeof error.code === 'string' && NETWORK_CODES.has(error.code);
+}
+
+/**
+ * Server faults (5xx, with or without a body the SDK could parse), throttling (429 and the
+ * throttling codes) and network failures are retryable; client faults are not.
+ */
 export function isRetryableAwsError(error: unknown): boolean {
   if (RETRYABLE_CODES.has(awsErrorCode(error))) return true;
-  if (error instanceof Error && '$fault' in error) return error.$fault === 'server';
-  // No $fault: the request never got an answer (socket, DNS, timeout), so trying again is sound.
-  return error instanceof Error && !('$metadata' in error);
+  if (!(error instanceof Error)) return false;
+  const status = httpStatus(error);
+  if (status !== undefined && (status >= 500 || status === 429)) return true;
+  if ('$fault' in error) return error.$fault === 'server';
+  // No answer at all (socket, DNS, timeout): trying again is sound. A credentials problem is not.
+  return !('$metadata' in error) && error.name !== 'CredentialsProviderError' && isAwsOrNetworkError(error);
+}
+
+/**
+ * Runs one AWS call and classifies its failure, the one place that does: an error from AWS or the
+ * network becomes an `AwsCallError` naming the operation and region; any other error (a bug, an
+ * `InvariantError`) propagates unchanged.
+ */
+export async function awsCall<T>(operation: string, region: string, send: () => Promise<T>): Promise<T> {
+  try {
+    return await send();
+  } catch (error) {
+    rethrowClassified(operation, region, error);
+  }
+}
+
+/** Throws `error` classified as `awsCall` does: an `AwsCallError` when it came from AWS or the network, else as it is. */
+export function rethrowClassified(operation: string, region: string, error: unknown): never {
+  if (error instanceof AmiLifecycleError || !isAwsOrNetworkError(error)) throw error;
+  throw new AwsCallError(operation, region, error);
 }
 
 /** Raised after all the work that could be done is done, when some of it failed in a retryable way. */

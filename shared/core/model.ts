@@ -77,14 +77,26 @@ export function launchPermissionKey(permission: LaunchPermission): string {
   }
 }
 
-/** An image observed in full: its launch permissions and its snapshots with their tags. */
+/**
+ * An image as the planner sees it: what DescribeImages said, and what else was read about it.
+ * What was not read is either unknown (the planner leaves it alone, with a note) or, for an image
+ * `fresh` to the tool, known by construction (see `fresh`).
+ */
 export interface ImageDetail {
   readonly image: ObservedImage;
-  /** undefined when the rule shares nothing, so there was nothing to compare. */
+  /** undefined when not read (the rule shares nothing, or the image is `fresh`). */
   readonly launchPermissions?: readonly LaunchPermission[];
+  /** The snapshots read, with their tags (and create-volume permissions when read). */
   readonly snapshots: readonly ObservedSnapshot[];
   /** Whether account-level block public access for AMIs is on in this region; observed only when public sharing is wanted. */
   readonly publicSharingBlocked?: boolean;
+  /**
+   * Nothing but DescribeImages was read, because the image is new to the tool, and what a new
+   * image has is known without asking: no launch or create-volume permissions granted yet; a
+   * source's snapshots without the rule's tags; a copy's snapshots with exactly the tags its
+   * CopyImage set, as long as the image itself still carries those.
+   */
+  readonly fresh?: boolean;
 }
 
 /** What was seen in one target region of a rule. */
@@ -97,7 +109,12 @@ export type TargetObservation =
       readonly details: readonly ImageDetail[];
     }
   /** The region could not be read: not enabled, not authorised, throttled... (the error says which, and whether a retry can help). */
-  | { readonly status: 'unavailable'; readonly error: AwsCallError };
+  | { readonly status: 'unavailable'; readonly error: AwsCallError }
+  /**
+   * Not read, because no copy can be there: the source is new to the tool, and the tool starts a
+   * copy only after tagging its source. A copy is started with a first-generation token.
+   */
+  | { readonly status: 'none-yet' };
 
 /** Everything the planner needs for one managed image family: a source and its copies. */
 export interface Observation {

@@ -4,7 +4,8 @@ import type { ToolEvent } from './notifications.js';
 /**
  * The small interfaces the core needs from the outside world. The AWS adapters in `shared/aws/`
  * implement them with SDK clients; tests implement them with object literals. Every method either
- * returns what was asked or throws an `AwsCallError` (never returns an error as a value).
+ * returns what was asked or throws: an `AwsCallError` for a failure that came from AWS or the
+ * network (classified once, in `awsCall`), anything else for a bug. Never an error as a value.
  */
 
 /** Read-only EC2 calls in one region. Observation uses only these, so observing changes nothing. */
@@ -28,9 +29,16 @@ export interface Ec2Reader {
   findCopies(sourceImageId: string, sourceRegion: string): Promise<ObservedImage[]>;
   describeLaunchPermissions(imageId: string): Promise<LaunchPermission[]>;
   describeSnapshots(snapshotIds: readonly string[]): Promise<ObservedSnapshot[]>;
+  /** The account's own snapshots in this region carrying the tag key (DescribeSnapshots OwnerIds=self, tag-key filter, paginated). */
+  listTaggedSnapshots(tagKey: string): Promise<ObservedSnapshot[]>;
   describeCreateVolumeUserIds(snapshotId: string): Promise<string[]>;
   /** Account-level block public access for AMIs (GetImageBlockPublicAccessState is `block-new-sharing`). */
   isPublicSharingBlocked(): Promise<boolean>;
+  /**
+   * What in this account and region uses the image, one readable line each (`instance i-…`,
+   * `launch-template lt-… v3`, `ssm-parameter …`). Empty: nothing found.
+   */
+  findReferences(imageId: string): Promise<string[]>;
 }
 
 export interface CopyImageRequest {
@@ -50,17 +58,33 @@ export interface CopyImageRequest {
   readonly completionDurationMinutes?: number;
 }
 
+/** What DeregisterImage said about one snapshot it was asked to delete (`DeleteAssociatedSnapshots`). */
+export interface SnapshotDeletionResult {
+  readonly snapshotId: string;
+  /** `success`, `skipped` (used by another image), `missing-permissions`, `internal-error`, `client-error`. */
+  readonly returnCode: string;
+}
+
 /** Mutating EC2 calls in one region. Each is safe to repeat. */
 export interface Ec2Writer {
-  /** Starts a copy into this region (the destination); returns the new image id. */
+  /** Starts a copy into this region (the destination); returns the image id EC2 answered with. */
   copyImage(request: CopyImageRequest): Promise<string>;
-  /** One CreateTags call for all the resources (an image and its snapshots). */
+  /** One CreateTags call for all the resources (images and snapshots). */
   createTags(resourceIds: readonly string[], tags: Tags): Promise<void>;
   /** One ModifyImageAttribute call adding all the permissions. */
   addLaunchPermissions(imageId: string, permissions: readonly LaunchPermission[]): Promise<void>;
+  /** One ModifyImageAttribute call removing them. */
+  removeLaunchPermissions(imageId: string, permissions: readonly LaunchPermission[]): Promise<void>;
   addCreateVolumePermissions(snapshotId: string, userIds: readonly string[]): Promise<void>;
+  /** EnableImageDeprecation at `at` (UTC, a whole minute, not in the past). */
+  enableDeprecation(imageId: string, at: Date): Promise<void>;
+  /** DeregisterImage with `DeleteAssociatedSnapshots: true`; the per-snapshot results EC2 returned. */
+  deregister(imageId: string): Promise<{ snapshotResults: SnapshotDeletionResult[] }>;
+  /** DeleteSnapshot. EC2 refuses (`InvalidSnapshot.InUse`) while any registered image uses it. */
+  deleteSnapshot(snapshotId: string): Promise<void>;
 }
 
+/** The one EC2 port: every call the tool makes in one region. */
 export type Ec2Port = Ec2Reader & Ec2Writer;
 
 /** The EC2 interface of a region; implementations build one client per region, once. */
@@ -80,19 +104,19 @@ export interface LoggerPort {
   error(message: string, ...extra: Record<string, unknown>[]): void;
 }
 
-/** What a claim on a family's completion found. */
+/** What a claim on a family's announcement found. */
 export type ClaimOutcome =
   /** The caller holds the claim: it publishes, then calls `published` (or `release` when it could not). */
   | 'claimed'
-  /** Completion was announced already. */
+  /** Announced already. */
   | 'published'
   /** Another invocation holds a live claim and may be publishing right now. */
   | 'in-progress';
 
 /**
- * Claims that make `AMI Distribution Completed` exactly once per family: a conditional write that
- * one caller wins. A claim is a lease: one whose holder died before publishing can be taken over
- * once the lease has run out, so a crash never loses the announcement.
+ * Claims that make an announcement exactly once per family: a conditional write that one caller
+ * wins. A claim is a lease: one whose holder died before publishing can be taken over once the
+ * lease has run out, so a crash never loses the announcement.
  */
 export interface CompletionClaims {
   claim(key: string, owner: string): Promise<ClaimOutcome>;
@@ -100,7 +124,60 @@ export interface CompletionClaims {
   published(key: string, owner: string): Promise<boolean>;
   /** Gives the claim up (publishing failed) so a retry need not wait for the lease. */
   release(key: string, owner: string): Promise<void>;
+  /**
+   * Records that `region` of the release `key` is done (its image available and every change to it
+   * applied), with the image there (and, from the source region, the source's name), and returns
+   * every region recorded done so far with the name: one atomic write, so of handlers finishing
+   * together the last one sees the whole set.
+   */
+  markDone(key: string, region: string, imageId: string, imageName?: string): Promise<ReleaseProgress>;
+}
+
+export interface ReleaseProgress {
+  /** Region → the image there, for every region recorded done. */
+  readonly regions: ReadonlyMap<string, string>;
+  readonly imageName?: string;
 }
 
 /** The claims of a region: a family's claims are kept in its source region. */
 export type ClaimsForRegion = (region: string) => CompletionClaims;
+
+/** Who the tool acts for: the account of the caller's credentials (STS), or of the function. */
+export interface AccountIdentity {
+  accountId(): Promise<string>;
+}
+
+/** A copy the copy cap held back, kept so that the copy that frees a slot starts it. */
+export interface DeferredCopyEntry {
+  /** `<sourceRegion>/<sourceImageId>`. */
+  readonly key: string;
+  readonly rule: string;
+  /** The source's creation date: the newest deferred copy starts first. */
+  readonly sourceCreationDate: string;
+}
+
+/**
+ * The copies in flight in one region, for the event path's copy cap: a slot per copy, kept in the
+ * region's table, every change one conditional write so that handlers racing for the last slot
+ * cannot both take it.
+ */
+export interface CopySlots {
+  /**
+   * Takes a slot for the copy `key` when fewer than `cap` are taken (a slot it holds counts as
+   * its own): true. Otherwise records the copy as deferred and answers false.
+   */
+  acquire(key: string, cap: number, deferred: DeferredCopyEntry): Promise<boolean>;
+  /**
+   * Gives `key`'s slot back (nothing happens when it held none) and, when a slot is free, takes it
+   * for the newest deferred copy and returns that copy, for the caller to start.
+   */
+  release(key: string, cap: number): Promise<DeferredCopyEntry | undefined>;
+  /**
+   * The scheduled run's correction, from what it observed: a slot for every copy pending here
+   * (`pending`), none for a copy no longer pending whose slot was taken before `takenBefore` (a
+   * copy whose event was lost), and no deferred entry for a copy that exists now (`started`).
+   */
+  resync(pending: readonly string[], started: readonly string[], takenBefore: Date): Promise<void>;
+}
+
+export type CopySlotsForRegion = (region: string) => CopySlots;

@@ -1,37 +1,38 @@
 import type { AmiStateChangeEvent } from '../events/ami-state-change.js';
 import type { Rule } from '../rules/schema.js';
-import type { Plan } from './actions.js';
+import { type Action, actionId, isKind, type Plan } from './actions.js';
+import { announceStartedOnce } from './announcements.js';
 import { type ActionOutcome, applyPlan } from './apply.js';
-import {
-  announceIfComplete,
-  type CompletionResult,
-  familyStatus,
-  sharedWith,
-  targetRegions,
-} from './completion.js';
-import { renderAction, renderPlan } from './diff.js';
+import { type CompletionResult, isAnnounced, recordDone, releaseKey, targetRegions } from './completion.js';
+import { admitCopies, type CopyCap, copyKey, startNextCopy } from './copy-cap.js';
+import { reportFailedCopy } from './copy-failed.js';
 import { type AwsCallError, RetryableFailuresError } from './errors.js';
-import { type ImageRole, identifyImage } from './identify.js';
+import { type ImageRole, identifyReading } from './identify.js';
 import type { Observation, ObservedImage } from './model.js';
 import { DetailType, imageArn, toolEvent } from './notifications.js';
-import { observeCopy, observeSource } from './observe.js';
-import { plan } from './plan.js';
+import { observeCopy, observeSource } from './observe-image.js';
+import { planFamily } from './plan-family.js';
 import type { ClaimsForRegion, Ec2ForRegion, EventPublisher, LoggerPort } from './ports.js';
+import { renderAction, renderPlan } from './render.js';
 
 export interface StateChangeDependencies {
   readonly rules: readonly Rule[];
+  /** The account this function acts for, from its own identity (never the event's word). */
+  readonly accountId: string;
   readonly ec2: Ec2ForRegion;
   readonly events: EventPublisher;
-  /** Completion claims, per region (a family's are in its source region). */
+  /** Announcement claims and releases' regions done, per region (a family's are in its source region). */
   readonly claims: ClaimsForRegion;
   readonly logger: LoggerPort;
   /** Plan and log, change nothing, publish nothing. */
   readonly dryRun: boolean;
-  /** The invocation (its request id): who holds a completion claim. */
+  /** The invocation (its request id): who holds an announcement claim. */
   readonly invocationId: string;
   readonly now: () => Date;
   /** Waits while another invocation holds a completion claim; injectable for tests. */
   readonly sleep?: (ms: number) => Promise<void>;
+  /** The copy cap (copies pending per region); without it the event path starts every copy at once. */
+  readonly copyCap?: CopyCap;
 }
 
 export type StateChangeResult =
@@ -48,13 +49,13 @@ export type StateChangeResult =
       readonly plan: Plan;
       readonly diff: string[];
       readonly outcomes: readonly ActionOutcome[];
-      /** Whether the family is complete now, and whether this invocation announced it. */
+      /** Whether the release is complete now, and whether this invocation announced it. */
       readonly completion?: CompletionResult;
     }
   | { readonly status: 'reported'; readonly detailType: string };
 
 /**
- * The core's answer to one `EC2 AMI State Change`: observe, plan, apply.
+ * The core's answer to one `EC2 AMI State Change`: observe, plan, apply, record.
  *
  * Contract with the handler: returns normally when the work is done or cannot be done by trying
  * again (terminal failures are logged and published); throws `RetryableFailuresError` after
@@ -65,13 +66,19 @@ export async function handleAmiStateChange(
   deps: StateChangeDependencies,
 ): Promise<StateChangeResult> {
   const { ImageId: imageId, State: state } = event.detail;
+  const { region, account } = event;
+  if (account !== deps.accountId) {
+    const reason = `the event is about account ${account}; this function acts for account ${deps.accountId}`;
+    deps.logger.warn(`${imageId} in ${region} ignored: ${reason}`, { imageId, region, account });
+    return { status: 'ignored', reason };
+  }
   switch (state) {
     case 'available':
       return distribute(event, deps);
     case 'failed':
       return reportFailedCopy(event, deps);
     default:
-      deps.logger.debug(`${imageId} is ${state}: nothing to do`, { imageId, region: event.region, state });
+      deps.logger.info(`${imageId} in ${region} is ${state}: nothing to do`, { imageId, region, state });
       return { status: 'ignored', reason: `state ${state}` };
   }
 }
@@ -95,8 +102,10 @@ export interface ImagePlanDependencies {
 }
 
 /**
- * The plan for one available image, exactly as its `available` event would make it: the event
- * path's identify, observe and plan, and the diff. Read-only. `ami-lifecycle plan --image` uses it.
+ * The plan for one available image, exactly as its `available` event would make it. Read-only:
+ * one DescribeImages for the image (and one for its source when it is a copy that lost its lineage
+ * tags); more only for a source the tool has handled before (see `observeSource`).
+ * `ami-lifecycle plan --image` uses it.
  */
 export async function planForImage(
   region: string,
@@ -114,28 +123,36 @@ export async function planForImage(
     logger.info(`${imageId} is ${image.state} now, not available: nothing to do`, { imageId, region });
     return { status: 'ignored', reason: `image is ${image.state}`, image };
   }
-
-  const role = await identifyImage(image, deps.rules, accountId, (r, id) => ec2(r).describeImage(id));
-  if (role.kind === 'unmanaged') {
-    logger.debug(`${imageId} in ${region} is not managed: ${role.reason}`, { imageId, region });
+  const role = await identifyReading(image, accountId, deps);
+  if (role.kind !== 'source' && role.kind !== 'copy')
     return { status: 'ignored', reason: role.reason, image };
-  }
-  if (role.kind === 'ambiguous') {
-    const names = role.rules.map((r) => r.name);
-    logger.warn(`${imageId} in ${region} matches ${names.length} rules (${names.join(', ')}); left alone`, {
-      imageId,
-      region,
-      rules: names,
-    });
-    return { status: 'ignored', reason: `matched by rules ${names.join(', ')}`, image };
-  }
 
   const observation =
     role.kind === 'source'
       ? await observeSource(role.rule, image, accountId, ec2)
-      : await observeCopy(role.rule, image, role.sourceImageId, role.sourceRegion, accountId, ec2);
-  const thePlan = plan(role.rule, observation);
-  return { status: 'planned', image, role, observation, plan: thePlan, diff: renderPlan(thePlan) };
+      : observeCopy(image, role.sourceImageId, role.sourceRegion, accountId);
+  // Deleting failed copies is the schedule's: the event handler's role may not deregister.
+  const family = planFamily(role.rule, observation, { cleanUp: false });
+  const copies = family.actions.filter(isKind('copy'));
+  const actions: Action[] = [...family.actions];
+  if (role.kind === 'source' && copies.length > 0) {
+    actions.push({
+      kind: 'announce',
+      id: actionId('announce', region, `distribution-started/${imageId}`),
+      region,
+      waitsFor: copies.map((c) => c.id),
+      announcement: {
+        kind: 'distribution-started',
+        rule: role.rule.name,
+        sourceImageId: imageId,
+        sourceRegion: region,
+        imageName: image.name,
+        targetRegions: targetRegions(role.rule, region),
+      },
+    });
+  }
+  const plan: Plan = { actions, notes: family.notes };
+  return { status: 'planned', image, role, observation, plan, diff: renderPlan(plan) };
 }
 
 async function distribute(
@@ -143,14 +160,14 @@ async function distribute(
   deps: StateChangeDependencies,
 ): Promise<StateChangeResult> {
   const { logger, ec2 } = deps;
-  const { region, account: accountId } = event;
+  const { region } = event;
   const imageId = event.detail.ImageId;
 
-  const result = await planForImage(region, imageId, accountId, deps);
+  const result = await planForImage(region, imageId, deps.accountId, deps);
   if (result.status === 'ignored') return { status: 'ignored', reason: result.reason };
-  const { role, observation, plan: thePlan, diff } = result;
+  const { role, observation, plan, diff, image } = result;
   logger.info(
-    `plan for ${role.kind} ${imageId} in ${region} (rule ${role.rule.name}): ${thePlan.actions.length} action(s)`,
+    `plan for ${role.kind} ${imageId} in ${region} (rule ${role.rule.name}): ${plan.actions.length} action(s)`,
     {
       imageId,
       region,
@@ -160,46 +177,44 @@ async function distribute(
       diff,
     },
   );
-  if (deps.dryRun) return { status: 'planned', role: role.kind, plan: thePlan, diff };
+  if (deps.dryRun) return { status: 'planned', role: role.kind, plan, diff };
 
-  const outcomes = await applyPlan(thePlan, ec2);
-  const started = outcomes.flatMap((o) =>
-    o.status === 'applied' && o.action.kind === 'copy' && o.imageId
-      ? [{ region: o.action.region, imageId: o.imageId }]
-      : [],
-  );
-  if (role.kind === 'source' && started.length > 0) {
-    await deps.events.publish([
-      toolEvent(
-        DetailType.DistributionStarted,
-        {
-          rule: role.rule.name,
-          sourceImageId: imageId,
-          sourceRegion: region,
-          imageName: result.image.name,
-          targetRegions: targetRegions(role.rule, region),
-          copies: started,
-        },
-        [region, imageId, ...started.map((c) => c.region).sort()],
-        { resources: [imageArn(region, imageId)], busRegion: region },
+  const key = releaseKey(role.rule, observation.sourceRegion, observation.sourceImageId);
+  const admitted = deps.copyCap === undefined ? plan : await admitCopies(plan, deps.copyCap);
+  const outcomes = await applyPlan(
+    admitted,
+    {
+      ec2,
+      announce: announceStartedOnce(
+        deps.events,
+        deps.claims(observation.sourceRegion),
+        `${key}/started`,
+        deps.invocationId,
       ),
-    ]);
-  }
-  await settle(outcomes, observation, role.rule.name, imageId, region, deps);
+    },
+    { concurrency: 4 },
+  );
+  const failures = settle(outcomes, observation, role.rule.name, imageId, region, deps);
+  if (failures.terminal.length > 0)
+    await publishTerminal(failures.terminal, observation, role.rule.name, imageId, region, deps);
 
-  // Everything here went through. The family may be complete now: with no copy started, the
-  // source's own event can complete it (a rule without targets, a repeated event); otherwise the
-  // last copy's event does.
-  const completes = outcomes.every((o) => o.status === 'applied') && started.length === 0;
+  // This image is done when every change to it went through: record it; the last one announces.
+  const own = outcomes.filter((o) => o.action.region === region && o.action.kind !== 'announce');
   let completion: CompletionResult | undefined;
-  if (completes) {
-    // Described again when this invocation changed it: the plan's view predates its own tags.
-    const source =
-      role.kind === 'source' && outcomes.length === 0
-        ? result.image
-        : await ec2(observation.sourceRegion).describeImage(observation.sourceImageId);
-    if (source !== undefined) {
-      completion = await announceIfComplete(role.rule, source, accountId, {
+  if (own.every((o) => o.status === 'applied')) {
+    completion = await recordDone(
+      {
+        rule: role.rule,
+        sourceImageId: observation.sourceImageId,
+        sourceRegion: observation.sourceRegion,
+        // The source's handler has the source's tags: it can see a lost announcement tag.
+        ...(role.kind === 'source'
+          ? { imageName: image.name, sourceUntagged: !isAnnounced(role.rule, image) }
+          : {}),
+        region,
+        imageId,
+      },
+      {
         ec2,
         events: deps.events,
         claims: deps.claims,
@@ -207,42 +222,47 @@ async function distribute(
         owner: deps.invocationId,
         now: deps.now,
         ...(deps.sleep ? { sleep: deps.sleep } : {}),
-      });
-      logger.debug(`completion of ${source.imageId}: ${completion.status}`, { ...completion });
-    }
+      },
+    );
+    logger.debug(`completion of ${observation.sourceImageId}: ${completion.status}`, { ...completion });
   }
+  // A copy that became available frees its slot: the region's newest deferred copy starts.
+  if (role.kind === 'copy' && deps.copyCap !== undefined) {
+    await startNextCopy(region, copyKey(role.sourceRegion, role.sourceImageId), {
+      ...deps,
+      cap: deps.copyCap,
+    });
+  }
+  if (failures.retryable.length > 0) throw new RetryableFailuresError(failures.retryable);
   return {
     status: 'applied',
     role: role.kind,
-    plan: thePlan,
-    diff,
+    plan: admitted,
+    diff: admitted === plan ? diff : renderPlan(admitted),
     outcomes,
     ...(completion === undefined ? {} : { completion }),
   };
 }
 
 /**
- * Logs every outcome, publishes terminal failures, and throws when a retry could finish the work:
- * an action that failed retryably, or a target region that could not be observed for a passing
- * reason (throttling), since nothing was planned there.
+ * Logs every outcome and sorts the failures: retryable ones (an action, or a target region that
+ * could not be read for a passing reason, since nothing was planned there) and terminal ones.
  */
-async function settle(
+function settle(
   outcomes: readonly ActionOutcome[],
   observation: Observation,
   rule: string,
   imageId: string,
   region: string,
   deps: StateChangeDependencies,
-): Promise<void> {
+): { retryable: AwsCallError[]; terminal: AwsCallError[] } {
   const { logger } = deps;
   const retryable: AwsCallError[] = [];
   const terminal: AwsCallError[] = [];
   for (const outcome of outcomes) {
     if (outcome.status === 'applied') {
-      logger.info(
-        `applied: ${renderAction(outcome.action)}`,
-        outcome.imageId ? { newImageId: outcome.imageId } : {},
-      );
+      const newImageId = outcome.result?.kind === 'copy' ? outcome.result.imageId : undefined;
+      logger.info(`applied: ${renderAction(outcome.action)}`, newImageId ? { newImageId } : {});
     } else if (outcome.status === 'failed') {
       (outcome.error.retryable ? retryable : terminal).push(outcome.error);
       logger.error(`failed: ${renderAction(outcome.action)}`, {
@@ -250,96 +270,51 @@ async function settle(
         retryable: outcome.error.retryable,
         error: outcome.error.message,
       });
+    } else {
+      logger.warn(
+        `not started: ${renderAction(outcome.action)} (${outcome.reason}${outcome.blockedBy ? ` by ${outcome.blockedBy}` : ''})`,
+        {
+          rule,
+          imageId,
+          region,
+        },
+      );
     }
   }
-  // A target region that could not be read for a passing reason: nothing was planned there yet.
   for (const target of Object.values(observation.targets)) {
     if (target.status === 'unavailable' && target.error.retryable) retryable.push(target.error);
   }
-  if (terminal.length > 0) {
-    const failures = terminal.map((e) => ({
-      operation: e.operation,
-      region: e.region,
-      code: e.code,
-      message: e.message,
-    }));
-    await deps.events.publish([
-      toolEvent(
-        DetailType.ActionsFailed,
-        {
-          rule,
-          sourceImageId: observation.sourceImageId,
-          sourceRegion: observation.sourceRegion,
-          imageId,
-          region,
-          failures,
-        },
-        [region, imageId, ...failures.map((f) => `${f.region} ${f.operation} ${f.code}`).sort()],
-        { resources: [imageArn(region, imageId)], busRegion: observation.sourceRegion },
-      ),
-    ]);
-  }
-  if (retryable.length > 0) throw new RetryableFailuresError(retryable);
+  return { retryable, terminal };
 }
 
-async function reportFailedCopy(
-  event: AmiStateChangeEvent,
+/** Failures a retry cannot fix, announced as one `AMI Actions Failed`. */
+async function publishTerminal(
+  terminal: readonly AwsCallError[],
+  observation: Observation,
+  rule: string,
+  imageId: string,
+  region: string,
   deps: StateChangeDependencies,
-): Promise<StateChangeResult> {
-  const { logger, ec2 } = deps;
-  const { region, account: accountId } = event;
-  const imageId = event.detail.ImageId;
-  const image = await ec2(region).describeImage(imageId);
-  if (image === undefined) {
-    logger.debug(
-      `failed image ${imageId} is no longer visible in ${region}; cannot tell whether it was a copy`,
-      {
-        imageId,
-        region,
-      },
-    );
-    return { status: 'ignored', reason: 'image not found' };
-  }
-  const role = await identifyImage(image, deps.rules, accountId, (r, id) => ec2(r).describeImage(id));
-  if (role.kind !== 'copy') {
-    logger.debug(`${imageId} failed in ${region} but is not a copy made by a rule`, { imageId, region });
-    return { status: 'ignored', reason: 'not a managed copy' };
-  }
-  const reason = image.stateReason || event.detail.ErrorMessage || 'no reason given';
-  const { rule, sourceImageId, sourceRegion } = role;
-  logger.error(`copy ${imageId} of ${sourceImageId} failed in ${region}: ${reason}`, {
-    imageId,
-    region,
-    sourceImageId,
-    sourceRegion,
-    rule: rule.name,
-    reason,
-  });
-  if (deps.dryRun) return { status: 'ignored', reason: 'dry run: nothing published' };
-  // The whole family, so the message says where the release did arrive.
-  const source = await ec2(sourceRegion).describeImage(sourceImageId);
-  const regions =
-    source === undefined
-      ? [{ region, role: 'copy' as const, imageId, status: 'failed' as const, reason }]
-      : (await familyStatus(rule, source, (where) => ec2(where).findCopies(sourceImageId, sourceRegion)))
-          .regions;
+): Promise<void> {
+  const failures = terminal.map((e) => ({
+    operation: e.operation,
+    region: e.region,
+    code: e.code,
+    message: e.message,
+  }));
   await deps.events.publish([
     toolEvent(
-      DetailType.CopyFailed,
+      DetailType.ActionsFailed,
       {
-        rule: rule.name,
-        sourceImageId,
-        sourceRegion,
-        imageName: source?.name ?? image.name,
+        rule,
+        sourceImageId: observation.sourceImageId,
+        sourceRegion: observation.sourceRegion,
         imageId,
         region,
-        reason,
-        regions,
-        sharedWith: sharedWith(rule),
+        failures,
       },
-      [region, imageId],
-      { resources: [imageArn(region, imageId)], busRegion: sourceRegion },
+      [region, imageId, ...failures.map((f) => `${f.region} ${f.operation} ${f.code}`).sort()],
+      { resources: [imageArn(region, imageId)], busRegion: observation.sourceRegion },
     ),
   ]);
-  return { status: 'reported', detailType: DetailType.CopyFailed };
 }

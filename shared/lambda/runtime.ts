@@ -1,9 +1,10 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { search } from '@aws-lambda-powertools/logger/correlationId';
-import { claimsForRegion, eventBridgeClient } from '../aws/clients.js';
+import type { Context } from 'aws-lambda';
+import { claimsForRegion, copySlotsForRegion, eventBridgeClient } from '../aws/clients.js';
 import { createEventPublisher } from '../aws/events.js';
-import { type Config, loadConfig } from '../config.js';
-import type { ClaimsForRegion, EventPublisher } from '../core/ports.js';
+import { type Config, ConfigurationError, loadConfig } from '../config.js';
+import type { ClaimsForRegion, CopySlotsForRegion, EventPublisher } from '../core/ports.js';
 import { loadRulesFile } from '../rules/load.js';
 import type { Rule } from '../rules/schema.js';
 
@@ -14,6 +15,8 @@ export interface Runtime {
   readonly logger: Logger;
   readonly events: EventPublisher;
   readonly claims: ClaimsForRegion;
+  /** The copy slots of each region: the copy cap, on the event path and corrected by the schedule. */
+  readonly copySlots: CopySlotsForRegion;
 }
 
 /**
@@ -31,5 +34,26 @@ export function coldStart(): Runtime {
     region: config.region,
     ...(config.eventsRegion === undefined ? {} : { eventsRegion: config.eventsRegion }),
   });
-  return { config, rules, logger, events, claims: claimsForRegion(config.distributionsTable) };
+  return {
+    config,
+    rules,
+    logger,
+    events,
+    claims: claimsForRegion(config.distributionsTable),
+    copySlots: copySlotsForRegion(config.distributionsTable),
+  };
+}
+
+/**
+ * The account the function acts for: the one in its own ARN (`arn:aws:lambda:REGION:ACCOUNT:…`),
+ * which no event can change. Events about another account are not this function's to act on.
+ */
+export function accountOf(context: Pick<Context, 'invokedFunctionArn'>): string {
+  const account = context.invokedFunctionArn.split(':')[4];
+  if (account === undefined || !/^\d{12}$/.test(account)) {
+    throw new ConfigurationError(
+      `cannot tell the function's account from its ARN ${JSON.stringify(context.invokedFunctionArn)}`,
+    );
+  }
+  return account;
 }

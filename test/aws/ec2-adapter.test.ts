@@ -15,8 +15,9 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createEc2Port } from '../../shared/aws/ec2.js';
+import { AwsCallError, InvariantError } from '../../shared/core/errors.js';
 import type { Ec2Port } from '../../shared/core/ports.js';
-import { callError, ec2Error } from '../support/aws-errors.js';
+import { callError, ec2Error, rejectionOf } from '../support/aws-errors.js';
 
 const REGION = 'eu-west-1';
 const ec2Mock = mockClient(EC2Client);
@@ -129,9 +130,9 @@ describe('copyImage', () => {
     expect(tokens).toEqual(['deterministic-token', 'deterministic-token']);
   });
 
-  it('fails as a CopyImage AwsCallError when EC2 answers without an image id', async () => {
+  it('an answer without an image id is a broken invariant: InvariantError, not an AWS failure to retry', async () => {
     ec2Mock.on(CopyImageCommand).resolves({});
-    const error = await callError(
+    const error = await rejectionOf(
       port.copyImage({
         name: 'n-1',
         description: 'd',
@@ -142,9 +143,38 @@ describe('copyImage', () => {
         copyImageTags: true,
         imageTags: {},
       }),
+      InvariantError,
     );
-    expect(error.operation).toBe('CopyImage');
-    expect(error.region).toBe(REGION);
+    expect(error.retryable).toBe(false);
+    expect(error.message).toContain('CopyImage in eu-west-1');
+  });
+
+  it('a TypeError inside the adapter propagates as itself: a bug is never retried', async () => {
+    ec2Mock.on(CopyImageCommand).callsFake(() => {
+      throw new TypeError('cannot read properties of undefined');
+    });
+    const error = await rejectionOf(
+      port.copyImage({
+        name: 'n-1',
+        description: 'd',
+        sourceImageId: 'ami-0source000000000004',
+        sourceRegion: 'us-east-1',
+        clientToken: 't',
+        encrypted: false,
+        copyImageTags: true,
+        imageTags: {},
+      }),
+      TypeError,
+    );
+    expect(error).not.toBeInstanceOf(AwsCallError);
+  });
+
+  it('a 5xx whose body does not parse is a retryable AwsCallError', async () => {
+    ec2Mock
+      .on(CreateTagsCommand)
+      .rejects(Object.assign(new Error('@aws-sdk XML parse error'), { $metadata: { httpStatusCode: 502 } }));
+    const error = await callError(port.createTags(['ami-0copy0000000000001'], { a: 'b' }));
+    expect(error).toMatchObject({ operation: 'CreateTags', code: 'HTTP502', retryable: true });
   });
 });
 

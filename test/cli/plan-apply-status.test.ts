@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEc2Emulator, type Ec2Emulator } from '../../local/ec2/index.js';
 import { type LocalServer, startLocalServer } from '../../local/server.js';
+import { createStsEmulator } from '../../local/sts/index.js';
 
 /**
  * `plan`, `apply` and `status` as operators run them: the CLI in its own process, through the real
@@ -94,7 +95,7 @@ function closedPort(): Promise<number> {
 
 beforeAll(async () => {
   emulator = createEc2Emulator({ copyDelayMs: 60_000, throttle: false });
-  server = await startLocalServer({ ec2: emulator.service });
+  server = await startLocalServer({ ec2: emulator.service, sts: createStsEmulator().service });
   ({ imageId: sourceImageId } = emulator.seedImage({
     region: 'us-east-1',
     name: 'golden-linux-1',
@@ -114,7 +115,7 @@ describe('ami-lifecycle plan, apply and status against the emulator', () => {
     const { code, stdout, stderr } = await cli(['plan', '--rules', RULES]);
     expect(stderr).toBe('');
     expect(code).toBe(3);
-    expect(stdout).toContain('Plan: account 123456789012 (discovered)');
+    expect(stdout).toContain('Plan: account 123456789012,');
     for (const region of TARGETS) {
       expect(stdout).toContain(`+ ${region} copy ${sourceImageId} from us-east-1 as "golden-linux-1"`);
     }
@@ -350,12 +351,20 @@ describe('ami-lifecycle plan, apply and status against the emulator', () => {
     expect(result.stderr).toContain(stderr);
   });
 
-  it('exits 2 when the account can be neither given nor found', async () => {
-    // us-west-1 has no image of the account, and no rule names it.
-    const { code, stderr } = await cli(['status', '--rules', RULES, '--region', 'us-west-1']);
-    expect(code).toBe(2);
-    expect(stderr).toContain('cannot tell which account to act for');
-    expect(stderr).toContain('pass --account ID or set AWS_ACCOUNT_ID');
+  it("acts for the credentials' account (STS), and exits 2 before any EC2 call when --account or AWS_ACCOUNT_ID names another", async () => {
+    emulator.resetCounters();
+    const given = await cli(['apply', '--rules', RULES, '--account', '999988887777']);
+    expect(given.code).toBe(2);
+    expect(given.stderr).toContain(
+      'the credentials act for account 123456789012, not 999988887777 (--account)',
+    );
+    const env = await cli(['plan', '--rules', RULES], { AWS_ACCOUNT_ID: '999988887777' });
+    expect(env.code).toBe(2);
+    expect(env.stderr).toContain('not 999988887777 (AWS_ACCOUNT_ID)');
+    expect(emulator.counters()).toEqual({});
+    // A 12-digit access key is that account's, as in AWS: the run acts for it.
+    const other = await cli(['plan', '--rules', RULES, '--json'], { AWS_ACCESS_KEY_ID: '999988887777' });
+    expect(parse(other.stdout)).toMatchObject({ accountId: '999988887777' });
   });
 
   it('an unreachable endpoint exits 1 with one clear line', async () => {
@@ -368,7 +377,7 @@ describe('ami-lifecycle plan, apply and status against the emulator', () => {
       expect(stdout).toBe('');
       const lines = stderr.trim().split('\n');
       expect(lines).toHaveLength(1);
-      expect(lines[0]).toMatch(/^error: DescribeImages in us-east-1 failed: ECONNREFUSED/);
+      expect(lines[0]).toMatch(/^error: GetCallerIdentity in us-east-1 failed: ECONNREFUSED/);
       expect(lines[0]).toContain(`is the endpoint ${endpoint} up?`);
     }
   });

@@ -17,6 +17,8 @@ export function fakeEc2(images: readonly ObservedImage[]): { ec2: Ec2ForRegion; 
         images.filter((i) => i.region === region && i.sourceImageId === sourceImageId),
       describeLaunchPermissions: async () => [],
       describeSnapshots: async (ids) => ids.map((snapshotId) => ({ snapshotId, tags: {}, encrypted: false })),
+      listTaggedSnapshots: async () => [],
+      findReferences: async () => [],
       describeCreateVolumeUserIds: async () => [],
       isPublicSharingBlocked: async () => false,
       copyImage: async (request) => {
@@ -29,8 +31,21 @@ export function fakeEc2(images: readonly ObservedImage[]): { ec2: Ec2ForRegion; 
       addLaunchPermissions: async (imageId) => {
         writes.push(`${region} ModifyImageAttribute ${imageId}`);
       },
+      removeLaunchPermissions: async (imageId) => {
+        writes.push(`${region} ModifyImageAttribute ${imageId} remove`);
+      },
       addCreateVolumePermissions: async (snapshotId) => {
         writes.push(`${region} ModifySnapshotAttribute ${snapshotId}`);
+      },
+      enableDeprecation: async (imageId) => {
+        writes.push(`${region} EnableImageDeprecation ${imageId}`);
+      },
+      deregister: async (imageId) => {
+        writes.push(`${region} DeregisterImage ${imageId}`);
+        return { snapshotResults: [] };
+      },
+      deleteSnapshot: async (snapshotId) => {
+        writes.push(`${region} DeleteSnapshot ${snapshotId}`);
       },
     };
     return port;

@@ -28,7 +28,14 @@ describe('reconcileRegion, with an object-literal EC2', () => {
     });
 
     const report = await reconcileRegion(
-      { rules: [rule()], accountId: ACCOUNT, ec2, logger: quiet },
+      {
+        rules: [rule()],
+        accountId: ACCOUNT,
+        ec2,
+        logger: quiet,
+        events: { publish: async () => {} },
+        now: () => new Date('2026-12-01T00:00:00Z'),
+      },
       { region: 'eu-west-1', dryRun: true, maxCopiesInFlight: 20, concurrency: 2 },
     );
 

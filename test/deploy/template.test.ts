@@ -83,11 +83,12 @@ const DISTRIBUTION = [
   'ec2:GetImageBlockPublicAccessState', // isPublicSharingBlocked
   'ec2:CopyImage', // copyImage
   'ec2:CreateTags', // createTags (and CopyImage's TagSpecifications)
-  'ec2:ModifyImageAttribute', // addLaunchPermissions
+  'ec2:ModifyImageAttribute', // addLaunchPermissions, removeLaunchPermissions
   'ec2:ModifySnapshotAttribute', // addCreateVolumePermissions
   ...KMS_FOR_ENCRYPTED_COPIES,
   'events:PutEvents', // shared/aws/events.ts
-  // shared/aws/claims.ts: the `AMI Distribution Completed` claims (PutItem, UpdateItem, DeleteItem).
+  // shared/aws/claims.ts and copy-slots.ts: the announcement claims, the regions of a release done,
+  // the copy slots (PutItem, UpdateItem, DeleteItem).
   'dynamodb:DeleteItem',
   'dynamodb:PutItem',
   'dynamodb:UpdateItem',
@@ -100,9 +101,10 @@ const DISTRIBUTION = [
 const EXPECTED_ACTIONS: Record<string, string[]> = {
   // functions/ami-state-change.ts: observe, copy, share, tag, publish. Never retire.
   amiStateChange: [...DISTRIBUTION, ...LAMBDA_ITSELF],
-  // functions/reconcile.ts: the same, plus shared/aws/ec2-retirement.ts.
+  // functions/reconcile.ts: the same, plus shared/aws/ec2-lifecycle.ts, and the copy slots' resync.
   reconcile: [
     ...DISTRIBUTION,
+    'dynamodb:GetItem', // CopySlots.resync reads the slots before correcting them
     'ec2:DescribeImageReferences', // findReferences
     'ec2:DescribeInstances', // the fallback scan
     'ec2:DescribeLaunchTemplateVersions', // the fallback scan

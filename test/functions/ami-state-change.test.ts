@@ -2,6 +2,12 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
+  DeleteItemCommand,
+  DynamoDBClient,
+  PutItemCommand,
+  UpdateItemCommand,
+} from '@aws-sdk/client-dynamodb';
+import {
   CopyImageCommand,
   CreateTagsCommand,
   DescribeImageAttributeCommand,
@@ -47,6 +53,7 @@ rules:
 
 const ec2 = mockClient(EC2Client);
 const eventBridge = mockClient(EventBridgeClient);
+const dynamodb = mockClient(DynamoDBClient);
 
 /** Images EC2 knows, by region. */
 let images: Record<string, Image[]>;
@@ -91,6 +98,17 @@ const logged = { error: [] as string[] };
 beforeEach(() => {
   ec2.reset();
   eventBridge.reset();
+  dynamodb.reset();
+  // Claims are won, and a release's regions done are only those this test records.
+  dynamodb.on(PutItemCommand).resolves({});
+  dynamodb.on(DeleteItemCommand).resolves({});
+  dynamodb.on(UpdateItemCommand).callsFake(async (input) => ({
+    Attributes: Object.fromEntries(
+      Object.entries(input.ExpressionAttributeNames ?? {}).flatMap(([, name]) =>
+        typeof name === 'string' && name.startsWith('done:') ? [[name, { S: IMAGE_ID }]] : [],
+      ),
+    ),
+  }));
   images = { 'us-east-1': [sourceImage()] };
   ec2.on(DescribeImagesCommand).callsFake(async (input, getClient) => {
     const region = await regionOf(getClient());
@@ -113,7 +131,19 @@ beforeEach(() => {
   ec2.on(DescribeSnapshotsCommand).resolves({
     Snapshots: [{ SnapshotId: 'snap-0123456789abcdef0', Tags: [], Encrypted: false }],
   });
-  ec2.on(CopyImageCommand).resolves({ ImageId: 'ami-0c0c0c0c0c0c0c0c0' });
+  // A copy exists once started, pending, where DescribeImages finds it.
+  ec2.on(CopyImageCommand).callsFake(async (input, getClient) => {
+    const region = await regionOf(getClient());
+    const copy: Image = {
+      ImageId: 'ami-0c0c0c0c0c0c0c0c0',
+      State: 'pending',
+      OwnerId: ACCOUNT,
+      SourceImageId: input.SourceImageId,
+      SourceImageRegion: input.SourceRegion,
+    };
+    images[region] = [...(images[region] ?? []).filter((i) => i.ImageId !== copy.ImageId), copy];
+    return { ImageId: copy.ImageId };
+  });
   ec2.on(CreateTagsCommand).resolves({});
   ec2.on(ModifyImageAttributeCommand).resolves({});
   eventBridge.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'e1' }] });
@@ -181,6 +211,26 @@ describe('ami-state-change handler', () => {
     const result = await handle(fixture('available'));
     expect(result).toMatchObject({ status: 'applied', plan: { actions: [] } });
     expect(mutatingCalls()).toEqual([]);
+  });
+
+  it('available, a new source: one DescribeImages, no other read (what a new image has is known)', async () => {
+    const handle = await loadHandler();
+    await handle(fixture('available'));
+    expect(ec2.commandCalls(DescribeImagesCommand)).toHaveLength(1);
+    expect(ec2.commandCalls(DescribeImageAttributeCommand)).toHaveLength(0);
+    expect(ec2.commandCalls(DescribeSnapshotsCommand)).toHaveLength(0);
+  });
+
+  it("an event about another account's image: ignored with a warning naming both accounts, nothing read", async () => {
+    const warnings: string[] = [];
+    vi.spyOn(console, 'warn').mockImplementation((line: unknown) => {
+      warnings.push(String(line));
+    });
+    const handle = await loadHandler();
+    const result = await handle({ ...fixture('available'), account: '999988887777' });
+    expect(result).toMatchObject({ status: 'ignored' });
+    expect(ec2.calls()).toEqual([]);
+    expect(warnings.join('\n')).toMatch(/999988887777.*012345678901/);
   });
 
   it('available, an image no rule matches: nothing but reads', async () => {
@@ -307,10 +357,13 @@ rules:
       $fault: 'server',
       $metadata: { httpStatusCode: 503 },
     });
+    // A source the tool has handled before (it carries its rule's tag): its copies are looked for.
+    images['us-east-1'] = [sourceImage({ Tags: [{ Key: 'ami-lifecycle:rule', Value: 'golden' }] })];
     ec2.on(DescribeImagesCommand).callsFake(async (input, getClient) => {
       const region = await regionOf(getClient());
       if (region === 'eu-west-1') throw throttled;
-      if (input.ImageIds) return { Images: images[region] ?? [] };
+      const here = images[region] ?? [];
+      if (input.ImageIds) return { Images: here.filter((i) => input.ImageIds?.includes(i.ImageId ?? '')) };
       return { Images: [] };
     });
     const handle = await loadHandler();

@@ -3,10 +3,8 @@ import { join } from 'node:path';
 import { expect } from 'vitest';
 import type { Ec2Emulator } from '../../local/ec2/index.js';
 import { type LocalStack, startLocalStack } from '../../local/stack.js';
-import { createEc2Clients, createEc2ForRegion, portsOver } from '../../shared/aws/clients.js';
-import { createRetirementEc2 } from '../../shared/aws/ec2-retirement.js';
+import { createEc2ForRegion } from '../../shared/aws/clients.js';
 import type { Ec2ForRegion, LoggerPort } from '../../shared/core/ports.js';
-import type { RetirementEc2ForRegion } from '../../shared/core/retirement-ports.js';
 
 /** The real EC2 adapter over the real SDK, pointed at a local endpoint; one client per region. */
 export function emulatorEc2(endpoint: string): Ec2ForRegion {
@@ -15,14 +13,6 @@ export function emulatorEc2(endpoint: string): Ec2ForRegion {
     credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
     maxAttempts: 8,
   });
-}
-
-/** The real retirement adapter, pointed at a local endpoint. */
-export function emulatorRetirementEc2(endpoint: string): RetirementEc2ForRegion {
-  return portsOver(
-    createEc2Clients({ endpoint, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } }),
-    createRetirementEc2,
-  );
 }
 
 export const quietLogger: LoggerPort = { debug() {}, info() {}, warn() {}, error() {} };
@@ -159,7 +149,9 @@ export function seedLostRelease(
  * The whole local stack as the integration tests use it: this repository's serverless.yml and
  * handlers, the integration rules file, copies pending 50 ms.
  */
-export function startIntegrationStack(options: { retryDelayMs?: number } = {}): Promise<LocalStack> {
+export function startIntegrationStack(
+  options: { retryDelayMs?: number; env?: Record<string, string> } = {},
+): Promise<LocalStack> {
   return startLocalStack({
     root: join(import.meta.dirname, '../..'),
     rulesFile: 'test/fixtures/rules/integration.yaml',

@@ -173,6 +173,46 @@ describe('a release, end to end', () => {
   });
 });
 
+describe('the event path announces every release, under load', () => {
+  it('50 releases within a second, their copies finishing together: 50 Started and 50 Completed, no schedule needed', async () => {
+    // No token buckets: this is about handlers racing, not about EC2's rate limits.
+    stack.reset({ copyDelayMs: 60_000, throttle: false });
+    const sources = Array.from({ length: 50 }, (_, i) => seedRelease(`golden-linux-load-${i}`));
+    await stack.bus.drain();
+    // The copy cap (20 a region) holds the rest back: each finished copy starts a deferred one.
+    for (let round = 0; round < 5; round++) {
+      stack.emulator.completePendingCopies();
+      await stack.bus.drain();
+    }
+    await stack.settle(120_000);
+
+    const completed = toolEvents(DetailType.DistributionCompleted).map((r) => r.event.detail);
+    expect(completed.map((d) => (d as { sourceImageId: string }).sourceImageId).sort()).toEqual(
+      sources.map((s) => s.imageId).sort(),
+    );
+    expect(toolEvents(DetailType.DistributionStarted)).toHaveLength(50);
+    expect(stack.bus.deliveries().every((d) => d.outcome === 'success')).toBe(true);
+  }, 180_000);
+
+  it("the source's event delivered five times at once: one Started, one copy per region", async () => {
+    const { imageId } = stack.emulator.seedImage({
+      region: 'us-east-1',
+      name: 'golden-linux-dup',
+      emitEvent: false,
+    });
+    const deliveries = await Promise.all(
+      [1, 2, 3, 4, 5].map((n) => stack.bus.put('default', availableEvent('us-east-1', imageId, n)).delivered),
+    );
+    await stack.settle();
+    expect(deliveries.flat().every((d) => d.outcome === 'success')).toBe(true);
+    expect(toolEvents(DetailType.DistributionStarted)).toHaveLength(1);
+    expect(toolEvents(DetailType.DistributionCompleted)).toHaveLength(1);
+    for (const region of TARGETS) {
+      expect(stack.emulator.listImages(region).filter((i) => i.sourceImageId === imageId)).toHaveLength(1);
+    }
+  });
+});
+
 describe('PutEvents partly failing', () => {
   it('entries throttled inside a 200 answer are sent again: every event arrives, once', async () => {
     // The first three entries put (by any handler) fail with ThrottlingException, FailedEntryCount > 0.

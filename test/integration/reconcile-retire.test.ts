@@ -5,7 +5,7 @@ import { type LocalServer, startLocalServer } from '../../local/server.js';
 import type { EventPublisher } from '../../shared/core/ports.js';
 import { reconcileRegion } from '../../shared/core/reconcile.js';
 import { loadRulesFile } from '../../shared/rules/load.js';
-import { emulatorEc2, emulatorRetirementEc2, quietLogger } from './helpers.js';
+import { emulatorEc2, quietLogger } from './helpers.js';
 
 /**
  * Retirement as the scheduled reconcile runs it, against the emulator: old images leave with their
@@ -68,7 +68,6 @@ it('deregisters superseded images and their copies, keeps the newest and anythin
       published.push(...entries);
     },
   };
-  const retirementEc2 = emulatorRetirementEc2(server.endpoint);
   const reports = await Promise.all(
     ['us-east-1', 'eu-west-1'].map((region) =>
       reconcileRegion(
@@ -77,7 +76,8 @@ it('deregisters superseded images and their copies, keeps the newest and anythin
           accountId: emulator.accountId,
           ec2: emulatorEc2(server.endpoint),
           logger: quietLogger,
-          retirement: { ec2: retirementEc2, events, now: () => new Date(now) },
+          events,
+          now: () => new Date(now),
         },
         { region, dryRun: false, maxCopiesInFlight: 20, concurrency: 4 },
       ),
@@ -101,6 +101,66 @@ it('deregisters superseded images and their copies, keeps the newest and anythin
 
   const retired = published.filter((e) => e.detailType === 'AMI Deregistered').map((e) => e.detail.imageId);
   expect(retired.sort()).toEqual([oldest.source.imageId, oldest.copy.imageId, inUse.copy.imageId].sort());
+
+  // Converged: the next run plans nothing, and the snapshots the deletions took are not looked for again.
+  const again = await Promise.all(
+    ['us-east-1', 'eu-west-1'].map((region) =>
+      reconcileRegion(
+        {
+          rules,
+          accountId: emulator.accountId,
+          ec2: emulatorEc2(server.endpoint),
+          logger: quietLogger,
+          events,
+          now: () => new Date(now),
+        },
+        { region, dryRun: false, maxCopiesInFlight: 20, concurrency: 4 },
+      ),
+    ),
+  );
+  expect(again.map((r) => r.planned)).toEqual([{}, {}]);
+});
+
+it('a snapshot whose deletion failed is swept by the next run once its image is gone', async () => {
+  const now = Date.now();
+  const source = emulator.seedImage({
+    region: 'us-east-1',
+    name: 'golden-sweep',
+    emitEvent: false,
+    creationDate: new Date(now - 200 * DAY),
+    tags: { 'ami-lifecycle:rule': 'golden' },
+  });
+  emulator.seedImage({
+    region: 'us-east-1',
+    name: 'golden-sweep-newer',
+    emitEvent: false,
+    creationDate: new Date(now - 2 * DAY),
+    tags: { 'ami-lifecycle:rule': 'golden' },
+  });
+  const run = () =>
+    reconcileRegion(
+      {
+        rules,
+        accountId: emulator.accountId,
+        ec2: emulatorEc2(server.endpoint),
+        logger: quietLogger,
+        events: { publish: async () => {} },
+        now: () => new Date(now),
+      },
+      { region: 'us-east-1', dryRun: false, maxCopiesInFlight: 20, concurrency: 4 },
+    );
+  await run();
+  expect(emulator.getImage('us-east-1', source.imageId)?.state ?? 'gone').not.toBe('available');
+  // What a deletion that failed leaves behind: a snapshot the tool marked retired with the image.
+  const left = emulator.seedSnapshot({
+    region: 'us-east-1',
+    tags: { 'ami-lifecycle:rule': 'golden', 'ami-lifecycle:retired': source.imageId },
+  });
+  expect(emulator.getSnapshot('us-east-1', left)).toBeDefined();
+  const swept = await run();
+  expect(swept.failures).toEqual([]);
+  expect(swept.planned['delete-snapshot']).toBe(1);
+  expect(emulator.getSnapshot('us-east-1', left)).toBeUndefined();
 });
 
 it('retires nothing for a rule when one of its source regions cannot be read', async () => {
@@ -146,14 +206,14 @@ rules:
         }).imageId,
       );
     }
-    const retirementEc2 = emulatorRetirementEc2(partialServer.endpoint);
     const report = await reconcileRegion(
       {
         rules: twoRegions,
         accountId: partial.accountId,
         ec2: emulatorEc2(partialServer.endpoint),
         logger: quietLogger,
-        retirement: { ec2: retirementEc2, events: { publish: async () => {} }, now: () => new Date(now) },
+        events: { publish: async () => {} },
+        now: () => new Date(now),
       },
       { region: 'eu-west-1', dryRun: false, maxCopiesInFlight: 20, concurrency: 4 },
     );

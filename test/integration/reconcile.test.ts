@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createEc2Emulator, type Ec2Emulator, type SeedImageInput } from '../../local/ec2/index.js';
 import { type LocalServer, startLocalServer } from '../../local/server.js';
+import type { ToolEvent } from '../../shared/core/notifications.js';
 import type { Ec2ForRegion } from '../../shared/core/ports.js';
 import { type ReconcileReport, reconcileRegion } from '../../shared/core/reconcile.js';
 import { loadRulesFile } from '../../shared/rules/load.js';
@@ -40,13 +41,23 @@ beforeEach(() => {
   emulator = createEc2Emulator({ copyDelayMs: 60_000 });
 });
 
+/** What every run here is given: the real adapter, a quiet logger, announcements kept for the tests. */
+const announced: ToolEvent[] = [];
+function deps() {
+  return {
+    rules,
+    accountId: emulator.accountId,
+    ec2,
+    logger: quietLogger,
+    events: { publish: async (events: readonly ToolEvent[]) => void announced.push(...events) },
+    now: () => new Date(),
+  };
+}
+
 async function reconcileAll(dryRun = false): Promise<ReconcileReport[]> {
   return Promise.all(
     REGIONS.map((region) =>
-      reconcileRegion(
-        { rules, accountId: emulator.accountId, ec2, logger: quietLogger },
-        { region, dryRun, maxCopiesInFlight: 20, concurrency: 4 },
-      ),
+      reconcileRegion(deps(), { region, dryRun, maxCopiesInFlight: 20, concurrency: 4 }),
     ),
   );
 }
@@ -57,10 +68,13 @@ async function converge(maxRuns = 4): Promise<number> {
     const reports = await reconcileAll();
     expect(reports.flatMap((r) => r.failures)).toEqual([]);
     emulator.completePendingCopies();
-    if (reports.every((r) => Object.keys(r.planned).length === 0)) return run - 1;
+    if (reports.every((r) => Object.keys(r.planned).length === 0 && r.deferredCopies === 0)) return run - 1;
   }
   throw new Error(`not converged after ${maxRuns} runs`);
 }
+
+/** A source the tool has tagged already (its event was handled): target regions copy it at once. */
+const TAGGED = { 'ami-lifecycle:rule': 'golden', owner: 'platform' };
 
 const lineage = (sourceImageId: string) => ({
   'ami-lifecycle:rule': 'golden',
@@ -98,9 +112,9 @@ const states: StartingState[] = [
   {
     name: 'every event missed',
     reason:
-      'an untagged, unshared source with no copies: the schedule does all the work the events would have',
+      'an untagged, unshared source with no copies: the schedule does all the work the events would have: the source tagged, then copied (so every copy takes its tags at creation), then the copies shared',
     seed: () => seedSource().imageId,
-    runs: 2,
+    runs: 3,
   },
   {
     name: 'the source done, no copies',
@@ -116,7 +130,7 @@ const states: StartingState[] = [
     name: 'one region missing',
     reason: 'two copies exist and are done; only the third region needs a copy',
     seed: () => {
-      const { imageId } = seedSource();
+      const { imageId } = seedSource({ tags: TAGGED });
       seedCopy('eu-west-1', imageId);
       seedCopy('us-west-2', imageId);
       return imageId;
@@ -126,23 +140,24 @@ const states: StartingState[] = [
   },
   {
     name: 'a failed copy',
-    reason: 'a failed copy is retried under a new token generation; the failed image is left as it is',
+    reason:
+      'a failed copy is retried under a new token generation; once the new one is available the failed image is deregistered',
     seed: () => {
-      const { imageId } = seedSource();
+      const { imageId } = seedSource({ tags: TAGGED });
       seedCopy('ap-southeast-2', imageId, {
         state: 'failed',
         stateReason: { code: 'Client.Error', message: 'boom' },
       });
       return imageId;
     },
-    runs: 2,
+    runs: 3,
     check: () =>
       expect(
         emulator
           .listImages('ap-southeast-2')
           .map((i) => i.state)
           .sort(),
-      ).toEqual(['available', 'failed']),
+      ).toEqual(['available', 'deregistered']),
   },
   {
     name: 'copies made outside the tool',
@@ -172,7 +187,7 @@ const states: StartingState[] = [
     name: 'a copy in progress',
     reason: 'a pending copy counts as the copy: it is finished, then shared, never duplicated',
     seed: async () => {
-      const { imageId } = seedSource();
+      const { imageId } = seedSource({ tags: TAGGED });
       // A real CopyImage, still pending (the emulator's copies take a minute here), untagged and unshared.
       await ec2('eu-west-1').copyImage({
         name: 'golden-linux-7',
@@ -209,8 +224,33 @@ describe('reconcile converges from every partial state', () => {
 });
 
 describe('reconcile', () => {
+  it('a copy deregistered by hand is replaced: its spent token is not reused, and what CopyImage answered is checked', async () => {
+    const { imageId } = seedSource({ tags: TAGGED });
+    await converge();
+    const [gone] = emulator.listImages('eu-west-1').filter((i) => i.state === 'available');
+    expect(gone).toBeDefined();
+    await ec2('eu-west-1').deregister(gone?.imageId ?? '');
+
+    const report = await reconcileRegion(deps(), {
+      region: 'eu-west-1',
+      dryRun: false,
+      maxCopiesInFlight: 20,
+      concurrency: 4,
+    });
+    expect(report.failures).toEqual([]);
+    expect(report.applied).toEqual({ copy: 1 });
+    const live = emulator
+      .listImages('eu-west-1')
+      .filter((i) => i.sourceImageId === imageId && i.state !== 'deregistered');
+    expect(live.map((i) => i.state)).toEqual(['pending']);
+    expect(live[0]?.imageId).not.toBe(gone?.imageId);
+    emulator.completePendingCopies();
+    await converge();
+    expectDistributed(emulator, imageId, EXPECTED);
+  });
+
   it('dry run plans and changes nothing', async () => {
-    seedSource();
+    seedSource({ tags: TAGGED });
     const reports = await reconcileAll(true);
     expect(reports.find((r) => r.region === 'eu-west-1')?.planned).toEqual({ copy: 1 });
     expect(callCount(emulator, MUTATING)).toBe(0);
@@ -218,12 +258,14 @@ describe('reconcile', () => {
   });
 
   it('never has more copies in flight in a region than the cap; the rest wait for the next run', async () => {
-    for (let i = 0; i < 7; i++) seedSource({ name: `golden-linux-${i}` });
+    for (let i = 0; i < 7; i++) seedSource({ name: `golden-linux-${i}`, tags: TAGGED });
     seedCopy('eu-west-1', 'ami-0000000000000dead', { name: 'other-in-flight', state: 'pending', tags: {} });
-    const report = await reconcileRegion(
-      { rules, accountId: emulator.accountId, ec2, logger: quietLogger },
-      { region: 'eu-west-1', dryRun: false, maxCopiesInFlight: 5, concurrency: 4 },
-    );
+    const report = await reconcileRegion(deps(), {
+      region: 'eu-west-1',
+      dryRun: false,
+      maxCopiesInFlight: 5,
+      concurrency: 4,
+    });
     expect(report.copiesInFlight).toBe(1);
     expect(report.applied).toEqual({ copy: 4 });
     expect(report.deferredCopies).toBe(3);
@@ -231,24 +273,23 @@ describe('reconcile', () => {
   });
 
   it('stops starting work when told to, and the next run carries on', async () => {
-    for (let i = 0; i < 6; i++) seedSource({ name: `golden-linux-${i}` });
+    for (let i = 0; i < 6; i++) seedSource({ name: `golden-linux-${i}`, tags: TAGGED });
     let budget = 2;
-    const report = await reconcileRegion(
-      { rules, accountId: emulator.accountId, ec2, logger: quietLogger },
-      {
-        region: 'eu-west-1',
-        dryRun: false,
-        maxCopiesInFlight: 20,
-        concurrency: 1,
-        shouldStop: () => budget-- <= 0,
-      },
-    );
+    const report = await reconcileRegion(deps(), {
+      region: 'eu-west-1',
+      dryRun: false,
+      maxCopiesInFlight: 20,
+      concurrency: 1,
+      shouldStop: () => budget-- <= 0,
+    });
     expect(report.stoppedEarly).toBe(true);
     expect(report.skipped).toBeGreaterThan(0);
-    const next = await reconcileRegion(
-      { rules, accountId: emulator.accountId, ec2, logger: quietLogger },
-      { region: 'eu-west-1', dryRun: false, maxCopiesInFlight: 20, concurrency: 4 },
-    );
+    const next = await reconcileRegion(deps(), {
+      region: 'eu-west-1',
+      dryRun: false,
+      maxCopiesInFlight: 20,
+      concurrency: 4,
+    });
     expect(next.failures).toEqual([]);
     expect(emulator.listImages('eu-west-1')).toHaveLength(6);
   });
@@ -256,13 +297,10 @@ describe('reconcile', () => {
   it('a region that is not enabled fails alone', async () => {
     emulator.close();
     emulator = createEc2Emulator({ copyDelayMs: 60_000, disabledRegions: ['ap-southeast-2'] });
-    seedSource();
+    seedSource({ tags: TAGGED });
     const results = await Promise.allSettled(
       REGIONS.map((region) =>
-        reconcileRegion(
-          { rules, accountId: emulator.accountId, ec2, logger: quietLogger },
-          { region, dryRun: false, maxCopiesInFlight: 20, concurrency: 4 },
-        ),
+        reconcileRegion(deps(), { region, dryRun: false, maxCopiesInFlight: 20, concurrency: 4 }),
       ),
     );
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled']);

@@ -7,26 +7,19 @@ import { createLocalEventBus, type LocalEventBus } from '../../local/eventbridge
 import type { EmulatedService } from '../../local/http.js';
 import { type LocalServer, startLocalServer } from '../../local/server.js';
 import { createEc2Port } from '../../shared/aws/ec2.js';
-import { createRetirementEc2 } from '../../shared/aws/ec2-retirement.js';
 import { createEventPublisher } from '../../shared/aws/events.js';
-import { identifyImage } from '../../shared/core/identify.js';
 import { LINEAGE } from '../../shared/core/model.js';
 import { DetailType } from '../../shared/core/notifications.js';
-import type { Ec2ForRegion, LoggerPort } from '../../shared/core/ports.js';
-import {
-  type ManagedImage,
-  type RetirementReport,
-  retireRegion,
-  toManagedImage,
-} from '../../shared/core/retire.js';
+import type { Ec2ForRegion, Ec2Port, LoggerPort } from '../../shared/core/ports.js';
+import { reconcileRegion } from '../../shared/core/reconcile.js';
 import { type Rule, RuleSchema } from '../../shared/rules/schema.js';
 import { expectValidToolEvents } from '../support/tool-events.js';
 import { callCount } from './helpers.js';
 
 /**
- * Retirement end to end, locally: `retireRegion` with the real retirement adapter and the real
- * EC2 port (listing and identification) through the SDK over HTTP against the EC2 emulator, and
- * the real publisher putting `AMI Deregistered` on the local bus. Run twice: with DescribeImageReferences,
+ * Retirement end to end, locally: the scheduled run of a region (`reconcileRegion`) with the real
+ * EC2 port through the SDK over HTTP against the EC2 emulator, and the real publisher putting
+ * `AMI Deregistered` on the local bus. Run twice: with DescribeImageReferences,
  * and with the emulator answering it `InvalidAction` so the fallback scan is what protects.
  */
 
@@ -108,45 +101,34 @@ describe.each([
     return client;
   }
 
-  const ports = new Map<string, ReturnType<typeof createEc2Port>>();
-  const ec2: Ec2ForRegion = (region) => {
-    let port = ports.get(region);
-    if (port === undefined) {
-      port = createEc2Port(ec2Client(region), region);
-      ports.set(region, port);
-    }
-    return port;
-  };
-
-  /** Lists and identifies a region's images as a scheduled run would, then retires it. */
-  async function retire(region: string, rule: Rule = RULE): Promise<RetirementReport> {
-    ports.clear();
-    const lookup = (at: string, imageId: string) => ec2(at).describeImage(imageId);
-    const managedIn = async (r: string): Promise<ManagedImage[]> => {
-      const managed: ManagedImage[] = [];
-      for (const image of await ec2(r).listImages({ owners: ['self'] })) {
-        const entry = toManagedImage(image, await identifyImage(image, [rule], emulator.accountId, lookup));
-        if (entry !== undefined) managed.push(entry);
+  /**
+   * A scheduled run of one region (observe, plan, apply, report) with this rule alone, fresh
+   * clients each time, announcing on the local bus; its retirement summary and diff.
+   */
+  async function retire(region: string, rule: Rule = RULE) {
+    const ports = new Map<string, Ec2Port>();
+    const ec2: Ec2ForRegion = (where) => {
+      let port = ports.get(where);
+      if (port === undefined) {
+        port = createEc2Port(ec2Client(where), where);
+        ports.set(where, port);
       }
-      return managed;
+      return port;
     };
-    const sources = (await managedIn(SOURCE)).filter((m) => m.role === 'source').map((m) => m.image);
     const events = new EventBridgeClient({ region, endpoint: server.endpoint, credentials: CREDENTIALS });
     clients.push(events);
-    return retireRegion({
-      region,
-      accountId: emulator.accountId,
-      managed: await managedIn(region),
-      sourcesByRule: new Map([[rule.name, sources]]),
-      rules: [rule],
-      ec2: createRetirementEc2(ec2Client(region), region),
-      lookupImage: lookup,
-      events: createEventPublisher({ clientFor: () => events, busName: BUS, region }),
-      logger: quiet,
-      dryRun: false,
-      now: NOW,
-      shouldStop: () => false,
-    });
+    const report = await reconcileRegion(
+      {
+        rules: [rule],
+        accountId: emulator.accountId,
+        ec2,
+        logger: quiet,
+        events: createEventPublisher({ clientFor: () => events, busName: BUS, region }),
+        now: () => NOW,
+      },
+      { region, dryRun: false, maxCopiesInFlight: 20, concurrency: 4 },
+    );
+    return { ...report.retirement, failures: report.failures, lines: report.diff };
   }
 
   it('deregisters the unreferenced superseded images with their snapshots and announces them; the rest survives', async () => {
@@ -251,9 +233,12 @@ describe.each([
     expect(report.failures).toEqual([]);
     expect(report.applied).toEqual({ deprecate: report.planned.deprecate, deregister: 2 });
 
-    // A second run changes nothing: the plan is empty of actions.
+    // The first run tagged the untagged one as the rule's source (it matches the rule): from now on
+    // the tool manages it, and the second run retires it. A third run changes nothing.
     const again = await retire(SOURCE);
-    expect(again.planned).toEqual({ deprecate: 0, deregister: 0 });
+    expect(again.retired.map((r) => r.imageId)).toEqual([untagged.imageId]);
+    const third = await retire(SOURCE);
+    expect(third.planned).toEqual({ deprecate: 0, deregister: 0 });
   });
 
   it('copies follow their source in their own region, orphans go by their own age, referenced copies survive', async () => {

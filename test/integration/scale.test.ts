@@ -13,8 +13,10 @@ it('1,000 images x 8 regions converge under the throttle model with zero failure
   expect(result.converged).toBe(true);
   // Exactly one CopyImage per image and region that succeeded: no duplicate copy, no lost one.
   expect(result.callsByAction.CopyImage?.calls).toBe(8000);
-  // The sources (one region) and every copy (eight) shared once each; the sources tagged once.
+  // The sources (one region) and every copy (eight) shared once each.
   expect(result.callsByAction.ModifyImageAttribute?.calls).toBe(9000);
-  expect(result.callsByAction.CreateTags?.calls).toBe(1000);
+  // The sources tagged together: one CreateTags for up to 1,000 resources (each image with its
+  // snapshot), not one per image.
+  expect(result.callsByAction.CreateTags?.calls).toBe(2);
   expect(result.mutatingAfterConvergence).toBe(0);
 }, 600_000);

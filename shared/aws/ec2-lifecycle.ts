@@ -1,7 +1,6 @@
 import {
   DeleteSnapshotCommand,
   DeregisterImageCommand,
-  DescribeImageAttributeCommand,
   type EC2Client,
   EnableImageDeprecationCommand,
   type ImageReference,
@@ -9,13 +8,12 @@ import {
   paginateDescribeInstances,
   paginateDescribeLaunchTemplateVersions,
 } from '@aws-sdk/client-ec2';
-import { AwsCallError, awsErrorCode } from '../core/errors.js';
-import type { RetirementEc2 } from '../core/retirement-ports.js';
-import { fromEc2LaunchPermission } from './ec2.js';
+import { awsCall, awsErrorCode, rethrowClassified } from '../core/errors.js';
+import type { Ec2Port } from '../core/ports.js';
 
 /**
- * The retirement port over an SDK client for one region. Every SDK error becomes an
- * `AwsCallError` naming the operation and region, as in `ec2.ts`.
+ * The EC2 port's lifecycle calls for one region (see `createEc2Port`): references, deprecation,
+ * deregistration and snapshot deletion. Failures are classified by `awsCall`, as in `ec2.ts`.
  *
  * References: `DescribeImageReferences` when the region has it (instances in any state but
  * terminated, launch templates to the deepest version depth the API allows, SSM parameters, Image
@@ -45,14 +43,11 @@ const LAUNCH_TEMPLATE_VERSION_DEPTH = '10000';
 
 const MINUTE_MS = 60_000;
 
-export function createRetirementEc2(client: EC2Client, region: string): RetirementEc2 {
-  async function call<T>(operation: string, send: () => Promise<T>): Promise<T> {
-    try {
-      return await send();
-    } catch (error) {
-      throw new AwsCallError(operation, region, error);
-    }
-  }
+export function lifecycleCalls(
+  client: EC2Client,
+  region: string,
+): Pick<Ec2Port, 'findReferences' | 'enableDeprecation' | 'deregister' | 'deleteSnapshot'> {
+  const call = <T>(operation: string, send: () => Promise<T>): Promise<T> => awsCall(operation, region, send);
 
   /** Once a region says DescribeImageReferences does not exist, do not ask again. */
   let referencesApiAvailable = true;
@@ -88,7 +83,7 @@ export function createRetirementEc2(client: EC2Client, region: string): Retireme
         referencesApiAvailable = false;
         return undefined;
       }
-      throw new AwsCallError('DescribeImageReferences', region, error);
+      rethrowClassified('DescribeImageReferences', region, error);
     }
     return references;
   }
@@ -147,15 +142,6 @@ export function createRetirementEc2(client: EC2Client, region: string): Retireme
         if (found !== undefined) return found;
       }
       return scanReferences(imageId);
-    },
-
-    describeLaunchPermissions(imageId) {
-      return call('DescribeImageAttribute', async () => {
-        const output = await client.send(
-          new DescribeImageAttributeCommand({ ImageId: imageId, Attribute: 'launchPermission' }),
-        );
-        return (output.LaunchPermissions ?? []).flatMap(fromEc2LaunchPermission);
-      });
     },
 
     enableDeprecation(imageId, at) {

@@ -1,6 +1,12 @@
 import type { Rule } from '../rules/schema.js';
 import { AwsCallError } from './errors.js';
-import type { ImageDetail, Observation, ObservedImage, TargetObservation } from './model.js';
+import {
+  type ImageDetail,
+  LINEAGE,
+  type Observation,
+  type ObservedImage,
+  type TargetObservation,
+} from './model.js';
 import type { Ec2ForRegion, Ec2Reader } from './ports.js';
 
 /**
@@ -10,7 +16,13 @@ import type { Ec2ForRegion, Ec2Reader } from './ports.js';
  * the others.
  */
 
-/** The source image's own event: the source in full, and the copies (by SourceImageId) in every target region. */
+/**
+ * The source image's own event. A source new to the tool (it does not carry its rule's tag yet:
+ * the tool tags a source before anything else) is `fresh`: nothing more is read, since what a new
+ * image has is known, and no copy of it can exist yet. Otherwise (a repeated event, a retry after
+ * a partial failure) the source is read in full, and its copies (by SourceImageId) in every target
+ * region.
+ */
 export async function observeSource(
   rule: Rule,
   source: ObservedImage,
@@ -18,6 +30,15 @@ export async function observeSource(
   ec2: Ec2ForRegion,
 ): Promise<Observation> {
   const targetRegions = (rule.copy?.regions ?? []).filter((r) => r !== source.region);
+  if (isFreshSource(rule, source, accountId)) {
+    return {
+      accountId,
+      sourceImageId: source.imageId,
+      sourceRegion: source.region,
+      source: { image: source, snapshots: [], fresh: true },
+      targets: Object.fromEntries(targetRegions.map((region) => [region, { status: 'none-yet' as const }])),
+    };
+  }
   const [detail, targets] = await Promise.all([
     observeDetail(rule, source, accountId, ec2(source.region)),
     Promise.all(
@@ -33,16 +54,25 @@ export async function observeSource(
   };
 }
 
-/** A copy's own event: that copy in full, in its region. */
-export async function observeCopy(
-  rule: Rule,
+/** Whether the tool has never touched this source: it owns it and its rule's tag is not on it. */
+export function isFreshSource(rule: Rule, source: ObservedImage, accountId: string): boolean {
+  return source.ownerId === accountId && source.tags[LINEAGE.rule] !== rule.name;
+}
+
+/**
+ * A copy's own `available` event: the copy as DescribeImages showed it, and nothing more. A copy
+ * becomes available once, carrying exactly the tags its CopyImage set and no permissions, so its
+ * shares are added without reading them (adding a permission that exists changes nothing; a
+ * repeated event costs a few idempotent writes, never a wrong one). The scheduled reconcile reads
+ * everything and repairs drift.
+ */
+export function observeCopy(
   copy: ObservedImage,
   sourceImageId: string,
   sourceRegion: string,
   accountId: string,
-  ec2: Ec2ForRegion,
-): Promise<Observation> {
-  const detail = await observeDetail(rule, copy, accountId, ec2(copy.region));
+): Observation {
+  const detail: ImageDetail = { image: copy, snapshots: [], fresh: true };
   return {
     accountId,
     sourceImageId,

@@ -12,19 +12,19 @@ import {
 } from '@aws-sdk/client-ec2';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { retirementEc2ForRegion } from '../../shared/aws/clients.js';
-import { createRetirementEc2 } from '../../shared/aws/ec2-retirement.js';
-import type { RetirementEc2 } from '../../shared/core/retirement-ports.js';
+import { ec2ForRegion } from '../../shared/aws/clients.js';
+import { createEc2Port } from '../../shared/aws/ec2.js';
+import type { Ec2Port } from '../../shared/core/ports.js';
 import { callError, ec2Error } from '../support/aws-errors.js';
 
 const REGION = 'eu-west-1';
 const IMAGE = 'ami-0123456789abcdef0';
 const ec2Mock = mockClient(EC2Client);
-let port: RetirementEc2;
+let port: Ec2Port;
 
 beforeEach(() => {
   ec2Mock.reset();
-  port = createRetirementEc2(new EC2Client({ region: REGION }), REGION);
+  port = createEc2Port(new EC2Client({ region: REGION }), REGION);
 });
 
 describe('enableDeprecation', () => {
@@ -308,9 +308,9 @@ describe('findReferences where DescribeImageReferences is unavailable', () => {
   });
 });
 
-describe('retirementEc2ForRegion', () => {
+describe('ec2ForRegion', () => {
   it('builds one port per region and keeps it', () => {
-    expect(retirementEc2ForRegion('us-east-1')).toBe(retirementEc2ForRegion('us-east-1'));
-    expect(retirementEc2ForRegion('us-east-1')).not.toBe(retirementEc2ForRegion('eu-west-1'));
+    expect(ec2ForRegion('us-east-1')).toBe(ec2ForRegion('us-east-1'));
+    expect(ec2ForRegion('us-east-1')).not.toBe(ec2ForRegion('eu-west-1'));
   });
 });

@@ -1,0 +1,135 @@
+import type { AnnounceAction } from './actions.js';
+import type { ActionOutcome, ApplyPorts } from './apply.js';
+import { DetailType, imageArn, type ToolEvent, toolEvent } from './notifications.js';
+import type { CompletionClaims, EventPublisher } from './ports.js';
+
+/**
+ * Announcements, from plan to event: what an `announce` action publishes, with the parts that depend
+ * on how the actions it follows went taken from their outcomes. Undefined: nothing to announce
+ * (no copy was started after all).
+ */
+export function announcementEvent(
+  action: AnnounceAction,
+  prerequisites: readonly ActionOutcome[],
+): ToolEvent | undefined {
+  const a = action.announcement;
+  switch (a.kind) {
+    case 'distribution-started': {
+      const copies = prerequisites.flatMap((o) =>
+        o.status === 'applied' && o.result?.kind === 'copy'
+          ? [{ region: o.action.region, imageId: o.result.imageId }]
+          : [],
+      );
+      if (copies.length === 0) return undefined;
+      return toolEvent(
+        DetailType.DistributionStarted,
+        {
+          rule: a.rule,
+          sourceImageId: a.sourceImageId,
+          sourceRegion: a.sourceRegion,
+          imageName: a.imageName,
+          targetRegions: [...a.targetRegions],
+          copies,
+        },
+        [a.sourceRegion, a.sourceImageId, ...copies.map((c) => c.region).sort()],
+        { resources: [imageArn(a.sourceRegion, a.sourceImageId)], busRegion: a.sourceRegion },
+      );
+    }
+    case 'deprecated':
+      return toolEvent(
+        DetailType.Deprecated,
+        {
+          rule: a.rule,
+          role: a.role,
+          sourceImageId: a.sourceImageId,
+          sourceRegion: a.sourceRegion,
+          imageId: a.imageId,
+          region: a.region,
+          deprecationTime: a.deprecationTime,
+          reason: a.reason,
+        },
+        [a.region, a.imageId, a.deprecationTime],
+        { resources: [imageArn(a.region, a.imageId)], busRegion: a.sourceRegion },
+      );
+    case 'deregistered': {
+      // An answer lost and confirmed by reading: EC2 deleted the snapshots with the image, so a
+      // snapshot the follow-up finds gone was deleted, not missing.
+      const confirmed = prerequisites.some(
+        (o) => o.status === 'applied' && o.result?.kind === 'deregister' && o.result.confirmedByReading,
+      );
+      const deleted: string[] = [];
+      const notDeleted: Array<{
+        snapshotId: string;
+        outcome: 'in-use' | 'not-found' | 'failed';
+        detail?: string;
+      }> = [];
+      for (const snapshotId of a.snapshotIds) {
+        const outcome = prerequisites.find(
+          (o) => o.action.kind === 'delete-snapshot' && o.action.snapshotId === snapshotId,
+        );
+        if (outcome === undefined || outcome.status === 'skipped') {
+          notDeleted.push({ snapshotId, outcome: 'failed', detail: 'deletion not attempted' });
+        } else if (outcome.status === 'failed') {
+          notDeleted.push({ snapshotId, outcome: 'failed', detail: outcome.error.message });
+        } else if (outcome.result?.kind === 'delete-snapshot') {
+          const { outcome: how, detail } = outcome.result;
+          if (how === 'deleted' || how === 'with-image' || (how === 'not-found' && confirmed)) {
+            deleted.push(snapshotId);
+          } else notDeleted.push({ snapshotId, outcome: how, ...(detail ? { detail } : {}) });
+        }
+      }
+      return toolEvent(
+        DetailType.Deregistered,
+        {
+          rule: a.rule,
+          role: a.role,
+          sourceImageId: a.sourceImageId,
+          sourceRegion: a.sourceRegion,
+          imageId: a.imageId,
+          region: a.region,
+          reason: a.reason,
+          snapshotsDeleted: deleted,
+          snapshotsNotDeleted: notDeleted,
+        },
+        [a.region, a.imageId],
+        { resources: [imageArn(a.region, a.imageId)], busRegion: a.sourceRegion },
+      );
+    }
+  }
+}
+
+/** The applier's announcer: publishes each announcement's event on the tool's bus. */
+export function publishAnnouncements(events: EventPublisher): ApplyPorts['announce'] {
+  return async (action, prerequisites) => {
+    const event = announcementEvent(action, prerequisites);
+    if (event !== undefined) await events.publish([event]);
+  };
+}
+
+/**
+ * The event path's announcer: like `publishAnnouncements`, but `AMI Distribution Started` goes out
+ * once per release, however many deliveries of the source's event start (or find) its copies:
+ * the first to claim `startedKey` publishes; a publish that fails gives the claim back, so the
+ * retry sends it.
+ */
+export function announceStartedOnce(
+  events: EventPublisher,
+  claims: CompletionClaims,
+  startedKey: string,
+  owner: string,
+): ApplyPorts['announce'] {
+  const publish = publishAnnouncements(events);
+  return async (action, prerequisites) => {
+    if (action.announcement.kind !== 'distribution-started') return publish(action, prerequisites);
+    const event = announcementEvent(action, prerequisites);
+    if (event === undefined) return;
+    if ((await claims.claim(startedKey, owner)) !== 'claimed') return;
+    try {
+      await events.publish([event]);
+    } catch (error) {
+      await claims.release(startedKey, owner);
+      throw error;
+    }
+    await claims.published(startedKey, owner);
+  };
+}

@@ -1,0 +1,77 @@
+import type { Action, Plan, PlanNote } from './actions.js';
+import type { LaunchPermission } from './model.js';
+
+/**
+ * The one renderer: a plan as a diff, one line per change and per note. It is what the log shows
+ * before applying and what dry runs and `ami-lifecycle plan` print. `+` adds, `~` changes, `-`
+ * removes or deletes, `!` is a note (work left alone, and why).
+ *
+ * Two kinds of action are not changes of their own and have no line: an announcement (it reports
+ * the changes it follows) and the deletion of a snapshot that follows its image's deregistration
+ * (the deregistration's line names it).
+ */
+export function renderPlan(plan: Plan): string[] {
+  return [...plan.actions.filter(isChange).map(renderAction), ...plan.notes.map(renderNote)];
+}
+
+/** Whether the action is a change of its own, with a line in the diff and a place in the counts. */
+export function isChange(action: Action): boolean {
+  if (action.kind === 'announce') return false;
+  return !(action.kind === 'delete-snapshot' && (action.after ?? []).length > 0);
+}
+
+export function renderNote(note: PlanNote): string {
+  return `! ${note.region} ${note.imageId ?? ''} ${note.message}`.replace(/ +/g, ' ');
+}
+
+export function renderAction(action: Action): string {
+  switch (action.kind) {
+    case 'tag':
+      return `~ ${action.region} tag ${action.resourceIds.join(', ')}: ${action.changes
+        .map((c) =>
+          c.previous === undefined ? `+${c.key}=${c.value}` : `${c.key}: ${c.previous} -> ${c.value}`,
+        )
+        .join(', ')}`;
+    case 'share-image':
+      return `+ ${action.region} share ${action.imageId} with ${action.add.map(renderPermission).join(', ')}`;
+    case 'unshare-image':
+      return `- ${action.region} unshare ${action.imageId} from ${action.remove.map(renderPermission).join(', ')}: ${action.reason}`;
+    case 'share-snapshot':
+      return `+ ${action.region} share ${action.snapshotId} (of ${action.imageId}) create-volume with ${action.addUserIds.join(', ')}`;
+    case 'copy': {
+      const encryption = action.encrypted
+        ? ` encrypted${action.kmsKeyId ? ` with ${action.kmsKeyId}` : ''}`
+        : '';
+      return `+ ${action.region} copy ${action.sourceImageId} from ${action.sourceRegion} as "${action.name}"${encryption} (attempt ${action.generation + 1})`;
+    }
+    case 'deprecate':
+      return `~ ${action.region} deprecate ${action.imageId} at ${isoMinute(action.at)} (rule ${action.rule})`;
+    case 'deregister':
+      return `- ${action.region} deregister ${action.imageId} (${action.role} of rule ${action.rule}) and delete ${snapshotList(action.snapshotIds)}: ${action.reason}`;
+    case 'delete-snapshot':
+      return `- ${action.region} delete ${action.snapshotId} (of ${action.imageId}, gone): ${action.reason}`;
+    case 'announce':
+      return `> ${action.region} announce ${action.announcement.kind}`;
+  }
+}
+
+export function renderPermission(permission: LaunchPermission): string {
+  switch (permission.kind) {
+    case 'account':
+      return `account ${permission.id}`;
+    case 'organization':
+      return `organization ${permission.arn}`;
+    case 'organizational-unit':
+      return `OU ${permission.arn}`;
+    case 'public':
+      return 'everyone (public)';
+  }
+}
+
+export function snapshotList(snapshotIds: readonly string[]): string {
+  return snapshotIds.length === 0 ? 'no snapshots' : `snapshots ${snapshotIds.join(', ')}`;
+}
+
+function isoMinute(at: Date): string {
+  return at.toISOString().replace('.000Z', 'Z');
+}

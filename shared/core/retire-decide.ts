@@ -1,0 +1,296 @@
+import { globMatches } from '../rules/glob.js';
+import type { RetireSettings, Rule } from '../rules/schema.js';
+import type { ImageRole } from './identify.js';
+import type { ObservedImage } from './model.js';
+
+/**
+ * Retirement decisions (pure): per rule, over its SOURCE images, which are kept and which are
+ * superseded, and for those when to deprecate and whether deregistration is due; and for each
+ * managed image of a region (sources and copies) the decision that applies to it. What is done
+ * about a decision, and the safety checks before any deletion, are `retire-plan.ts`'s.
+ *
+ * Decisions where the design left a choice:
+ * - Only `available` images are ranked and retired. `pending` ones will become available and be
+ *   ranked then; `failed`, `invalid`, `error`, `transient` and `disabled` ones are left to people
+ *   (a disabled image was turned off deliberately, and its snapshots cannot be deleted anyway).
+ *   They take no place among the kept ones, so they never make an available image "superseded".
+ * - A source without a creation date cannot be ranked: it is kept, with a note, and takes no place.
+ * - Ties on the creation date rank the larger image id as newer (any fixed order would do).
+ * - A source that is `deregistered` counts as gone: its copies become orphans.
+ * - Copies follow their source's decision (same deprecation time, same deregistration due date).
+ *   An orphan (a copy whose source is no longer among the rule's sources, typically because the
+ *   source was deregistered first) is deprecated now when the rule deprecates, and deregistered
+ *   once its OWN age reaches `deregisterAfterDays`, and only after its source is confirmed gone by
+ *   id in the source's region (a source that stopped matching the rule, or a source region that
+ *   could not be listed, would otherwise make live copies look orphaned). A copy whose source
+ *   region is no longer a source region of the rule is not an orphan (its source was not looked
+ *   for) and is left alone.
+ */
+
+export const MINUTE_MS = 60_000;
+export const DAY_MS = 86_400_000;
+
+// ---- decisions ---------------------------------------------------------------------------------
+
+export type RetirementDecision =
+  /** Among the newest `keep` of its family. */
+  | { readonly kind: 'keep'; readonly reason: string }
+  /** Not ranked, never retired by this rule (not available, no creation date, no family). */
+  | { readonly kind: 'skip'; readonly reason: string }
+  /** Superseded (or an orphan copy). */
+  | {
+      readonly kind: 'retire';
+      readonly reason: string;
+      /** When to deprecate, a whole minute; absent when the rule sets no `deprecateAfterDays`. */
+      readonly deprecateAt?: Date;
+      /** Deregistration is due now. */
+      readonly deregister: boolean;
+      /** When deregistration is (or was) due; absent when the rule sets no `deregisterAfterDays`. */
+      readonly deregisterFrom?: Date;
+      /** A copy whose source is not among the rule's sources: its deregistration needs the source confirmed gone. */
+      readonly orphan: boolean;
+    };
+
+/**
+ * Which of a rule's source images are kept and which are retired. `sources` are the rule's managed
+ * source images in any of its source regions: every image there that the rule matches or that
+ * carries its `ami-lifecycle:rule` tag, so that a source that merely stopped matching still counts
+ * as existing (its copies are not orphans). Returns a decision for every source that is not
+ * `deregistered`.
+ */
+export function decideRetirement(
+  rule: Rule,
+  sources: readonly ObservedImage[],
+  now: Date,
+): Map<string, RetirementDecision> {
+  const decisions = new Map<string, RetirementDecision>();
+  const retire = rule.retire;
+  const families = new Map<string, { region: string; family: string; members: Ranked[] }>();
+  for (const image of sources) {
+    if (image.state === 'deregistered') continue;
+    if (retire === undefined) {
+      decisions.set(image.imageId, { kind: 'keep', reason: `rule "${rule.name}" does not retire images` });
+      continue;
+    }
+    if (image.state !== 'available') {
+      decisions.set(image.imageId, {
+        kind: 'skip',
+        reason: `not retired: the image is ${image.state} (only available images are ranked and retired)`,
+      });
+      continue;
+    }
+    const created = parseTime(image.creationDate);
+    if (created === undefined) {
+      decisions.set(image.imageId, {
+        kind: 'skip',
+        reason: 'not retired: the image has no creation date, so it cannot be ranked',
+      });
+      continue;
+    }
+    const family = familyOf(rule, retire, image);
+    if (family.kind === 'none') {
+      decisions.set(image.imageId, { kind: 'skip', reason: family.reason });
+      continue;
+    }
+    const key = JSON.stringify([image.region, family.label]);
+    let group = families.get(key);
+    if (group === undefined) {
+      group = { region: image.region, family: family.label, members: [] };
+      families.set(key, group);
+    }
+    group.members.push({ image, created });
+  }
+  if (retire === undefined) return decisions;
+
+  for (const { region, family, members } of families.values()) {
+    members.sort(newestFirst);
+    members.forEach(({ image, created }, index) => {
+      const where = `family ${family} in ${region}`;
+      if (index < retire.keep) {
+        decisions.set(image.imageId, {
+          kind: 'keep',
+          reason: `newest ${index + 1} of ${members.length} in ${where} (keep ${retire.keep})`,
+        });
+      } else {
+        decisions.set(
+          image.imageId,
+          superseded(
+            retire,
+            created,
+            now,
+            `superseded: number ${index + 1} of ${members.length} in ${where} (keep ${retire.keep}), created ${iso(created)}`,
+          ),
+        );
+      }
+    });
+  }
+  return decisions;
+}
+
+interface Ranked {
+  readonly image: ObservedImage;
+  readonly created: number;
+}
+
+function newestFirst(a: Ranked, b: Ranked): number {
+  if (a.created !== b.created) return b.created - a.created;
+  return a.image.imageId < b.image.imageId ? 1 : a.image.imageId > b.image.imageId ? -1 : 0;
+}
+
+type Family =
+  | { readonly kind: 'family'; readonly label: string }
+  | { readonly kind: 'none'; readonly reason: string };
+
+function familyOf(rule: Rule, retire: RetireSettings, image: ObservedImage): Family {
+  if (retire.family === 'name') {
+    const globs = rule.match.names;
+    if (globs === undefined) return { kind: 'family', label: '"*" (all names)' };
+    const glob = globs.find((g) => globMatches(g, image.name));
+    if (glob === undefined) {
+      return {
+        kind: 'none',
+        reason: `not retired: its name matches none of match.names, so it has no family`,
+      };
+    }
+    return { kind: 'family', label: JSON.stringify(glob) };
+  }
+  const key = retire.family.tag;
+  const value = Object.hasOwn(image.tags, key) ? image.tags[key] : undefined;
+  if (value === undefined) {
+    return { kind: 'none', reason: `not retired: no tag "${key}", so it belongs to no family` };
+  }
+  return { kind: 'family', label: `${key}=${JSON.stringify(value)}` };
+}
+
+function superseded(retire: RetireSettings, created: number, now: Date, reason: string): RetirementDecision {
+  const { deprecateAfterDays, deregisterAfterDays } = retire;
+  const deprecateAt =
+    deprecateAfterDays === undefined
+      ? undefined
+      : new Date(Math.max(ceilMinute(created + deprecateAfterDays * DAY_MS), nextMinute(now)));
+  const deregisterFrom =
+    deregisterAfterDays === undefined ? undefined : new Date(created + deregisterAfterDays * DAY_MS);
+  return {
+    kind: 'retire',
+    reason,
+    ...(deprecateAt === undefined ? {} : { deprecateAt }),
+    deregister: deregisterFrom !== undefined && deregisterFrom.getTime() <= now.getTime(),
+    ...(deregisterFrom === undefined ? {} : { deregisterFrom }),
+    orphan: false,
+  };
+}
+
+// ---- managed images and their decisions ------------------------------------------------------
+
+/** An image the tool manages, with the rule and lineage that make it so. */
+export interface ManagedImage {
+  readonly image: ObservedImage;
+  readonly rule: Rule;
+  readonly role: 'source' | 'copy';
+  /** The source's id; for a source, its own. */
+  readonly sourceImageId: string;
+  readonly sourceRegion: string;
+}
+
+/** A managed image from what `identifyImage` said; undefined for unmanaged and ambiguous images. */
+export function toManagedImage(image: ObservedImage, role: ImageRole): ManagedImage | undefined {
+  switch (role.kind) {
+    case 'source':
+      return {
+        image,
+        rule: role.rule,
+        role: 'source',
+        sourceImageId: image.imageId,
+        sourceRegion: image.region,
+      };
+    case 'copy':
+      return {
+        image,
+        rule: role.rule,
+        role: 'copy',
+        sourceImageId: role.sourceImageId,
+        sourceRegion: role.sourceRegion,
+      };
+    case 'unmanaged':
+    case 'ambiguous':
+      return undefined;
+  }
+}
+
+/**
+ * The decision for one managed image, from its rule's source decisions: a source its own, a copy
+ * its source's, an orphan copy its own (see the module comment).
+ */
+export function decisionFor(
+  entry: ManagedImage,
+  sourceDecisions: ReadonlyMap<string, RetirementDecision>,
+  now: Date,
+): RetirementDecision {
+  const retire = entry.rule.retire;
+  if (retire === undefined)
+    return { kind: 'keep', reason: `rule "${entry.rule.name}" does not retire images` };
+  if (entry.role === 'source') {
+    return (
+      sourceDecisions.get(entry.image.imageId) ?? {
+        kind: 'skip',
+        reason: 'not retired: not among the sources observed for its rule',
+      }
+    );
+  }
+  const ofSource = sourceDecisions.get(entry.sourceImageId);
+  if (ofSource !== undefined) {
+    return {
+      ...ofSource,
+      reason: `copy of ${entry.sourceImageId} (${entry.sourceRegion}): ${ofSource.reason}`,
+    };
+  }
+  if (!entry.rule.match.regions.includes(entry.sourceRegion)) {
+    return {
+      kind: 'skip',
+      reason: `not retired: its source region ${entry.sourceRegion} is not a source region of rule "${entry.rule.name}", so its source was not looked for`,
+    };
+  }
+  const created = parseTime(entry.image.creationDate);
+  if (created === undefined) {
+    return { kind: 'skip', reason: 'not retired: orphan copy without a creation date' };
+  }
+  const { deprecateAfterDays, deregisterAfterDays } = retire;
+  const deregisterFrom =
+    deregisterAfterDays === undefined ? undefined : new Date(created + deregisterAfterDays * DAY_MS);
+  return {
+    kind: 'retire',
+    reason: `orphan copy: its source ${entry.sourceImageId} (${entry.sourceRegion}) no longer exists; created ${iso(created)}`,
+    ...(deprecateAfterDays === undefined ? {} : { deprecateAt: new Date(nextMinute(now)) }),
+    deregister: deregisterFrom !== undefined && deregisterFrom.getTime() <= now.getTime(),
+    ...(deregisterFrom === undefined ? {} : { deregisterFrom }),
+    orphan: true,
+  };
+}
+
+// ---- time ----------------------------------------------------------------------------------------
+
+export function parseTime(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const time = Date.parse(value);
+  return Number.isNaN(time) ? undefined : time;
+}
+
+/** Up to the next whole minute (a whole minute stays): EC2 keeps deprecation times to the minute. */
+export function ceilMinute(time: number): number {
+  return Math.ceil(time / MINUTE_MS) * MINUTE_MS;
+}
+
+/** The next whole minute after `now`: the earliest deprecation time EC2 cannot find in the past. */
+export function nextMinute(now: Date): number {
+  return Math.floor(now.getTime() / MINUTE_MS) * MINUTE_MS + MINUTE_MS;
+}
+
+/** `less than a day ago`, `1 day ago`, `12 days ago` (whole days, rounded down). */
+export function timeAgo(ms: number): string {
+  const days = Math.floor(Math.max(ms, 0) / DAY_MS);
+  return days === 0 ? 'less than a day ago' : days === 1 ? '1 day ago' : `${days} days ago`;
+}
+
+export function iso(time: number): string {
+  return new Date(time).toISOString().replace('.000Z', 'Z');
+}
