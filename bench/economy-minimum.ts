@@ -4,9 +4,8 @@
  * permissions: I = R + 1 images in all (the source and R copies), each with n snapshots.
  *
  * - `strictMinimum`: what EC2 itself cannot do with less, whatever the design. The headline figure.
- * - `designMinimum`: what this design (observe, plan only what differs, apply; announce completion
- *   once the family is observed in full) cannot do without. Kept beside it to show where the
- *   design's own reads go.
+ * - `designMinimum`: what this design cannot do without: the strict minimum and the announcement
+ *   tag on the source.
  *
  * Neither depends on S as long as S ≥ 1: one ModifyImageAttribute carries every account.
  */
@@ -73,47 +72,23 @@ export function strictMinimum(regions: number, snapshots: number): StrictMinimum
 }
 
 /**
- * The least calls per action THIS design needs, with n snapshots and I = R + 1 images: what
- * observe, plan only what differs, apply, and announcing completion cannot do without, not what
- * EC2 could be made to do blindly.
+ * The least calls per action THIS design needs, with n snapshots and I = R + 1 images: the strict
+ * minimum and one more write.
  *
- * Writes
- * - CopyImage: R. One per target region; TagSpecifications tag each copy and its snapshots at creation.
- * - CreateTags: 2. One for the source and its snapshots (one tag set on all), one for the
- *   announcement tag on the source once the release is complete, so later observers read nothing.
- * - ModifyImageAttribute: I. One call per image adds every account.
- * - ModifySnapshotAttribute: n × I. createVolumePermission takes one snapshot per call.
+ * - The strict minimum's calls, each made once: a source new to the tool and a copy's own event
+ *   are planned from DescribeImages alone (what a new image has is known without asking: no
+ *   permissions granted, snapshots as the tool left them, no copy of a source the tool has not
+ *   tagged yet).
+ * - Completion reads nothing from EC2: each handler records its region done in the release's
+ *   DynamoDB item, and the one whose write completes the set announces.
+ * - CreateTags: 1 more, the announcement tag on the source (`ami-lifecycle:distributed`), so that
+ *   later observers (a repeated event, the schedule) skip the family without reading it.
  *
- * Reads (every action is planned from what is there, so a repeated event writes nothing)
- * - DescribeImages: 3R + 2. One on the source's event (its name, owner, tags and snapshots, to match
- *   a rule). One per target region for copies already there (an earlier delivery, the scheduled
- *   reconcile, a pending copy): CopyImage's ClientToken only deduplicates the same request, and EC2
- *   has no cross-region listing. One per copy, on the copy's own event. Then R + 1 to announce
- *   completion: the source, which a copy's event does not carry, and one listing per target region
- *   to see every copy available.
- * - DescribeImageAttribute: 2I. Launch permissions are not in DescribeImages; one call per image,
- *   and the family observed once more in full to announce completion (another region's handler
- *   may not have shared its copy yet).
- * - DescribeSnapshots: 2I (0 without snapshots). The snapshots' tags, all of an image's in one
- *   call; again once more to announce completion.
- * - DescribeSnapshotAttribute: 2n × I. createVolumePermission, one snapshot per call; again to announce.
- *
- * Total: writes R + 2 + (n + 1)·I, reads 3R + 2 + 2(n + 2)·I; with n = 2, 60 calls for R = 3.
- * The measured figure is higher: every copy's event makes the cheap completion check, since none
- * knows it is the last; only the claim holder observes the family in full.
+ * Total: strict minimum + 1: 11, 21 and 46 calls for R = 1, 3 and 8 with n = 2.
  */
 export function designMinimum(regions: number, snapshots: number): Record<string, number> {
-  const images = regions + 1;
-  return {
-    CopyImage: regions,
-    CreateTags: 2,
-    ModifyImageAttribute: images,
-    ModifySnapshotAttribute: snapshots * images,
-    DescribeImages: 3 * regions + 2,
-    DescribeImageAttribute: 2 * images,
-    DescribeSnapshots: snapshots > 0 ? 2 * images : 0,
-    DescribeSnapshotAttribute: 2 * snapshots * images,
-  };
+  const strict = strictMinimum(regions, snapshots).byAction;
+  return { ...strict, CreateTags: (strict.CreateTags ?? 0) + 1 };
 }
 
 /** The reads among `actions`: everything that is not a write. */

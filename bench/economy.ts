@@ -309,8 +309,8 @@ export function economySection(result: EconomyResult): Section {
         'writes R + 1 + (n + 1)·I (CopyImage R, whose TagSpecifications tag each copy and its snapshots; one CreateTags ' +
         'for the source and its snapshots; ModifyImageAttribute I; ModifySnapshotAttribute n·I) and reads I (one ' +
         'DescribeImages per image whose event arrives). Announcing completion adds I reads (strict + completion). ' +
-        'The design minimum is what observe, plan and apply, and announcing completion after observing the family ' +
-        'in full, cannot do without. An action the strict minimum does not have shows as `extra`.',
+        'The design minimum is the strict minimum and the announcement tag on the source (completion itself reads ' +
+        'no EC2: each handler records its region done). An action the strict minimum does not have shows as `extra`.',
     ],
     tables: [summary, ...result.runs.map(runTable)],
   };

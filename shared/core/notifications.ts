@@ -17,7 +17,7 @@ export const EVENT_SOURCE = 'ami-lifecycle';
 export const SCHEMA_VERSION = 1;
 
 export const DetailType = {
-  /** The source's `available` event started copies to target regions. */
+  /** The first copies of a release started: once per release. */
   DistributionStarted: 'AMI Distribution Started',
   /** A copy the tool started ended `failed`. */
   CopyFailed: 'AMI Copy Failed',
