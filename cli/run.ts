@@ -15,6 +15,7 @@ import { loadRulesFile } from '../shared/rules/load.js';
 import { KNOWN_REGIONS } from '../shared/rules/regions.js';
 import type { Rule } from '../shared/rules/schema.js';
 import { ExitCode } from './exit-codes.js';
+import { ProgressPrinter } from './progress.js';
 
 /**
  * What `plan`, `apply` and `status` share: their options, the run context (rules, regions,
@@ -265,40 +266,6 @@ export async function reconcileAll(
     else progress?.finished(result.region, `done in ${(result.report.durationMs / 1000).toFixed(1)} s`);
   }
   return results;
-}
-
-/** One stderr line per region when its phase changes or ends, and every few seconds in a long phase. */
-class ProgressPrinter {
-  private readonly last = new Map<string, { line: string; at: number; phase: string }>();
-  private readonly width: number;
-
-  constructor(regions: readonly string[]) {
-    this.width = Math.max(...regions.map((r) => r.length));
-  }
-
-  update({ region, phase, done, total }: ReconcileProgress): void {
-    const text =
-      phase === 'list'
-        ? done < total
-          ? 'listing images'
-          : 'images listed'
-        : `${phase === 'observe' ? 'observing' : 'applying'} ${done}/${total}`;
-    const previous = this.last.get(region);
-    const now = Date.now();
-    const due =
-      previous === undefined || previous.phase !== phase || done >= total || now - previous.at >= 2000;
-    if (!due || previous?.line === text) return;
-    this.print(region, text, phase, now);
-  }
-
-  finished(region: string, text: string): void {
-    this.print(region, text, 'end', Date.now());
-  }
-
-  private print(region: string, text: string, phase: string, at: number): void {
-    this.last.set(region, { line: text, at, phase });
-    process.stderr.write(`${region.padEnd(this.width)}  ${text}\n`);
-  }
 }
 
 /** A hint for the errors operators meet first, so the one line says what to do. */
