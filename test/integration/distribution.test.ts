@@ -109,6 +109,12 @@ describe('distribution through the local stack', () => {
 
     expectDistributed(imageId);
     expect(calls('CopyImage')).toEqual({ calls: 3, failed: 0, throttled: 0 });
+    // The source was tagged before any copy started: every copy took the rule's image tag from it
+    // (CopyImageTags) at creation, and no copy needed a CreateTags afterwards.
+    for (const region of TARGETS) {
+      expect(copiesOf(imageId, region)[0]?.tags).toMatchObject({ owner: 'platform' });
+      expect(calls('CreateTags', region).calls).toBe(0);
+    }
     // The copies' own events were handled in their regions: one share per copy, none in the source's name.
     for (const region of TARGETS) expect(calls('ModifyImageAttribute', region).calls).toBe(1);
     const failures = stack.timeline.filter((e) => e.kind === 'delivery' && e.record.outcome === 'error');

@@ -249,6 +249,37 @@ describe('reconcile', () => {
     expectDistributed(emulator, imageId, EXPECTED);
   });
 
+  it('a public source under a rule without allowPublic: its public permission is removed', async () => {
+    const { imageId } = seedSource({ tags: TAGGED, public: true });
+    await converge();
+    expect(emulator.getImage('us-east-1', imageId)?.launchPermissions.public).toBe(false);
+    expectDistributed(emulator, imageId, EXPECTED);
+  });
+
+  it('forged lineage tags on a private image: it is never shared, tagged or deregistered as a copy', async () => {
+    const { imageId: sourceId } = seedSource({ tags: TAGGED });
+    // Anyone who may tag an image can write the three lineage tags; EC2 records no source for it.
+    const forged = emulator.seedImage({
+      region: 'eu-west-1',
+      name: 'private-build',
+      emitEvent: false,
+      tags: lineage(sourceId),
+    });
+    await converge();
+    const after = emulator.getImage('eu-west-1', forged.imageId);
+    expect(after?.state).toBe('available');
+    expect(after?.launchPermissions.userIds).toEqual([]);
+    expect(after?.tags).toEqual(lineage(sourceId));
+    // The real copy was still made: the forged image does not stand in for it.
+    expectDistributed(emulator, sourceId, EXPECTED);
+    const [report] = await Promise.all([
+      reconcileRegion(deps(), { region: 'eu-west-1', dryRun: true, maxCopiesInFlight: 20, concurrency: 4 }),
+    ]);
+    expect(report.notes.join('\n')).toContain(
+      `${forged.imageId}: left alone: its lineage tags say it is a copy of ${sourceId}`,
+    );
+  });
+
   it('dry run plans and changes nothing', async () => {
     seedSource({ tags: TAGGED });
     const reports = await reconcileAll(true);
