@@ -1,52 +1,31 @@
-import { CreateTableCommand, DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { type DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createDynamoDbEmulator, type DynamoDbEmulator } from '../../local/dynamodb/index.js';
-import { type LocalServer, startLocalServer } from '../../local/server.js';
 import { CLAIM_LEASE_MS, createCompletionClaims } from '../../shared/aws/claims.js';
 import { AwsCallError } from '../../shared/core/errors.js';
+import { localDynamoDb } from '../support/dynamodb.js';
 
 /**
  * The completion claims adapter through the real DynamoDB client over HTTP, against the local
  * DynamoDB emulator: the conditional writes are what make `AMI Distribution Completed` once.
  */
-let server: LocalServer;
-let dynamodb: DynamoDbEmulator;
+let local: Awaited<ReturnType<typeof localDynamoDb>>;
 let client: DynamoDBClient;
 let table: string;
-let n = 0;
 let clock = Date.parse('2026-11-26T10:00:00Z');
 const now = () => clock;
 
 beforeAll(async () => {
-  dynamodb = createDynamoDbEmulator({});
-  server = await startLocalServer({
-    ec2: async () => ({ status: 500, headers: {}, body: 'not this test' }),
-    dynamodb: (request) => dynamodb.service(request),
-  });
-  client = new DynamoDBClient({
-    region: 'us-east-1',
-    endpoint: server.endpoint,
-    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-    maxAttempts: 1,
-  });
+  local = await localDynamoDb('us-east-1');
+  client = local.client;
 });
 
 afterAll(async () => {
-  client.destroy();
-  await server.close();
+  await local.close();
 });
 
 beforeEach(async () => {
-  table = `claims-${++n}`;
   clock = Date.parse('2026-11-26T10:00:00Z');
-  await client.send(
-    new CreateTableCommand({
-      TableName: table,
-      BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
-      KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
-    }),
-  );
+  table = await local.table('claims');
 });
 
 const item = async (key: string) =>

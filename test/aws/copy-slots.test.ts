@@ -1,54 +1,33 @@
-import { CreateTableCommand, DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { type DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createDynamoDbEmulator, type DynamoDbEmulator } from '../../local/dynamodb/index.js';
-import { type LocalServer, startLocalServer } from '../../local/server.js';
 import { createCopySlots } from '../../shared/aws/copy-slots.js';
 import type { CopySlots } from '../../shared/core/ports.js';
+import { localDynamoDb } from '../support/dynamodb.js';
 
 /**
  * The copy slots adapter through the real DynamoDB client over HTTP, against the local DynamoDB
  * emulator: conditional writes keep the event path at the copy cap, whoever races for a slot.
  */
-let server: LocalServer;
-let dynamodb: DynamoDbEmulator;
+let local: Awaited<ReturnType<typeof localDynamoDb>>;
 let client: DynamoDBClient;
 let table: string;
 let slots: CopySlots;
-let n = 0;
 let clock = Date.parse('2026-12-01T10:00:00Z');
 
 const entry = (key: string, created: string) => ({ key, rule: 'golden', sourceCreationDate: created });
 
 beforeAll(async () => {
-  dynamodb = createDynamoDbEmulator({});
-  server = await startLocalServer({
-    ec2: async () => ({ status: 500, headers: {}, body: 'not this test' }),
-    dynamodb: (request) => dynamodb.service(request),
-  });
-  client = new DynamoDBClient({
-    region: 'eu-west-1',
-    endpoint: server.endpoint,
-    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-    maxAttempts: 1,
-  });
+  local = await localDynamoDb('eu-west-1');
+  client = local.client;
 });
 
 afterAll(async () => {
-  client.destroy();
-  await server.close();
+  await local.close();
 });
 
 beforeEach(async () => {
-  table = `slots-${++n}`;
   clock = Date.parse('2026-12-01T10:00:00Z');
-  await client.send(
-    new CreateTableCommand({
-      TableName: table,
-      BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
-      KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
-    }),
-  );
+  table = await local.table('slots');
   slots = createCopySlots(client, table, 'eu-west-1', () => clock);
 });
 

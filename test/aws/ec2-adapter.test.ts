@@ -130,21 +130,20 @@ describe('copyImage', () => {
     expect(tokens).toEqual(['deterministic-token', 'deterministic-token']);
   });
 
+  const MINIMAL_COPY = {
+    name: 'n-1',
+    description: 'd',
+    sourceImageId: 'ami-0source000000000004',
+    sourceRegion: 'us-east-1',
+    clientToken: 't',
+    encrypted: false,
+    copyImageTags: true,
+    imageTags: {},
+  };
+
   it('an answer without an image id is a broken invariant: InvariantError, not an AWS failure to retry', async () => {
     ec2Mock.on(CopyImageCommand).resolves({});
-    const error = await rejectionOf(
-      port.copyImage({
-        name: 'n-1',
-        description: 'd',
-        sourceImageId: 'ami-0source000000000004',
-        sourceRegion: 'us-east-1',
-        clientToken: 't',
-        encrypted: false,
-        copyImageTags: true,
-        imageTags: {},
-      }),
-      InvariantError,
-    );
+    const error = await rejectionOf(port.copyImage(MINIMAL_COPY), InvariantError);
     expect(error.retryable).toBe(false);
     expect(error.message).toContain('CopyImage in eu-west-1');
   });
@@ -153,19 +152,7 @@ describe('copyImage', () => {
     ec2Mock.on(CopyImageCommand).callsFake(() => {
       throw new TypeError('cannot read properties of undefined');
     });
-    const error = await rejectionOf(
-      port.copyImage({
-        name: 'n-1',
-        description: 'd',
-        sourceImageId: 'ami-0source000000000004',
-        sourceRegion: 'us-east-1',
-        clientToken: 't',
-        encrypted: false,
-        copyImageTags: true,
-        imageTags: {},
-      }),
-      TypeError,
-    );
+    const error = await rejectionOf(port.copyImage(MINIMAL_COPY), TypeError);
     expect(error).not.toBeInstanceOf(AwsCallError);
   });
 

@@ -26,6 +26,21 @@ afterAll(async () => {
   await server.close();
 });
 
+/** One scheduled run of `region` with the retire.yaml rules against the shared emulator. */
+function run(region: string, now: Date, events: EventPublisher = { publish: async () => {} }) {
+  return reconcileRegion(
+    {
+      rules,
+      accountId: emulator.accountId,
+      ec2: emulatorEc2(server.endpoint),
+      logger: quietLogger,
+      events,
+      now: () => now,
+    },
+    { region, dryRun: false, maxCopiesInFlight: 20, concurrency: 4 },
+  );
+}
+
 it('deregisters superseded images and their copies, keeps the newest and anything in use, and announces each deletion', async () => {
   const now = Date.now();
   const seed = (name: string, ageDays: number) => {
@@ -68,21 +83,9 @@ it('deregisters superseded images and their copies, keeps the newest and anythin
       published.push(...entries);
     },
   };
-  const reports = await Promise.all(
-    ['us-east-1', 'eu-west-1'].map((region) =>
-      reconcileRegion(
-        {
-          rules,
-          accountId: emulator.accountId,
-          ec2: emulatorEc2(server.endpoint),
-          logger: quietLogger,
-          events,
-          now: () => new Date(now),
-        },
-        { region, dryRun: false, maxCopiesInFlight: 20, concurrency: 4 },
-      ),
-    ),
-  );
+  const runBoth = () =>
+    Promise.all(['us-east-1', 'eu-west-1'].map((region) => run(region, new Date(now), events)));
+  const reports = await runBoth();
 
   const state = (region: string, imageId: string) => emulator.getImage(region, imageId)?.state ?? 'gone';
   expect(state('us-east-1', oldest.source.imageId)).toBe('deregistered');
@@ -103,21 +106,7 @@ it('deregisters superseded images and their copies, keeps the newest and anythin
   expect(retired.sort()).toEqual([oldest.source.imageId, oldest.copy.imageId, inUse.copy.imageId].sort());
 
   // Converged: the next run plans nothing, and the snapshots the deletions took are not looked for again.
-  const again = await Promise.all(
-    ['us-east-1', 'eu-west-1'].map((region) =>
-      reconcileRegion(
-        {
-          rules,
-          accountId: emulator.accountId,
-          ec2: emulatorEc2(server.endpoint),
-          logger: quietLogger,
-          events,
-          now: () => new Date(now),
-        },
-        { region, dryRun: false, maxCopiesInFlight: 20, concurrency: 4 },
-      ),
-    ),
-  );
+  const again = await runBoth();
   expect(again.map((r) => r.planned)).toEqual([{}, {}]);
 });
 
@@ -137,19 +126,7 @@ it('a snapshot whose deletion failed is swept by the next run once its image is 
     creationDate: new Date(now - 2 * DAY),
     tags: { 'ami-lifecycle:rule': 'golden' },
   });
-  const run = () =>
-    reconcileRegion(
-      {
-        rules,
-        accountId: emulator.accountId,
-        ec2: emulatorEc2(server.endpoint),
-        logger: quietLogger,
-        events: { publish: async () => {} },
-        now: () => new Date(now),
-      },
-      { region: 'us-east-1', dryRun: false, maxCopiesInFlight: 20, concurrency: 4 },
-    );
-  await run();
+  await run('us-east-1', new Date(now));
   expect(emulator.getImage('us-east-1', source.imageId)?.state ?? 'gone').not.toBe('available');
   // What a deletion that failed leaves behind: a snapshot the tool marked retired with the image.
   const left = emulator.seedSnapshot({
@@ -157,7 +134,7 @@ it('a snapshot whose deletion failed is swept by the next run once its image is 
     tags: { 'ami-lifecycle:rule': 'golden', 'ami-lifecycle:retired': source.imageId },
   });
   expect(emulator.getSnapshot('us-east-1', left)).toBeDefined();
-  const swept = await run();
+  const swept = await run('us-east-1', new Date(now));
   expect(swept.failures).toEqual([]);
   expect(swept.planned['delete-snapshot']).toBe(1);
   expect(emulator.getSnapshot('us-east-1', left)).toBeUndefined();
