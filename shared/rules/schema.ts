@@ -12,29 +12,37 @@ export const RESERVED_TAG_PREFIX = 'ami-lifecycle:';
 
 const accountIdMessage =
   'must be a 12-digit AWS account id in quotes (YAML reads an unquoted 012345678901 as a number and drops the leading zero)';
-export const AccountId = z.string({ error: accountIdMessage }).regex(/^\d{12}$/, accountIdMessage);
+export const AccountId = z
+  .string({ error: accountIdMessage })
+  .regex(/^\d{12}$/, accountIdMessage)
+  .meta({ title: 'account id', description: 'A 12-digit AWS account id, quoted.' });
 
 const Region = z
   .string({ error: 'must be a region name such as "eu-west-1"' })
-  .refine((r) => KNOWN_REGIONS.has(r), { error: (issue) => `unknown region ${JSON.stringify(issue.input)}` });
+  .refine((r) => KNOWN_REGIONS.has(r), { error: (issue) => `unknown region ${JSON.stringify(issue.input)}` })
+  .meta({ title: 'region', description: 'A region name such as `eu-west-1`; unknown names are refused.' });
 
-const Owner = z.union([z.literal('self'), z.literal('amazon'), z.literal('aws-marketplace'), AccountId], {
-  error: 'must be "self", "amazon", "aws-marketplace" or a 12-digit account id in quotes',
-});
+const Owner = z
+  .union([z.literal('self'), z.literal('amazon'), z.literal('aws-marketplace'), AccountId], {
+    error: 'must be "self", "amazon", "aws-marketplace" or a 12-digit account id in quotes',
+  })
+  .meta({ title: 'owner' });
 
 const OrganizationArn = z
   .string()
   .regex(
     /^arn:aws[a-z-]*:organizations::\d{12}:organization\/o-[a-z0-9]{10,32}$/,
     'must be an organization ARN such as arn:aws:organizations::111122223333:organization/o-exampleorgid',
-  );
+  )
+  .meta({ title: 'organization ARN' });
 
 const OrganizationalUnitArn = z
   .string()
   .regex(
     /^arn:aws[a-z-]*:organizations::\d{12}:ou\/o-[a-z0-9]{10,32}\/ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}$/,
     'must be an OU ARN such as arn:aws:organizations::111122223333:ou/o-exampleorgid/ou-ab12-cdef3456',
-  );
+  )
+  .meta({ title: 'OU ARN' });
 
 const TagKey = z
   .string()
@@ -43,17 +51,26 @@ const TagKey = z
   .refine((k) => !k.toLowerCase().startsWith('aws:'), { error: 'tag keys cannot start with "aws:"' })
   .refine((k) => !k.startsWith(RESERVED_TAG_PREFIX), {
     error: `tag keys starting with "${RESERVED_TAG_PREFIX}" are written by ami-lifecycle itself`,
+  })
+  .meta({
+    title: 'tag key',
+    description: `1-127 characters; not starting with \`aws:\` or \`${RESERVED_TAG_PREFIX}\` (the tool's own lineage tags).`,
   });
 
-const TagValue = z.string({ error: 'tag values must be strings (quote numbers and booleans)' }).max(256);
+const TagValue = z
+  .string({ error: 'tag values must be strings (quote numbers and booleans)' })
+  .max(256)
+  .meta({
+    title: 'tag value',
+    description: 'A string of at most 256 characters (quote numbers and booleans).',
+  });
 
 const Tags = z.record(TagKey, TagValue);
 
-const NameGlob = z
-  .string()
-  .min(1)
-  .max(128)
-  .describe('an image name, with EC2 filter wildcards: * (any run of characters) and ? (one character)');
+const NameGlob = z.string().min(1).max(128).meta({
+  title: 'name glob',
+  description: 'An image name with EC2 filter wildcards: `*` any run of characters, `?` one character.',
+});
 
 /** Placeholders a copy's name or description template may use; all are fixed for a given source image. */
 export const TEMPLATE_PLACEHOLDERS = [
@@ -77,6 +94,10 @@ const Template = z
         });
       }
     }
+  })
+  .meta({
+    title: 'template',
+    description: `Text with placeholders, fixed for a given source image: ${TEMPLATE_PLACEHOLDERS.map((p) => `\`{${p}}\``).join(', ')}.`,
   });
 
 const KmsKey = z
@@ -84,104 +105,147 @@ const KmsKey = z
   .regex(
     /^(arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key\/[A-Za-z0-9-]+|alias\/[A-Za-z0-9/_-]+)|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32}|alias\/[A-Za-z0-9/_-]+)$/,
     'must be a KMS key ARN, key id, alias ARN or alias/name',
-  );
+  )
+  .meta({ title: 'KMS key', description: 'A key ARN, key id, alias ARN or `alias/name`.' });
+
+/*
+ * Each field's `.describe()` text is its documentation: docs/rules.md is generated from this schema
+ * (`npm run docs`), so a field and its documentation cannot drift apart.
+ */
 
 const Match = z.strictObject({
-  /** Regions in which images are picked up as sources. */
-  regions: z.array(Region).min(1, 'name at least one source region'),
-  /** Who must own the image: "self" (the account the tool runs in) or account ids. Default: self. */
-  owners: z.array(Owner).min(1).default(['self']),
-  /** Name globs; an image matches when any glob does. Absent: any name. */
-  names: z.array(NameGlob).min(1).optional(),
-  /** Tags the image must carry with exactly these values. */
-  tags: Tags.optional(),
-  /** Tag keys the image must carry, with any value. */
-  tagKeys: z.array(TagKey).min(1).optional(),
+  regions: z
+    .array(Region)
+    .min(1, 'name at least one source region')
+    .describe('Source regions: where new images are picked up.'),
+  owners: z
+    .array(Owner)
+    .min(1)
+    .default(['self'])
+    .describe(
+      'Who must own the image: `self` (the account the tool runs in), account ids (quoted: YAML drops the leading zero of an unquoted `012…`), `amazon` or `aws-marketplace`.',
+    ),
+  names: z
+    .array(NameGlob)
+    .min(1)
+    .optional()
+    .describe('Name globs; an image matches when any glob does. Absent: any name.'),
+  tags: Tags.optional().describe('Tags the image must carry with exactly these values.'),
+  tagKeys: z.array(TagKey).min(1).optional().describe('Tag keys the image must carry, with any value.'),
 });
 
 const Copy = z.strictObject({
-  /** Regions to copy to. The source region itself is skipped. */
-  regions: z.array(Region).min(1, 'name at least one target region'),
-  /** Name of each copy; placeholders as in TEMPLATE_PLACEHOLDERS. */
-  name: Template.max(128).default('{name}'),
-  description: Template.max(255).default('{name}, copied from {imageId} in {sourceRegion} by ami-lifecycle'),
-  /** Encrypt the copies' snapshots. */
-  encrypted: z.boolean().default(false),
-  /** A customer-managed KMS key per target region (keys are regional). */
-  kmsKeys: z.record(Region, KmsKey).default({}),
-  /** Copy the source AMI's user-defined tags (CopyImageTags). */
-  copyTags: z.boolean().default(true),
-  /** Tags put on each copy and all its snapshots in the CopyImage call itself (TagSpecifications). */
-  tags: Tags.default({}),
-  /** Time-based copy: each snapshot completes within this many minutes (a multiple of 15). */
+  regions: z
+    .array(Region)
+    .min(1, 'name at least one target region')
+    .describe('Target regions. The source region itself is skipped.'),
+  name: Template.max(128)
+    .default('{name}')
+    .describe('Name of each copy. Characters AMI names do not allow become `-`.'),
+  description: Template.max(255)
+    .default('{name}, copied from {imageId} in {sourceRegion} by ami-lifecycle')
+    .describe('Description of each copy.'),
+  encrypted: z.boolean().default(false).describe("Encrypt the copies' snapshots."),
+  kmsKeys: z
+    .record(Region, KmsKey)
+    .default({})
+    .describe(
+      'A customer-managed KMS key per target region. Needs `encrypted: true`; each key must be in its region. Required for every target when encrypted copies are shared with accounts (the AWS-managed EBS key cannot be shared).',
+    ),
+  copyTags: z
+    .boolean()
+    .default(true)
+    .describe("Copy the source AMI's user-defined tags to the copy (`CopyImageTags`)."),
+  tags: Tags.default({}).describe(
+    'Tags put on each copy **and all its snapshots** in the `CopyImage` call itself (`TagSpecifications`), together with the lineage tags.',
+  ),
   completionDurationMinutes: z
     .number()
     .int()
     .min(15)
     .refine((m) => m % 15 === 0, { error: 'must be a multiple of 15' })
-    .optional(),
+    .optional()
+    .describe('Time-based copy: each snapshot completes within this many minutes (a multiple of 15).'),
 });
 
 const Share = z.strictObject({
-  accounts: z.array(AccountId).default([]),
-  organizations: z.array(OrganizationArn).default([]),
-  organizationalUnits: z.array(OrganizationalUnitArn).default([]),
-  /** Also grant the same accounts createVolumePermission on the snapshots, so they can copy the AMI. */
-  snapshotPermissions: z.boolean().default(false),
-  /** Make the images public. Refused unless allowPublic is true as well. */
-  public: z.boolean().default(false),
-  allowPublic: z.boolean().default(false),
+  accounts: z.array(AccountId).default([]).describe('Accounts allowed to launch the source and every copy.'),
+  organizations: z.array(OrganizationArn).default([]).describe('Organizations allowed to launch them.'),
+  organizationalUnits: z
+    .array(OrganizationalUnitArn)
+    .default([])
+    .describe('Organizational units allowed to launch them.'),
+  snapshotPermissions: z
+    .boolean()
+    .default(false)
+    .describe(
+      'Also grant `share.accounts` create-volume permission on the snapshots (consumers need it to copy the AMI). Needs `share.accounts`.',
+    ),
+  public: z
+    .boolean()
+    .default(false)
+    .describe(
+      'Make the images public. Refused unless `allowPublic` is also `true`; refused at plan time for Marketplace images and where block public access for AMIs is on.',
+    ),
+  allowPublic: z.boolean().default(false).describe('The explicit second key for `public`.'),
 });
 
 const RuleTags = z.strictObject({
-  /** Tags for the source AMI. */
-  image: Tags.default({}),
-  /** Extra tags for the snapshots of the source and of every copy. */
-  snapshots: Tags.default({}),
-  /** Snapshots carry their image's tags as well as the extras. */
-  inheritToSnapshots: z.boolean().default(true),
+  image: Tags.default({}).describe('Tags for the source AMI.'),
+  snapshots: Tags.default({}).describe('Extra tags for the snapshots of the source and of every copy.'),
+  inheritToSnapshots: z
+    .boolean()
+    .default(true)
+    .describe("Snapshots carry their image's tags as well as the extras."),
 });
 
-/** Retirement of a rule's older images: deprecate, then deregister with their snapshots, in every region. */
 const Retire = z.strictObject({
-  /**
-   * How images form families, each ranked on its own: `name` = one family per glob of `match.names`
-   * (an image belongs to the first glob it matches; no `match.names`: one family), or `{ tag: KEY }` =
-   * one family per value of that tag (images without the tag are never retired).
-   */
   family: z
     .union([z.literal('name'), z.strictObject({ tag: TagKey })], {
       error: 'must be "name" or { tag: KEY }',
     })
-    .default('name'),
-  /** The newest images of each family (per source region) that are never retired. */
+    .default('name')
+    .describe(
+      'How images form families, each ranked on its own per source region: `name` = one family per glob of `match.names` (an image belongs to the first glob it matches; without `match.names`, one family), or `{ tag: KEY }` = one family per value of that tag (images without the tag are never retired).',
+    ),
   keep: z
     .number({ error: 'must be a whole number of images, at least 1' })
     .int('must be a whole number of images, at least 1')
-    .min(1, 'keep at least 1 image per family'),
-  /** Deprecate a superseded image this many days after its creation (at once if that is past). */
+    .min(1, 'keep at least 1 image per family')
+    .describe(
+      'The newest images of each family (per source region) that are never retired. Only `available` images with a creation date are ranked; others are left alone.',
+    ),
   deprecateAfterDays: z
     .number()
     .int('must be a whole number of days')
     .min(0)
     .max(3650, 'EC2 deprecates at most 10 years ahead; use at most 3650 days')
-    .optional(),
-  /** Deregister a superseded image, deleting its snapshots, this many days after its creation. */
-  deregisterAfterDays: z.number().int('must be a whole number of days').min(1).optional(),
-  /**
-   * Deregister an image only once it has launched no instance, in any account, for this many days:
-   * EC2's `lastLaunchedTime` (launches by the accounts, organizations and OUs it is shared with
-   * count too), plus one day for the delay with which EC2 reports a launch. Unset: 30 days for an
-   * image shared with anyone (or public), no such condition for an image only this account can
-   * launch (its references here are all there is to see).
-   */
+    .optional()
+    .describe(
+      'Deprecate each older image this many days after its creation (at once if that is past), and its copies in every region at the same time.',
+    ),
+  deregisterAfterDays: z
+    .number()
+    .int('must be a whole number of days')
+    .min(1)
+    .optional()
+    .describe(
+      'Deregister each older image and its copies, deleting their snapshots, this many days after its creation. At least `deprecateAfterDays`; set at least one of the two.',
+    ),
   notLaunchedForDays: z
     .number({ error: 'must be a whole number of days, at least 1' })
     .int('must be a whole number of days, at least 1')
     .min(1, 'must be a whole number of days, at least 1')
-    .optional(),
-  /** Deregistration is a dry run (logged "would deregister" lines) until this is true. */
-  apply: z.boolean().default(false),
+    .optional()
+    .describe(
+      "Deregister an image only once it has launched no instance, in any account, for this many days: EC2's `lastLaunchedTime` (launches by the accounts, organizations and OUs it is shared with count too), plus one day for the delay with which EC2 reports a launch. Unset: 30 days for an image shared with anyone (or public), no such condition for an image only this account can launch (its references here are all there is to see). Needs `deregisterAfterDays`.",
+    ),
+  apply: z
+    .boolean()
+    .default(false)
+    .describe(
+      'Deregistration is a dry run (logged `would deregister` lines) until this is `true`. Deprecation is reversible and is applied either way.',
+    ),
 });
 
 export const RuleSchema = z.strictObject({
@@ -190,18 +254,26 @@ export const RuleSchema = z.strictObject({
     .regex(
       /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/,
       'rule names are 1-63 letters, digits, ".", "_" or "-", starting with a letter or digit',
+    )
+    .describe(
+      'Unique; 1-63 letters, digits, `.`, `_` or `-`, starting with a letter or digit. Written on every managed image as the `ami-lifecycle:rule` tag.',
     ),
-  description: z.string().optional(),
-  match: Match,
-  copy: Copy.optional(),
-  share: Share.optional(),
-  tags: RuleTags.optional(),
-  retire: Retire.optional(),
+  description: z.string().optional().describe('Free text.'),
+  match: Match.describe('Which images the rule manages as sources.'),
+  copy: Copy.optional().describe('Where and how the sources are copied.'),
+  share: Share.optional().describe('Who may launch the sources and their copies.'),
+  tags: RuleTags.optional().describe('Tags for the sources and the snapshots.'),
+  retire: Retire.optional().describe(
+    "Retirement of a rule's older images: deprecate, then deregister with their snapshots, in every region.",
+  ),
 });
 
 export const RulesFileSchema = z.strictObject({
-  version: z.literal(1, { error: 'must be 1' }),
-  rules: z.array(RuleSchema).min(1, 'define at least one rule'),
+  version: z.literal(1, { error: 'must be 1' }).describe('Always `1`.'),
+  rules: z
+    .array(RuleSchema)
+    .min(1, 'define at least one rule')
+    .describe('The rules; each image is managed by at most one of them.'),
 });
 
 export type Rule = z.output<typeof RuleSchema>;
