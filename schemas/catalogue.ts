@@ -30,7 +30,9 @@ export function jsonSchemaOf(detailType: DetailTypeName): Record<string, unknown
     ...generated,
     $id: `${SCHEMA_BASE_URI}${schemaFileName(detailType)}`,
     title: `${detailType} (detail, version ${SCHEMA_VERSION})`,
-    description: `The detail of events with source "${EVENT_SOURCE}" and detail-type "${detailType}".`,
+    // The zod schema's own description says when the event is published; the file adds which event it is.
+    description:
+      `${DetailSchemas[detailType].description ?? ''} The detail of events with source "${EVENT_SOURCE}" and detail-type "${detailType}".`.trimStart(),
   };
 }
 

@@ -16,20 +16,14 @@ export const EVENT_SOURCE = 'ami-lifecycle';
 
 export const SCHEMA_VERSION = 1;
 
+/** When each is published: the description of its schema in `DetailSchemas` below. */
 export const DetailType = {
-  /** The first copies of a release started: once per release. */
   DistributionStarted: 'AMI Distribution Started',
-  /** A copy the tool started ended `failed`. */
   CopyFailed: 'AMI Copy Failed',
-  /** Every target region has an available, shared, tagged copy: once per source image and set of targets. */
   DistributionCompleted: 'AMI Distribution Completed',
-  /** Actions that failed in a way retrying will not fix (permissions, a region not enabled, bad parameters). */
   ActionsFailed: 'AMI Actions Failed',
-  /** Retirement set an image's deprecation time. */
   Deprecated: 'AMI Deprecated',
-  /** Retirement deregistered an image and deleted its snapshots. */
   Deregistered: 'AMI Deregistered',
-  /** The scheduled reconcile of one region: counts per action, failures, what was deferred. */
   ReconcileReport: 'Reconcile Report',
 } as const;
 
@@ -51,20 +45,24 @@ const base = {
 };
 
 /** The family an event is about: the rule and the source image. */
+const rule = z.string().min(1).describe('The rule that manages the family');
+const sourceImageId = imageId.describe('The source image of the family');
+const sourceRegion = region.describe("The source image's region");
+
 const family = {
-  rule: z.string().min(1),
-  sourceImageId: imageId,
-  sourceRegion: region,
+  rule,
+  sourceImageId,
+  sourceRegion,
   imageName: z.string().describe("The source image's name"),
 };
 
 /** One image of a family: the image, where it is, and the source it belongs to. */
 const familyImage = {
-  rule: z.string().min(1),
-  sourceImageId: imageId,
-  sourceRegion: region,
-  imageId,
-  region,
+  rule,
+  sourceImageId,
+  sourceRegion,
+  imageId: imageId.describe('The image this event is about: the source or one of its copies'),
+  region: region.describe("That image's region"),
 };
 
 /** Who may launch the images of a family, as the rule grants it. */
@@ -81,7 +79,7 @@ export const SharedWith = z
 export const RegionStatus = z
   .object({
     region,
-    role: z.enum(['source', 'copy']),
+    role: z.enum(['source', 'copy']).describe('Whether the region holds the source or a copy'),
     imageId: imageId.optional().describe('Absent when no copy exists in the region'),
     status: z
       .enum(['available', 'pending', 'failed', 'missing', 'unreadable'])
@@ -92,7 +90,14 @@ export const RegionStatus = z
   })
   .strict();
 
-const failure = z.object({ operation: z.string(), region, code: z.string(), message: z.string() }).strict();
+const failure = z
+  .object({
+    operation: z.string().describe('The EC2 action that failed, such as `CopyImage`'),
+    region: region.describe('Where it was called'),
+    code: z.string().describe("AWS's error code"),
+    message: z.string(),
+  })
+  .strict();
 
 export const DetailSchemas = {
   [DetailType.DistributionStarted]: z
@@ -105,18 +110,20 @@ export const DetailSchemas = {
         .min(1)
         .describe('The copies this event started'),
     })
-    .strict(),
+    .strict()
+    .describe('The first copies of a release started: once per release.'),
   [DetailType.CopyFailed]: z
     .object({
       ...base,
       ...family,
-      imageId,
-      region,
-      reason: z.string(),
+      imageId: imageId.describe('The failed copy'),
+      region: region.describe("The failed copy's region"),
+      reason: z.string().describe("EC2's state reason for the failure"),
       regions: z.array(RegionStatus).describe('The whole family when the failure was seen'),
       sharedWith: SharedWith,
     })
-    .strict(),
+    .strict()
+    .describe('A copy the tool started ended `failed`.'),
   [DetailType.DistributionCompleted]: z
     .object({
       ...base,
@@ -125,51 +132,66 @@ export const DetailSchemas = {
       sharedWith: SharedWith,
       completedAt: isoTime.describe('When the tool observed the family complete'),
     })
-    .strict(),
+    .strict()
+    .describe(
+      'Every target region has an available copy, and the source and every copy are shared and tagged: once per source image and set of targets.',
+    ),
   [DetailType.ActionsFailed]: z
     .object({
       ...base,
       ...familyImage,
       failures: z.array(failure).min(1),
     })
-    .strict(),
+    .strict()
+    .describe(
+      'Actions failed in a way retrying will not fix (a permission, a region not enabled, a bad parameter).',
+    ),
   [DetailType.Deprecated]: z
     .object({
       ...base,
       ...familyImage,
       role: z.enum(['source', 'copy']),
-      deprecationTime: isoTime,
-      reason: z.string(),
+      deprecationTime: isoTime.describe('When EC2 deprecates the image'),
+      reason: z.string().describe('Why the image is retired: its rank in its family and its age'),
     })
-    .strict(),
+    .strict()
+    .describe("Retirement set an image's deprecation time."),
   [DetailType.Deregistered]: z
     .object({
       ...base,
       ...familyImage,
       role: z.enum(['source', 'copy']),
-      reason: z.string(),
+      reason: z.string().describe('Why the image is retired: its rank in its family and its age'),
       snapshotsDeleted: z.array(snapshotId),
-      snapshotsNotDeleted: z.array(
-        z
-          .object({
-            snapshotId,
-            outcome: z.enum(['in-use', 'not-found', 'failed']),
-            detail: z.string().optional(),
-          })
-          .strict(),
-      ),
+      snapshotsNotDeleted: z
+        .array(
+          z
+            .object({
+              snapshotId,
+              outcome: z.enum(['in-use', 'not-found', 'failed']),
+              detail: z.string().optional(),
+            })
+            .strict(),
+        )
+        .describe('Snapshots kept: in use by another image, already gone, or a deletion that failed'),
     })
-    .strict(),
+    .strict()
+    .describe('Retirement deregistered an image and deleted its snapshots.'),
   [DetailType.ReconcileReport]: z
     .object({
       ...base,
-      region,
+      region: region.describe('The region reconciled'),
       dryRun: z.boolean(),
       startedAt: isoTime,
       durationMs: z.number().int().nonnegative(),
-      managed: z.object({ sources: z.number().int(), copies: z.number().int() }).strict(),
-      planned: z.record(z.string(), z.number().int()),
-      applied: z.record(z.string(), z.number().int()),
+      managed: z
+        .object({ sources: z.number().int(), copies: z.number().int() })
+        .strict()
+        .describe('Images the rules manage in this region'),
+      planned: z
+        .record(z.string(), z.number().int())
+        .describe('Changes planned (after the copy cap), by kind'),
+      applied: z.record(z.string(), z.number().int()).describe('Changes applied, by kind'),
       failed: z.number().int().nonnegative().describe('Failures in the run (the list below is capped)'),
       failures: z.array(
         z
@@ -182,12 +204,25 @@ export const DetailSchemas = {
           })
           .strict(),
       ),
-      copiesInFlight: z.number().int().nonnegative(),
-      deferredCopies: z.number().int().nonnegative(),
-      skipped: z.number().int().nonnegative(),
-      stoppedEarly: z.boolean(),
+      copiesInFlight: z
+        .number()
+        .int()
+        .nonnegative()
+        .describe('Copies pending in the region when the run started'),
+      deferredCopies: z
+        .number()
+        .int()
+        .nonnegative()
+        .describe('Copies due here that a later run starts (the cap, or a source not tagged yet)'),
+      skipped: z
+        .number()
+        .int()
+        .nonnegative()
+        .describe('Changes not started because the run had to stop; the next run makes them'),
+      stoppedEarly: z.boolean().describe('Whether the run stopped before its Lambda timeout with work left'),
     })
-    .strict(),
+    .strict()
+    .describe('The scheduled reconcile of one region: counts per action, failures, what was deferred.'),
 } as const satisfies Record<DetailTypeName, z.ZodType>;
 
 export type Detail<T extends DetailTypeName> = z.infer<(typeof DetailSchemas)[T]>;
