@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { startLocalStack } from '../local/stack.js';
+import { startLocalStack } from '@ami-lifecycle/emulator/stack.js';
 import { SOURCE_NAME, SOURCE_REGION, type WorkerResult } from './economy.js';
 
 /**

@@ -3,9 +3,9 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
+import { DEFAULT_REGIONS } from '@ami-lifecycle/emulator/ec2/index.js';
 import { stringify } from 'yaml';
 import { z } from 'zod';
-import { DEFAULT_REGIONS } from '../local/ec2/index.js';
 import { loadRulesFile } from '../shared/rules/load.js';
 import {
   designMinimum,

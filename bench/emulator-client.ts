@@ -1,6 +1,6 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { join, resolve } from 'node:path';
-import type { CounterSnapshot } from '../local/ec2/index.js';
+import type { CounterSnapshot } from '@ami-lifecycle/emulator/ec2/index.js';
 import {
   type EmulatorConfig,
   type EmulatorRequest,

@@ -1,5 +1,5 @@
-import { createEc2Emulator, type Ec2Emulator } from '../local/ec2/index.js';
-import { type LocalServer, startLocalServer } from '../local/server.js';
+import { createEc2Emulator, type Ec2Emulator } from '@ami-lifecycle/emulator/ec2/index.js';
+import { type LocalServer, startLocalServer } from '@ami-lifecycle/emulator/server.js';
 import {
   type EmulatorConfig,
   type EmulatorRequest,

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
-import { type CounterSnapshot, DEFAULT_REGIONS } from '../local/ec2/index.js';
-import { apiClassOf } from '../local/ec2/throttle.js';
+import { type CounterSnapshot, DEFAULT_REGIONS } from '@ami-lifecycle/emulator/ec2/index.js';
+import { apiClassOf } from '@ami-lifecycle/emulator/ec2/throttle.js';
 import { createEc2ForRegion } from '../shared/aws/clients.js';
 import { reconcileRegion } from '../shared/core/reconcile.js';
 import { loadRulesFile } from '../shared/rules/load.js';

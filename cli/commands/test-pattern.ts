@@ -1,11 +1,12 @@
 import { readFile } from 'node:fs/promises';
-import type { Command } from 'commander';
-import { parseJson, testEventProblem } from '../../local/eventbridge/json.js';
 import {
   compilePattern,
   type EventPattern,
   InvalidEventPatternError,
-} from '../../local/eventbridge/pattern.js';
+  parseJson,
+  testEventProblem,
+} from '@ami-lifecycle/event-pattern';
+import type { Command } from 'commander';
 import { ExitCode } from '../exit-codes.js';
 
 /**

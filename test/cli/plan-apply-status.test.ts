@@ -4,10 +4,10 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createEc2Emulator, type Ec2Emulator } from '@ami-lifecycle/emulator/ec2/index.js';
+import { type LocalServer, startLocalServer } from '@ami-lifecycle/emulator/server.js';
+import { createStsEmulator } from '@ami-lifecycle/emulator/sts/index.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createEc2Emulator, type Ec2Emulator } from '../../local/ec2/index.js';
-import { type LocalServer, startLocalServer } from '../../local/server.js';
-import { createStsEmulator } from '../../local/sts/index.js';
 
 /**
  * `plan`, `apply` and `status` as operators run them: the CLI in its own process, through the real

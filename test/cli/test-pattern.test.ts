@@ -7,7 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const BIN = join(ROOT, 'bin/ami-lifecycle.js');
-const FIXTURES = join(ROOT, 'test/fixtures');
+const FIXTURES = join(ROOT, 'packages/event-pattern/examples');
 
 interface Result {
   code: number | null;

@@ -8,7 +8,7 @@ it('npm start distributes the seeded AMI to every target region and prints the t
   const { code, stdout } = await new Promise<{ code: number; stdout: string }>((resolve, reject) => {
     execFile(
       process.execPath,
-      ['--import', 'tsx', 'local/start.ts', '--copy-delay-ms', '100'],
+      ['--import', 'tsx', 'demo/start.ts', '--copy-delay-ms', '100'],
       { cwd: root, timeout: 60_000 },
       (error, out, err) => {
         if (error === null) resolve({ code: 0, stdout: out });

@@ -9,9 +9,9 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
+import { compilePattern } from '@ami-lifecycle/event-pattern';
 import { type BuildOptions, build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { compilePattern } from '../../local/eventbridge/pattern.js';
 import { loadConfig } from '../../shared/config.js';
 import { LINEAGE } from '../../shared/core/model.js';
 import { DetailType, EVENT_SOURCE } from '../../shared/core/notifications.js';
@@ -220,7 +220,7 @@ describe('the CloudFormation template (stage ci)', () => {
     expect(checkDefaultBusRule(stack, 'amiStateChange', AMI_STATE_CHANGE_PATTERN)).toEqual([]);
     const pattern = compilePattern(AMI_STATE_CHANGE_PATTERN);
     const fixture = async (name: string): Promise<unknown> =>
-      JSON.parse(await readFile(join(ROOT, 'test/fixtures', name), 'utf8'));
+      JSON.parse(await readFile(join(ROOT, 'packages/event-pattern/examples', name), 'utf8'));
     expect(pattern.matches(await fixture('ec2-ami-state-change-available.json'))).toBe(true);
     expect(pattern.matches(await fixture('ec2-ami-state-change-failed.json'))).toBe(true);
     expect(pattern.matches(await fixture('ec2-ami-state-change-deregistered.json'))).toBe(false);

@@ -1,6 +1,7 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { lambdaContext } from '@ami-lifecycle/emulator/eventbridge/bus.js';
 import {
   DeleteItemCommand,
   DynamoDBClient,
@@ -22,7 +23,6 @@ import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { lambdaContext } from '../../local/eventbridge/bus.js';
 import { captureConsoleErrors } from '../support/console.js';
 
 /**
@@ -32,7 +32,10 @@ import { captureConsoleErrors } from '../support/console.js';
 
 const fixture = (name: string): Record<string, unknown> =>
   JSON.parse(
-    readFileSync(join(import.meta.dirname, '../fixtures', `ec2-ami-state-change-${name}.json`), 'utf8'),
+    readFileSync(
+      join(import.meta.dirname, '../../packages/event-pattern/examples', `ec2-ami-state-change-${name}.json`),
+      'utf8',
+    ),
   );
 
 const IMAGE_ID = 'ami-0abcdef1234567890';

@@ -1,8 +1,8 @@
+import { lambdaContext } from '@ami-lifecycle/emulator/eventbridge/bus.js';
 import { PublishCommand, SNSClient, SNSServiceException } from '@aws-sdk/client-sns';
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { lambdaContext } from '../../local/eventbridge/bus.js';
 import { DetailType, toolEvent } from '../../shared/core/notifications.js';
 import { formatNotification, parseToolEventEnvelope } from '../../shared/notify/format.js';
 import { captureConsoleErrors } from '../support/console.js';

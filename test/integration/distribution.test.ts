@@ -1,7 +1,7 @@
+import type { ImageView } from '@ami-lifecycle/emulator/ec2/index.js';
+import type { LocalStack } from '@ami-lifecycle/emulator/stack.js';
 import { DeregisterImageCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { ImageView } from '../../local/ec2/index.js';
-import type { LocalStack } from '../../local/stack.js';
 import { expectValidToolEvents } from '../support/tool-events.js';
 import { startIntegrationStack } from './helpers.js';
 

@@ -1,8 +1,8 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
+import type { Ec2Emulator } from '@ami-lifecycle/emulator/ec2/index.js';
+import { type LocalStack, startLocalStack } from '@ami-lifecycle/emulator/stack.js';
 import { expect } from 'vitest';
-import type { Ec2Emulator } from '../../local/ec2/index.js';
-import { type LocalStack, startLocalStack } from '../../local/stack.js';
 import { createEc2ForRegion } from '../../shared/aws/clients.js';
 import type { Ec2ForRegion, LoggerPort } from '../../shared/core/ports.js';
 

@@ -1,7 +1,7 @@
+import { lambdaContext, type PutRecord } from '@ami-lifecycle/emulator/eventbridge/bus.js';
+import type { LocalStack } from '@ami-lifecycle/emulator/stack.js';
 import { DeleteTagsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { lambdaContext, type PutRecord } from '../../local/eventbridge/bus.js';
-import type { LocalStack } from '../../local/stack.js';
 import { DISTRIBUTED_TAG } from '../../shared/core/completion.js';
 import { DetailType } from '../../shared/core/notifications.js';
 import { expectValidToolEvents } from '../support/tool-events.js';

@@ -1,5 +1,5 @@
+import type { LocalStack } from '@ami-lifecycle/emulator/stack.js';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { LocalStack } from '../../local/stack.js';
 import { expectValidToolEvents } from '../support/tool-events.js';
 import { startIntegrationStack } from './helpers.js';
 

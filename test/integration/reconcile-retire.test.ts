@@ -1,7 +1,7 @@
 import { join } from 'node:path';
+import { createEc2Emulator, type Ec2Emulator } from '@ami-lifecycle/emulator/ec2/index.js';
+import { type LocalServer, startLocalServer } from '@ami-lifecycle/emulator/server.js';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { createEc2Emulator, type Ec2Emulator } from '../../local/ec2/index.js';
-import { type LocalServer, startLocalServer } from '../../local/server.js';
 import type { EventPublisher } from '../../shared/core/ports.js';
 import { reconcileRegion } from '../../shared/core/reconcile.js';
 import { loadRulesFile } from '../../shared/rules/load.js';

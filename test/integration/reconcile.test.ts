@@ -1,7 +1,11 @@
 import { join } from 'node:path';
+import {
+  createEc2Emulator,
+  type Ec2Emulator,
+  type SeedImageInput,
+} from '@ami-lifecycle/emulator/ec2/index.js';
+import { type LocalServer, startLocalServer } from '@ami-lifecycle/emulator/server.js';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createEc2Emulator, type Ec2Emulator, type SeedImageInput } from '../../local/ec2/index.js';
-import { type LocalServer, startLocalServer } from '../../local/server.js';
 import type { ToolEvent } from '../../shared/core/notifications.js';
 import type { Ec2ForRegion } from '../../shared/core/ports.js';
 import { type ReconcileReport, reconcileRegion } from '../../shared/core/reconcile.js';

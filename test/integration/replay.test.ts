@@ -1,6 +1,6 @@
+import type { LocalStack } from '@ami-lifecycle/emulator/stack.js';
 import { DeleteTopicCommand, SNSClient } from '@aws-sdk/client-sns';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { LocalStack } from '../../local/stack.js';
 import { DetailType } from '../../shared/core/notifications.js';
 import { expectValidToolEvents } from '../support/tool-events.js';
 import { runCli, startIntegrationStack } from './helpers.js';

@@ -1,11 +1,11 @@
+import { createEc2Emulator, type Ec2Emulator } from '@ami-lifecycle/emulator/ec2/index.js';
+import { createEventBridgeService } from '@ami-lifecycle/emulator/eventbridge/api.js';
+import { createLocalEventBus, type LocalEventBus } from '@ami-lifecycle/emulator/eventbridge/bus.js';
+import type { EmulatedService } from '@ami-lifecycle/emulator/http.js';
+import { type LocalServer, startLocalServer } from '@ami-lifecycle/emulator/server.js';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createEc2Emulator, type Ec2Emulator } from '../../local/ec2/index.js';
-import { createEventBridgeService } from '../../local/eventbridge/api.js';
-import { createLocalEventBus, type LocalEventBus } from '../../local/eventbridge/bus.js';
-import type { EmulatedService } from '../../local/http.js';
-import { type LocalServer, startLocalServer } from '../../local/server.js';
 import { createEc2Port } from '../../shared/aws/ec2.js';
 import { createEventPublisher } from '../../shared/aws/events.js';
 import { LINEAGE } from '../../shared/core/model.js';

@@ -1,6 +1,6 @@
+import { createDynamoDbEmulator } from '@ami-lifecycle/emulator/dynamodb/index.js';
+import { startLocalServer } from '@ami-lifecycle/emulator/server.js';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { createDynamoDbEmulator } from '../../local/dynamodb/index.js';
-import { startLocalServer } from '../../local/server.js';
 
 /**
  * The local DynamoDB behind a loopback endpoint and a real client for it, for the adapters' tests:
