@@ -29,15 +29,30 @@ export const DetailType = {
 
 export type DetailTypeName = (typeof DetailType)[keyof typeof DetailType];
 
-const accountId = z.string().regex(/^\d{12}$/);
-const imageId = z.string().regex(/^ami-[0-9a-f]+$/);
-const snapshotId = z.string().regex(/^snap-[0-9a-f]+$/);
-const region = z.string().regex(/^[a-z]{2}(?:-[a-z]+)+-\d+$/);
+// Titles name the kinds of value in the published schemas and in docs/events.md.
+const accountId = z
+  .string()
+  .regex(/^\d{12}$/)
+  .meta({ title: 'account id' });
+const imageId = z
+  .string()
+  .regex(/^ami-[0-9a-f]+$/)
+  .meta({ title: 'image id' });
+const snapshotId = z
+  .string()
+  .regex(/^snap-[0-9a-f]+$/)
+  .meta({ title: 'snapshot id' });
+const region = z
+  .string()
+  .regex(/^[a-z]{2}(?:-[a-z]+)+-\d+$/)
+  .meta({ title: 'region' });
 const isoTime = z.iso.datetime({ offset: true });
 
 /** Fields every detail has. */
 const base = {
-  schemaVersion: z.literal(SCHEMA_VERSION),
+  schemaVersion: z
+    .literal(SCHEMA_VERSION)
+    .describe("The detail's version: a breaking change is a new version, with a schema file of its own"),
   eventId: z
     .string()
     .regex(/^[0-9a-f]{32}$/)
@@ -69,11 +84,12 @@ const familyImage = {
 export const SharedWith = z
   .object({
     accounts: z.array(accountId),
-    organizations: z.array(z.string()),
-    organizationalUnits: z.array(z.string()),
+    organizations: z.array(z.string()).describe('Organization ARNs'),
+    organizationalUnits: z.array(z.string()).describe('OU ARNs'),
     public: z.boolean(),
   })
-  .strict();
+  .strict()
+  .describe("Who may launch the family's images, as the rule grants it");
 
 /** One region of a family, as last observed. */
 export const RegionStatus = z

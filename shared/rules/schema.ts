@@ -26,7 +26,10 @@ const Owner = z
   .union([z.literal('self'), z.literal('amazon'), z.literal('aws-marketplace'), AccountId], {
     error: 'must be "self", "amazon", "aws-marketplace" or a 12-digit account id in quotes',
   })
-  .meta({ title: 'owner' });
+  .meta({
+    title: 'owner',
+    description: '`self` (the account the tool runs in), `amazon`, `aws-marketplace`, or an account id.',
+  });
 
 const OrganizationArn = z
   .string()
@@ -34,7 +37,10 @@ const OrganizationArn = z
     /^arn:aws[a-z-]*:organizations::\d{12}:organization\/o-[a-z0-9]{10,32}$/,
     'must be an organization ARN such as arn:aws:organizations::111122223333:organization/o-exampleorgid',
   )
-  .meta({ title: 'organization ARN' });
+  .meta({
+    title: 'organization ARN',
+    description: 'Such as `arn:aws:organizations::111122223333:organization/o-exampleorgid`.',
+  });
 
 const OrganizationalUnitArn = z
   .string()
@@ -42,7 +48,10 @@ const OrganizationalUnitArn = z
     /^arn:aws[a-z-]*:organizations::\d{12}:ou\/o-[a-z0-9]{10,32}\/ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}$/,
     'must be an OU ARN such as arn:aws:organizations::111122223333:ou/o-exampleorgid/ou-ab12-cdef3456',
   )
-  .meta({ title: 'OU ARN' });
+  .meta({
+    title: 'OU ARN',
+    description: 'Such as `arn:aws:organizations::111122223333:ou/o-exampleorgid/ou-ab12-cdef3456`.',
+  });
 
 const TagKey = z
   .string()
@@ -141,10 +150,10 @@ const Copy = z.strictObject({
     .describe('Target regions. The source region itself is skipped.'),
   name: Template.max(128)
     .default('{name}')
-    .describe('Name of each copy. Characters AMI names do not allow become `-`.'),
+    .describe('Name of each copy, at most 128 characters. Characters AMI names do not allow become `-`.'),
   description: Template.max(255)
     .default('{name}, copied from {imageId} in {sourceRegion} by ami-lifecycle')
-    .describe('Description of each copy.'),
+    .describe('Description of each copy, at most 255 characters.'),
   encrypted: z.boolean().default(false).describe("Encrypt the copies' snapshots."),
   kmsKeys: z
     .record(Region, KmsKey)
@@ -247,6 +256,20 @@ const Retire = z.strictObject({
       'Deregistration is a dry run (logged `would deregister` lines) until this is `true`. Deprecation is reversible and is applied either way.',
     ),
 });
+
+/** The kinds of value the fields use, each with its title and description: docs/rules.md lists them. */
+export const VALUE_KINDS = [
+  Region,
+  Owner,
+  AccountId,
+  OrganizationArn,
+  OrganizationalUnitArn,
+  NameGlob,
+  TagKey,
+  TagValue,
+  Template,
+  KmsKey,
+] as const;
 
 export const RuleSchema = z.strictObject({
   name: z
