@@ -22,10 +22,13 @@ describe('the published event schemas', () => {
     },
   );
 
-  it.each(DETAIL_TYPES)('%s: the README example is valid against the file and the zod schema', (type) => {
-    expect(schemaErrors(type, EXAMPLES[type])).toEqual([]);
-    expect(DetailSchemas[type].safeParse(EXAMPLES[type]).success).toBe(true);
-  });
+  it.each(DETAIL_TYPES)(
+    '%s: the example (docs/events.md) is valid against the file and the zod schema',
+    (type) => {
+      expect(schemaErrors(type, EXAMPLES[type])).toEqual([]);
+      expect(DetailSchemas[type].safeParse(EXAMPLES[type]).success).toBe(true);
+    },
+  );
 
   it.each(DETAIL_TYPES)('%s: a detail with an unknown field, or without its eventId, is rejected', (type) => {
     expect(schemaErrors(type, { ...EXAMPLES[type], surprise: true })).toEqual([
