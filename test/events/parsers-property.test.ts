@@ -23,9 +23,11 @@ const example = (name: string): unknown =>
 /** Every path to a value inside `value` (objects and arrays), the root included as []. */
 function pathsOf(value: unknown, prefix: (string | number)[] = []): (string | number)[][] {
   const paths = [prefix];
-  if (Array.isArray(value)) value.forEach((item, i) => paths.push(...pathsOf(item, [...prefix, i])));
-  else if (value !== null && typeof value === 'object')
-    for (const [key, item] of Object.entries(value)) paths.push(...pathsOf(item, [...prefix, key]));
+  if (value === null || typeof value !== 'object') return paths;
+  const entries: [string | number, unknown][] = Array.isArray(value)
+    ? value.map((item, i) => [i, item])
+    : Object.entries(value);
+  for (const [key, item] of entries) paths.push(...pathsOf(item, [...prefix, key]));
   return paths;
 }
 
