@@ -5,8 +5,8 @@ import { claimsForRegion, copySlotsForRegion, eventBridgeClient } from '../aws/c
 import { createEventPublisher } from '../aws/events.js';
 import { type Config, ConfigurationError, loadConfig } from '../config.js';
 import type { ClaimsForRegion, CopySlotsForRegion, EventPublisher } from '../core/ports.js';
-import { loadRulesFile } from '../rules/load.js';
 import type { Rule } from '../rules/schema.js';
+import { readRules } from './rules-file.js';
 
 /** What every handler builds once, at cold start. */
 export interface Runtime {
@@ -26,7 +26,7 @@ export interface Runtime {
  */
 export function coldStart(): Runtime {
   const config = loadConfig();
-  const { rules } = loadRulesFile(config.rulesFile);
+  const rules = readRules(config.rulesFile);
   const logger = new Logger({ serviceName: 'ami-lifecycle', correlationIdSearchFn: search });
   const events = createEventPublisher({
     clientFor: eventBridgeClient,
