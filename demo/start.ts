@@ -1,7 +1,8 @@
 import type { CounterSnapshot } from '@ami-lifecycle/emulator/ec2/index.js';
-import { type LocalStack, startLocalStack, type TimelineEntry } from '@ami-lifecycle/emulator/stack.js';
-import { Command } from 'commander';
-import { deadLetterLine, notificationLines } from './timeline.js';
+import { type LocalStack, startLocalStack } from '@ami-lifecycle/emulator/stack.js';
+import { wrap } from './events.js';
+import { npmKeptMessage, optionsNpmKept, parseDemoOptions, portErrorMessage, USAGE_EXIT } from './options.js';
+import { timelineJsonLines, timelineLines } from './timeline.js';
 
 /**
  * `npm start`: the main job, locally. Starts the emulator and the local bus, seeds a source AMI
@@ -10,97 +11,36 @@ import { deadLetterLine, notificationLines } from './timeline.js';
  * target regions, and each copy is shared and tagged there. Prints a timeline, the image × region
  * matrix and the EC2 calls made, and exits 0 when every target region has an available copy
  * shared like the source. `--serve` then keeps the endpoint up for the AWS CLI, the SDK or the
- * tool's own commands.
+ * tool's own commands, on a free port unless `--port` names one.
  */
 
-const program = new Command()
-  .name('npm start --')
-  .description('Run ami-lifecycle end to end against the local EC2/EventBridge/DynamoDB/SQS/SNS emulators.')
-  .option('--serve', 'keep the emulator running after the demo, and print how to point clients at it')
-  .option('--port <port>', 'loopback port (default: a free one; 4566 with --serve)')
-  .option('--copy-delay-ms <ms>', 'how long an emulated copy stays pending', '800')
-  .option('--rules <file>', 'rules file the handlers load', 'config/ami-rules.yaml')
-  .option('--verbose', "show the handlers' own logs (Powertools, JSON)")
-  .parse();
-
-const opts = program.opts<{
-  serve?: boolean;
-  port?: string;
-  copyDelayMs: string;
-  rules: string;
-  verbose?: boolean;
-}>();
+// Before parsing: options npm took for itself would otherwise vanish without a word (see options.ts).
+const kept = optionsNpmKept(process.env, process.argv.slice(2));
+if (kept.length > 0) {
+  console.error(npmKeptMessage(kept));
+  process.exit(USAGE_EXIT);
+}
+const opts = parseDemoOptions(process.argv.slice(2));
 
 const SOURCE_REGION = 'us-east-1';
+/** The widest line the default output prints (a piece with no separator to wrap at may be longer). */
+const WIDTH = 160;
 
-function seconds(ms: number): string {
-  return `+${(ms / 1000).toFixed(2)}s`.padStart(8);
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/** One or more lines for a handler's result: what it decided and the diff it applied. */
-function describeResult(result: unknown): string[] {
-  if (!isRecord(result)) return [];
-  const diff = Array.isArray(result.diff)
-    ? result.diff.filter((l): l is string => typeof l === 'string')
-    : [];
-  switch (result.status) {
-    case 'applied':
-    case 'planned': {
-      const outcomes = Array.isArray(result.outcomes) ? result.outcomes : [];
-      const failed = outcomes.filter((o) => isRecord(o) && o.status === 'failed').length;
-      const head = `${String(result.role)}: ${diff.length === 0 ? 'already in its desired state' : `${outcomes.length - failed} action(s) applied${failed ? `, ${failed} failed` : ''}`}`;
-      return [head, ...diff.map((l) => `    ${l}`)];
-    }
-    case 'ignored':
-      return [`ignored: ${String(result.reason)}`];
-    case 'reported':
-      return [`published ${String(result.detailType)}`];
-    default:
-      return [
-        result.message === undefined
-          ? String(result.status)
-          : `${String(result.status)}: ${String(result.message)}`,
-      ];
+function printTimeline(stack: LocalStack): void {
+  console.log(
+    '\nTimeline (a handler at the time it started, with how long it ran; what it caused follows it)',
+  );
+  if (opts.json) {
+    for (const line of timelineJsonLines(stack.timeline)) console.log(line);
+    return;
   }
-}
-
-function printTimeline(timeline: readonly TimelineEntry[]): void {
-  console.log('\nTimeline');
-  const regionOfEvent = new Map<string, string>();
-  for (const entry of timeline) {
-    if (entry.kind === 'event') {
-      const { event, bus, matchedRules } = entry.record;
-      regionOfEvent.set(event.id, event.region);
-      const detail = isRecord(event.detail) ? event.detail : {};
-      const what =
-        event['detail-type'] === 'EC2 AMI State Change'
-          ? `${String(detail.ImageId)} is ${String(detail.State)}`
-          : JSON.stringify(detail);
-      const to = matchedRules.length > 0 ? ` -> ${matchedRules.join(', ')}` : '';
-      console.log(
-        `${seconds(entry.at)}  ${event.region.padEnd(15)} [${bus}] ${event['detail-type']}: ${what}${to}`,
-      );
-    } else if (entry.kind === 'notification') {
-      const [first, ...body] = notificationLines(entry.record);
-      console.log(`${seconds(entry.at)}  ${entry.record.region.padEnd(15)} ${first}`);
-      for (const line of body) console.log(`${' '.repeat(30)}${line}`);
-    } else if (entry.kind === 'dead-letter') {
-      console.log(`${seconds(entry.at)}  ${entry.record.region.padEnd(15)} ${deadLetterLine(entry.record)}`);
-    } else {
-      const { record } = entry;
-      const region = regionOfEvent.get(record.eventId) ?? '';
-      const lines =
-        record.outcome === 'success'
-          ? describeResult(record.result)
-          : [`FAILED after ${record.attempts} attempt(s): ${record.error?.name}: ${record.error?.message}`];
-      const [first, ...rest] = lines;
-      console.log(`${seconds(entry.at)}  ${region.padEnd(15)} ${record.functionName}: ${first ?? 'done'}`);
-      for (const line of rest) console.log(`${' '.repeat(26)}${line}`);
-    }
+  const functionOfRule = new Map(stack.config.eventRules.map((r) => [r.ruleName, r.functionName]));
+  for (const line of timelineLines(stack.timeline, {
+    verbose: opts.verbose === true,
+    functionOfRule,
+    width: WIDTH,
+  })) {
+    console.log(line);
   }
 }
 
@@ -148,9 +88,10 @@ function printMatrix(stack: LocalStack, sourceImageId: string, targetRegions: re
         shareOf(img).join(', ') || '(private)',
         `${snapshots.length}: ${snapshotShares.join(', ') || '(private)'}`,
       ]);
-      tagLines.push(`  ${region} ${img.imageId} (${role}): ${formatTags(img.tags)}`);
+      tagLines.push(...wrap(`  ${region} ${img.imageId} (${role}): ${formatTags(img.tags)}`, WIDTH, 8));
       for (const snapshot of snapshots) {
-        if (snapshot) tagLines.push(`      ${snapshot.snapshotId}: ${formatTags(snapshot.tags)}`);
+        if (snapshot)
+          tagLines.push(...wrap(`      ${snapshot.snapshotId}: ${formatTags(snapshot.tags)}`, WIDTH, 10));
       }
       if (role === 'copy') {
         if (img.state !== 'available') problems.push(`copy ${img.imageId} in ${region} is ${img.state}`);
@@ -198,12 +139,20 @@ function printCounters(counters: CounterSnapshot): void {
 
 async function main(): Promise<number> {
   const started = Date.now();
-  const stack = await startLocalStack({
-    port: opts.port === undefined ? (opts.serve ? 4566 : 0) : Number(opts.port),
-    rulesFile: opts.rules,
-    ec2: { copyDelayMs: Number(opts.copyDelayMs) },
-    logLevel: opts.verbose ? 'INFO' : 'SILENT',
-  });
+  let stack: LocalStack;
+  try {
+    stack = await startLocalStack({
+      port: opts.port ?? 0,
+      rulesFile: opts.rules,
+      ec2: { copyDelayMs: Number(opts.copyDelayMs) },
+      logLevel: opts.verbose ? 'INFO' : 'SILENT',
+    });
+  } catch (error) {
+    const message = portErrorMessage(error, opts.port);
+    if (message === undefined) throw error;
+    console.error(message);
+    return USAGE_EXIT;
+  }
   const { loadRulesFile } = await import('../shared/rules/load.js');
   const rule = loadRulesFile(process.env.RULES_FILE ?? opts.rules).rules.find((r) =>
     r.match.regions.includes(SOURCE_REGION),
@@ -211,7 +160,7 @@ async function main(): Promise<number> {
   if (rule === undefined) throw new Error(`no rule in ${opts.rules} has ${SOURCE_REGION} as a source region`);
   const name = (rule.match.names?.[0] ?? 'image-*').replace(/\*/g, '2026.11.26').replace(/\?/g, '1');
   console.log(
-    `ami-lifecycle, locally: EC2, EventBridge, DynamoDB, SQS and SNS emulated at ${stack.endpoint}`,
+    `ami-lifecycle, locally: EC2, EventBridge, DynamoDB, SQS, SNS and STS emulated at ${stack.endpoint}`,
   );
   console.log(`rules: ${opts.rules}; seeding "${name}" in ${SOURCE_REGION} for rule "${rule.name}"`);
 
@@ -230,7 +179,7 @@ async function main(): Promise<number> {
   });
   await stack.settle(120_000);
 
-  printTimeline(stack.timeline);
+  printTimeline(stack);
   const targets = (rule.copy?.regions ?? []).filter((r) => r !== SOURCE_REGION);
   const problems = printMatrix(stack, seeded.imageId, targets);
   printCounters(stack.emulator.counters());
@@ -246,13 +195,18 @@ async function main(): Promise<number> {
   }
 
   if (opts.serve) {
+    const { endpoint } = stack;
+    // Without --port the system picks the port, so a second demo or another local AWS on 4566 never
+    // collides; the lines below carry whichever it is, ready to paste.
+    const portNote =
+      opts.port === undefined ? 'a free port, new each run; --port N keeps one' : `--port ${opts.port}`;
     console.log(`
-The emulator keeps running (Ctrl-C to stop). Point clients at it:
-  export AWS_ENDPOINT_URL=${stack.endpoint} AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_REGION=${SOURCE_REGION}
-  npx ami-lifecycle status                                   # the tool's own commands honour AWS_ENDPOINT_URL
-  aws --endpoint-url ${stack.endpoint} ec2 describe-images --owners self --region eu-west-1
-  aws --endpoint-url ${stack.endpoint} sqs list-queues --region ${SOURCE_REGION}     # failed invocations land here
-  aws --endpoint-url ${stack.endpoint} sts get-caller-identity                        # the account the emulator acts as
+The emulator keeps running at ${endpoint} (${portNote}). Ctrl-C stops it. Point clients at it:
+  export AWS_ENDPOINT_URL=${endpoint} AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_REGION=${SOURCE_REGION}
+  npx ami-lifecycle status                         # the tool's own commands honour AWS_ENDPOINT_URL
+  aws --endpoint-url ${endpoint} ec2 describe-images --owners self --region eu-west-1
+  aws --endpoint-url ${endpoint} sqs list-queues --region ${SOURCE_REGION}   # failed invocations land here
+  aws --endpoint-url ${endpoint} sts get-caller-identity   # the account the emulator acts as
 Handlers stay subscribed: images that become available (register-image, copy-image) are handled as in AWS.`);
     await new Promise<void>((resolveStop) => {
       process.once('SIGINT', () => resolveStop());

@@ -1,30 +1,170 @@
-import { execFile } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { createServer, type Server } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 
-/** `npm start`, the README's main command: the whole flow locally, ending with the matrix and exit 0. */
-it('npm start distributes the seeded AMI to every target region and prints the timeline, matrix and call counts', async () => {
-  const root = fileURLToPath(new URL('../..', import.meta.url));
-  const { code, stdout } = await new Promise<{ code: number; stdout: string }>((resolve, reject) => {
+/** `npm start`, the README's main command, as a newcomer runs it: the demo in a process of its own. */
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const DEMO = ['--import', 'tsx', 'demo/start.ts'];
+
+/** This process's environment without the npm configs the demo reads as options npm kept. */
+function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  for (const key of Object.keys(env)) {
+    if (/^npm_config_(serve|port|copy_delay_ms|rules|json)$/i.test(key)) delete env[key];
+  }
+  return { ...env, ...extra };
+}
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function runDemo(args: readonly string[], env: NodeJS.ProcessEnv = cleanEnv()): Promise<Run> {
+  return new Promise((resolve, reject) => {
     execFile(
       process.execPath,
-      ['--import', 'tsx', 'demo/start.ts', '--copy-delay-ms', '100'],
-      { cwd: root, timeout: 60_000 },
-      (error, out, err) => {
-        if (error === null) resolve({ code: 0, stdout: out });
-        else if (typeof error.code === 'number') resolve({ code: error.code, stdout: out });
-        else reject(new Error(`${error.message}\n${err}`));
+      [...DEMO, ...args],
+      { cwd: root, env, timeout: 60_000 },
+      (error, stdout, stderr) => {
+        if (error === null) resolve({ code: 0, stdout, stderr });
+        else if (typeof error.code === 'number') resolve({ code: error.code, stdout, stderr });
+        else reject(new Error(`${error.message}\n${stderr}`));
       },
     );
   });
+}
 
-  expect(code).toBe(0);
-  expect(stdout).toContain('Timeline');
-  expect(stdout).toMatch(/amiStateChange: source: \d+ action\(s\) applied/);
-  expect(stdout).toContain('Image x region matrix');
-  for (const region of ['us-east-1', 'eu-west-1', 'ap-southeast-2', 'us-west-2']) {
-    expect(stdout).toMatch(new RegExp(`${region}\\s+ami-[0-9a-f]+\\s+(source|copy)\\s+available`));
-  }
-  expect(stdout).toMatch(/CopyImage\s+3 /);
-  expect(stdout).toContain('Converged:');
+/** A loopback port held by this test, so that the demo finds it taken; `port` 0 holds a free one. */
+function holdPort(port: number): Promise<{ server: Server | undefined; port: number }> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', (error: NodeJS.ErrnoException) => {
+      // Taken already (another emulator): just as good for a test that needs it taken.
+      if (error.code === 'EADDRINUSE') resolve({ server: undefined, port });
+      else reject(error);
+    });
+    server.listen(port, '127.0.0.1', () => {
+      const address = server.address();
+      resolve({ server, port: typeof address === 'object' && address !== null ? address.port : port });
+    });
+  });
+}
+
+const held: Server[] = [];
+const children: ChildProcess[] = [];
+afterEach(async () => {
+  for (const child of children.splice(0)) if (child.exitCode === null) child.kill('SIGKILL');
+  await Promise.all(held.splice(0).map((s) => new Promise((r) => s.close(r))));
+});
+
+async function hold(port: number): Promise<number> {
+  const { server, port: bound } = await holdPort(port);
+  if (server !== undefined) held.push(server);
+  return bound;
+}
+
+describe('npm start', () => {
+  it('distributes the seeded AMI and prints a readable timeline, in order of effect, then the matrix and call counts', async () => {
+    const { code, stdout } = await runDemo(['--copy-delay-ms', '100']);
+
+    expect(code).toBe(0);
+    for (const line of stdout.split('\n')) expect(line.length, line).toBeLessThanOrEqual(160);
+    expect(stdout).not.toContain('"detail"');
+    const lines = stdout.split('\n');
+    const first = (pattern: RegExp) => lines.findIndex((l) => pattern.test(l));
+    const all = (pattern: RegExp) => lines.flatMap((l, i) => (pattern.test(l) ? [i] : []));
+
+    // The source's event, then the handler it triggered, then the event that handler published.
+    const sourceEvent = first(/EC2 AMI State Change: ami-[0-9a-f]+ is available → amiStateChange$/);
+    const sourceHandler = first(/amiStateChange \(\d+\.\d\d s\): source: \d+ action\(s\) applied/);
+    const distributionStarted = first(
+      /AMI Distribution Started: ami-[0-9a-f]+ \(golden-linux\): copying to /,
+    );
+    expect(sourceEvent).toBeGreaterThan(-1);
+    expect(sourceHandler).toBeGreaterThan(sourceEvent);
+    expect(distributionStarted).toBeGreaterThan(sourceHandler);
+
+    // Every copy's handler shares it before the family is complete; notify runs on Completed and sends.
+    const copyHandlers = all(/amiStateChange \(\d+\.\d\d s\): copy: \d+ action\(s\) applied/);
+    const completed = first(
+      /AMI Distribution Completed: ami-[0-9a-f]+ \(golden-linux\): available in 4 regions/,
+    );
+    const notify = first(/notify \(\d+\.\d\d s\): sent/);
+    const email = first(/\[ami-lifecycle-dev-notifications\] /);
+    expect(copyHandlers).toHaveLength(3);
+    for (const handler of copyHandlers) expect(handler).toBeLessThan(completed);
+    expect(notify).toBeGreaterThan(completed);
+    expect(email).toBeGreaterThan(notify);
+
+    expect(stdout).toContain('Image x region matrix');
+    for (const region of ['us-east-1', 'eu-west-1', 'ap-southeast-2', 'us-west-2']) {
+      expect(stdout).toMatch(new RegExp(`${region}\\s+ami-[0-9a-f]+\\s+(source|copy)\\s+available`));
+    }
+    expect(stdout).toMatch(/CopyImage\s+3 /);
+    expect(stdout).toContain('Converged:');
+  });
+
+  it('with --serve, listens on a free port even when 4566 is taken, and prints the lines that reach it', async () => {
+    await hold(4566);
+    const child = spawn(process.execPath, [...DEMO, '--serve', '--copy-delay-ms', '100'], {
+      cwd: root,
+      env: cleanEnv(),
+    });
+    children.push(child);
+    let stdout = '';
+    const endpoint = await new Promise<string>((resolve, reject) => {
+      child.stdout.on('data', (chunk: Buffer) => {
+        stdout += chunk.toString();
+        const match = /keeps running at (http:\/\/127\.0\.0\.1:\d+)/.exec(stdout);
+        if (match?.[1] !== undefined && stdout.includes('Handlers stay subscribed')) resolve(match[1]);
+      });
+      child.once('exit', (code) => reject(new Error(`exited ${code} before serving:\n${stdout}`)));
+    });
+
+    expect(endpoint).not.toBe('http://127.0.0.1:4566');
+    expect(stdout).toContain(`export AWS_ENDPOINT_URL=${endpoint} AWS_ACCESS_KEY_ID=test`);
+    expect(stdout).toContain(`aws --endpoint-url ${endpoint} ec2 describe-images`);
+    const identity = await fetch(endpoint, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'Action=GetCallerIdentity&Version=2011-06-15',
+    });
+    expect(identity.status).toBe(200);
+    expect(await identity.text()).toContain('<Account>');
+
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+  });
+
+  it('with a --port that is taken, says so in one line and exits 2', async () => {
+    const port = await hold(0);
+    const { code, stdout, stderr } = await runDemo(['--port', String(port)]);
+
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    expect(stderr.trim().split('\n')).toEqual([
+      `npm start: port ${port} on 127.0.0.1 is already in use (an earlier \`npm start -- --serve\`, or another local AWS?); stop it, choose another with --port N, or leave out --port to get a free one.`,
+    ]);
+  });
+
+  it('refuses a --port that is not a port number, exit 2', async () => {
+    const { code, stderr } = await runDemo(['--port', 'http']);
+    expect(code).toBe(2);
+    expect(stderr).toContain("option '--port <port>' argument 'http' is invalid");
+  });
+
+  it('stops with one line when npm kept --serve for itself (npm start --serve, without --)', async () => {
+    // npm 11 runs `npm start --serve` as the script with npm_config_serve=true and no argument.
+    const { code, stdout, stderr } = await runDemo([], cleanEnv({ npm_config_serve: 'true' }));
+
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    expect(stderr.trim().split('\n')).toEqual([
+      "npm start: npm took --serve as its own option and did not pass it to the demo; put the demo's options after --: npm start -- --serve",
+    ]);
+  });
 });
