@@ -1,16 +1,23 @@
 #!/usr/bin/env node
-// The published entry point. The CLI is written in TypeScript; tsx compiles it on load so that
-// `npx ami-lifecycle` works from a checkout or an installed package without a build step.
-import { register } from 'tsx/esm/api';
+// The published entry point: plain JavaScript that any Node.js can parse, so an older one gets one
+// clear line instead of a syntax error from code written for 22 and later. It then runs the CLI
+// built ahead of time (`npm run build`, which `npm pack` runs first): no TypeScript tooling at
+// run time, and no dependency to resolve.
+import { existsSync } from 'node:fs';
 
 const major = Number(process.versions.node.split('.')[0]);
 if (major < 22) {
-  console.error(
-    `ami-lifecycle needs Node.js 22 or later; this is ${process.version}. ` +
-      'Inside the project, `npx ami-lifecycle` runs it on the Node.js 24 the project installs.',
-  );
+  console.error(`ami-lifecycle needs Node.js 22 or later; this is ${process.version}.`);
+  // ExitCode.Failure (cli/exit-codes.ts): the command could not run here.
   process.exit(1);
 }
 
-register();
-await import('../cli/main.ts');
+const cli = new URL('../dist/cli.js', import.meta.url);
+if (!existsSync(cli)) {
+  // Only in a checkout: the package always ships dist/.
+  console.error(
+    'ami-lifecycle is not built: run `npm run build` (or `npm run cli -- ...` to run the TypeScript source).',
+  );
+  process.exit(1);
+}
+await import(cli.href);

@@ -1,17 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Command } from 'commander';
-import { claimsForRegion, ec2ForRegion, eventBridgeClient } from '../shared/aws/clients.js';
-import { createEventPublisher } from '../shared/aws/events.js';
-import { callerAccount } from '../shared/aws/identity.js';
 import { AwsCallError, RulesValidationError } from '../shared/core/errors.js';
 import type { Ec2ForRegion, EventPublisher, LoggerPort } from '../shared/core/ports.js';
-import {
-  type ReconcileDependencies,
-  type ReconcileProgress,
-  type RegionResult,
-  reconcileRegions,
-} from '../shared/core/reconcile.js';
-import { loadRulesFile } from '../shared/rules/load.js';
+import type { ReconcileDependencies, ReconcileProgress, RegionResult } from '../shared/core/reconcile.js';
 import { KNOWN_REGIONS } from '../shared/rules/regions.js';
 import type { Rule } from '../shared/rules/schema.js';
 import { ExitCode } from './exit-codes.js';
@@ -157,7 +148,7 @@ export function jsonOption(raw: Record<string, unknown>): boolean {
  * Where the run announces what it did: the tool's bus when one is named (`--event-bus`, or
  * `$EVENT_BUS_NAME`), else stderr.
  */
-function announcements(busName: string | undefined): EventPublisher {
+async function announcements(busName: string | undefined): Promise<EventPublisher> {
   const region = process.env.AWS_REGION || process.env.AWS_DEFAULT_REGION || 'us-east-1';
   if (busName === undefined) {
     return {
@@ -166,6 +157,10 @@ function announcements(busName: string | undefined): EventPublisher {
       },
     };
   }
+  const [{ createEventPublisher }, { eventBridgeClient }] = await Promise.all([
+    import('../shared/aws/events.js'),
+    import('../shared/aws/clients.js'),
+  ]);
   return createEventPublisher({ clientFor: eventBridgeClient, busName, region });
 }
 
@@ -176,8 +171,8 @@ function announcements(busName: string | undefined): EventPublisher {
  */
 export async function loadContext(
   raw: Record<string, unknown>,
-  ec2: Ec2ForRegion = ec2ForRegion,
-  identity: (region: string) => Promise<string> = callerAccount,
+  ec2?: Ec2ForRegion,
+  identity?: (region: string) => Promise<string>,
 ): Promise<RunContext> {
   const json = jsonOption(raw);
   const given = regionsOption(raw);
@@ -198,6 +193,8 @@ export async function loadContext(
   }
 
   const rulesFile = stringOption(raw, 'rules') ?? (process.env.RULES_FILE || DEFAULT_RULES_FILE);
+  // The rules, the SDK and the core are loaded by the commands that run, not to list them (--help).
+  const { loadRulesFile } = await import('../shared/rules/load.js');
   const { rules } = loadRulesFile(rulesFile);
   const regions = given.length > 0 ? given : rulesRegions(rules);
   if (regions.length === 0) throw new CliInputError(`${rulesFile} names no region; pass --region`);
@@ -205,19 +202,28 @@ export async function loadContext(
   const progress = typeof raw.progress === 'boolean' ? raw.progress : process.stderr.isTTY === true;
   const common = { rulesFile, rules, regions, regionsGiven: given.length > 0, json, progress };
   const busName = stringOption(raw, 'eventBus') ?? (process.env.EVENT_BUS_NAME || undefined);
-  const events = announcements(busName);
+  const events = await announcements(busName);
   // Completion is announced exactly once through the stack's claims table, so only with a bus.
   const table =
     stringOption(raw, 'distributionsTable') ??
     (process.env.DISTRIBUTIONS_TABLE || (busName === undefined ? undefined : `${busName}-distributions`));
+  const aws = await import('../shared/aws/clients.js');
   const completion =
     busName === undefined || table === undefined
       ? {}
       : {
-          completion: { claims: claimsForRegion(table), owner: `cli-${randomUUID()}` },
+          completion: { claims: aws.claimsForRegion(table), owner: `cli-${randomUUID()}` },
         };
-  const tuning = { concurrency, maxCopiesInFlight, ec2, events, retire: raw.retire !== false, ...completion };
-  const accountId = await identity(regions[0] ?? 'us-east-1');
+  const tuning = {
+    concurrency,
+    maxCopiesInFlight,
+    ec2: ec2 ?? aws.ec2ForRegion,
+    events,
+    retire: raw.retire !== false,
+    ...completion,
+  };
+  const callerAccount = identity ?? (await import('../shared/aws/identity.js')).callerAccount;
+  const accountId = await callerAccount(regions[0] ?? 'us-east-1');
   const expected = account ?? envAccount;
   if (expected !== undefined && expected !== accountId) {
     throw new CliInputError(
@@ -241,6 +247,7 @@ export async function reconcileAll(
   options: { readonly dryRun: boolean; readonly shouldStop?: () => boolean },
 ): Promise<RegionResult[]> {
   const progress = ctx.progress ? new ProgressPrinter(ctx.regions) : undefined;
+  const { reconcileRegions } = await import('../shared/core/reconcile.js');
   const results = await reconcileRegions(
     {
       rules: ctx.rules,

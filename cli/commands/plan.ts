@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import type { ReconcileReport } from '../../shared/core/reconcile.js';
-import { planForImage } from '../../shared/core/state-change.js';
 import { ExitCode } from '../exit-codes.js';
 import {
   accountLabel,
@@ -183,6 +182,7 @@ async function planImage(ctx: RunContext, imageId: string): Promise<ExitCode> {
   if (!ctx.regionsGiven || ctx.regions.length !== 1 || region === undefined) {
     throw new CliInputError('--image needs exactly one --region: the region the image is in');
   }
+  const { planForImage } = await import('../../shared/core/state-change.js');
   const result = await planForImage(region, imageId, ctx.accountId, {
     rules: ctx.rules,
     ec2: ctx.ec2,

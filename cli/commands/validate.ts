@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import { RulesValidationError } from '../../shared/core/errors.js';
-import { loadRulesFile } from '../../shared/rules/load.js';
 import type { Rule } from '../../shared/rules/schema.js';
 import { ExitCode } from '../exit-codes.js';
 import { rulesRegions } from '../run.js';
@@ -43,13 +42,20 @@ export function register(program: Command): void {
     .option('--rules <file>', `the rules file (default: $RULES_FILE, or ${DEFAULT_RULES_FILE})`)
     .option('--json', 'print {valid, rules} or {valid, issues} as JSON')
     .option('--regions', 'print only the regions to deploy to: every source and target region, one per line')
-    .action((options: Options) => {
+    .action(async (options: Options) => {
       const file = options.rules || process.env.RULES_FILE || DEFAULT_RULES_FILE;
-      process.exitCode = validate(file, options.json === true, options.regions === true);
+      // The YAML parser and the schema are loaded when the command runs, not to list commands.
+      const { loadRulesFile } = await import('../../shared/rules/load.js');
+      process.exitCode = validate(loadRulesFile, file, options.json === true, options.regions === true);
     });
 }
 
-function validate(file: string, json: boolean, regionsOnly: boolean): ExitCode {
+function validate(
+  loadRulesFile: (path: string) => { readonly rules: readonly Rule[] },
+  file: string,
+  json: boolean,
+  regionsOnly: boolean,
+): ExitCode {
   let rules: readonly Rule[];
   try {
     ({ rules } = loadRulesFile(file));
