@@ -132,7 +132,7 @@ describe('image attributes', () => {
     expect(third.Description).toEqual({ Value: 'third' });
   });
 
-  it('accepts the raw wire forms exactly as the facts list them', async () => {
+  it('accepts the raw wire forms exactly as the EC2 API Reference lists them', async () => {
     const send = (params: Record<string, string>) =>
       rawRequest(h.server.endpoint, {
         Action: 'ModifyImageAttribute',

@@ -1,7 +1,8 @@
 /**
  * An EC2 API error: rendered as `<Response><Errors><Error>` with this code, message and HTTP status
- * (facts §1.3). Action handlers throw it; the dispatcher turns it into the response. Any other
- * exception is an emulator bug and becomes a 500 `InternalError`.
+ * (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/errors-overview.html). Action handlers
+ * throw it; the dispatcher turns it into the response. Any other exception is an emulator bug and
+ * becomes a 500 `InternalError`.
  */
 export class Ec2Error extends Error {
   override readonly name = 'Ec2Error';
@@ -26,7 +27,10 @@ export class Ec2Error extends Error {
     return new Ec2Error('InvalidParameterCombination', message);
   }
 
-  /** AWS-verified wording (facts §2.4): one id is `'[id]' does not exist`, several `'[a, b]' do not exist`. */
+  /**
+   * AWS's wording, checked against AWS by moto's tests: one id is `'[id]' does not exist`, several
+   * `'[a, b]' do not exist`.
+   */
   static imageNotFound(imageIds: readonly string[]): Ec2Error {
     const list = `[${imageIds.join(', ')}]`;
     return new Ec2Error(
@@ -37,12 +41,12 @@ export class Ec2Error extends Error {
     );
   }
 
-  /** AWS-verified wording (facts §2.4); only the first malformed id is named. */
+  /** AWS's wording, checked against AWS by moto's tests; only the first malformed id is named. */
   static imageIdMalformed(imageId: string): Ec2Error {
     return new Ec2Error('InvalidAMIID.Malformed', `Invalid id: "${imageId}" (expecting "ami-...")`);
   }
 
-  /** moto's wording (facts §2.4) for an image that has been deregistered. */
+  /** moto's wording (not checked against AWS) for an image that has been deregistered. */
   static imageUnavailable(imageId: string): Ec2Error {
     return new Ec2Error('InvalidAMIID.Unavailable', `The image id '[${imageId}]' is no longer available`);
   }

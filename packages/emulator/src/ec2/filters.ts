@@ -2,10 +2,9 @@ import { Ec2Error } from './errors.js';
 import type { QueryNode } from './query.js';
 
 /**
- * `Filter.N.Name` / `Filter.N.Value.M` as EC2 applies them (facts §3.1): names and values are
- * case-sensitive; several values of one filter are OR-ed; different filters are AND-ed; values may
- * use `*` (any run of characters) and `?` (one character), and `\*`, `\?`, `\\` stand for the
- * literal characters.
+ * `Filter.N.Name` / `Filter.N.Value.M` as EC2 documents them: names and values are case-sensitive;
+ * several values of one filter are OR-ed; different filters are AND-ed; values may use `*` (any run
+ * of characters) and `?` (one character), and `\*`, `\?`, `\\` stand for the literal characters.
  */
 export interface Filter {
   name: string;

@@ -13,7 +13,7 @@ export type BlockPublicAccessState = 'unblocked' | 'block-new-sharing';
 
 /**
  * Tags are per account: an account that tags a shared or public AMI sees its own tags only, and
- * CopyImageTags copies only the caller's tags (facts §3.2). Keyed account id → key → value.
+ * CopyImageTags copies only the caller's tags. Keyed account id → key → value.
  */
 export type TagStore = Map<string, Map<string, string>>;
 
@@ -184,7 +184,10 @@ export interface ExternalReferenceRecord {
   ownerId: string;
 }
 
-/** A CopyImage client token remembered for idempotent retries (facts §1.7). */
+/**
+ * A CopyImage client token remembered for idempotent retries: the same token with the same
+ * parameters gets the original result, with other parameters `IdempotentParameterMismatch`.
+ */
 export interface CopyTokenRecord {
   fingerprint: string;
   imageId: string;
@@ -240,7 +243,7 @@ export const ACCOUNT_ID_PATTERN = /^\d{12}$/;
 /**
  * The ARN of the AWS managed EBS key (`alias/aws/ebs`) of an account in a region. It is derived
  * from the pair so it is stable, and so snapshots encrypted with it can be recognised: those
- * cannot be shared with other accounts (facts §3.9).
+ * cannot be shared with other accounts (EC2 documents this for ModifySnapshotAttribute).
  */
 export function defaultEbsKmsKeyArn(region: string, accountId: string): string {
   const hex = createHash('sha256').update(`aws/ebs:${region}:${accountId}`).digest('hex');

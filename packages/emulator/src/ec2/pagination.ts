@@ -1,11 +1,13 @@
 import { Ec2Error } from './errors.js';
 
 /**
- * `MaxResults`/`NextToken` paging (facts §1.7). Results are ordered by a stable key (the resource
- * id) and the token carries the last key returned, so a page boundary survives resources being
- * added or removed between calls. A token names the action and region it was issued for; a token
- * that is not one of ours, or is replayed elsewhere, is refused with `InvalidPaginationToken`
- * (EC2 lists both that and `InvalidNextToken`; this emulator uses the former everywhere).
+ * `MaxResults`/`NextToken` paging
+ * (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/Query-Requests.html#api-pagination).
+ * Results are ordered by a stable key (the resource id) and the token carries the last key
+ * returned, so a page boundary survives resources being added or removed between calls. A token
+ * names the action and region it was issued for; a token that is not one of ours, or is replayed
+ * elsewhere, is refused with `InvalidPaginationToken` (EC2 lists both that and `InvalidNextToken`;
+ * this emulator uses the former everywhere).
  */
 interface TokenBody {
   a: string;

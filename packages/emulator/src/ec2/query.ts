@@ -1,7 +1,8 @@
 import { Ec2Error } from './errors.js';
 
 /**
- * EC2 Query parameters as a tree. The wire form is flat (`Filter.1.Value.2=x`, see facts §1.1):
+ * EC2 Query parameters as a tree. The wire form is flat (`Filter.1.Value.2=x`: lists are
+ * 1-based and flattened, structures add `.Member`):
  * each dotted segment becomes a child, so `Filter.1.Value.2` is reached as
  * `root.child('Filter').child('1').child('Value').child('2')`. Lists are the children whose names
  * are positive integers, read in numeric order (the SDK numbers them from 1, but callers must not
@@ -120,7 +121,8 @@ export function buildQueryTree(pairs: Iterable<[string, string]>): QueryNode {
 
 /**
  * Reads the parameters of one request: the query string (GET, or POST with parameters in the URL)
- * merged with a form-encoded POST body, the body winning. EC2 accepts both transports (facts §1.1).
+ * merged with a form-encoded POST body, the body winning. EC2 takes the same parameters by GET or
+ * POST (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/Query-Requests.html).
  */
 export function parseQueryRequest(url: string, body: string): QueryNode {
   const pairs = new Map<string, string>();

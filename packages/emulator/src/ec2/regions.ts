@@ -3,8 +3,8 @@
  *
  * A call signed for a region that is disabled (not opted in) or unknown is answered as AWS answers
  * credentials presented to a region the account cannot use: `AuthFailure`, HTTP 401, "AWS was not
- * able to validate the provided access credentials". The facts file allows `OptInRequired` or an
- * auth failure [unverified]; the auth failure is what callers of a not-opted-in region observe.
+ * able to validate the provided access credentials". Whether AWS answers `OptInRequired` or an auth
+ * failure there is unverified; the auth failure is what callers of a not-opted-in region observe.
  */
 
 /** The commercial regions enabled by default on every account (no opt-in needed). */

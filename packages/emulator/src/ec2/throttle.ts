@@ -1,7 +1,8 @@
 /**
  * EC2 request-rate limiting as AWS describes it: a token bucket per account, per region, per API
  * class; a call takes one token, buckets refill at a steady rate up to their capacity, and a call
- * finding its bucket empty fails with `RequestLimitExceeded` (facts §1.6; anchors). Two classes
+ * finding its bucket empty fails with `RequestLimitExceeded`
+ * (https://docs.aws.amazon.com/ec2/latest/devguide/ec2-api-throttling.html). Two classes
  * are modelled: non-mutating (`Describe*`, `Get*`) and mutating (everything else).
  */
 export type ApiClass = 'non-mutating' | 'mutating';

@@ -1,6 +1,9 @@
 import { escapeXml } from '../wire.js';
 /**
- * XML rendering for EC2 Query responses (facts §1.2, §1.3).
+ * XML rendering for EC2 Query responses
+ * (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/Query-Requests.html#api-responses, and
+ * the error response example in
+ * https://docs.aws.amazon.com/AWSEC2/latest/APIReference/errors-overview.html).
  *
  * A response body is described as a plain object whose keys are element names, in output order:
  * - a string, number or boolean becomes `<name>text</name>` (text XML-escaped);
@@ -33,7 +36,7 @@ export function renderFields(object: XmlObject): string {
   return out;
 }
 
-/** `<{Action}Response xmlns=…><requestId>…</requestId>…` with no `Result` wrapper (facts §1.2). */
+/** `<{Action}Response xmlns=…><requestId>…</requestId>…`: unlike awsQuery, no `Result` wrapper. */
 export function successXml(action: string, requestId: string, body: XmlObject): string {
   return (
     '<?xml version="1.0" encoding="UTF-8"?>\n' +
@@ -43,7 +46,7 @@ export function successXml(action: string, requestId: string, body: XmlObject): 
   );
 }
 
-/** `<Response><Errors><Error>…</Error></Errors><RequestID>…` — note the capital `ID` (facts §1.3). */
+/** `<Response><Errors><Error>…</Error></Errors><RequestID>…`: root `Response`, capital `ID`. */
 export function errorXml(code: string, message: string, requestId: string): string {
   return (
     '<?xml version="1.0" encoding="UTF-8"?>\n' +

@@ -102,7 +102,7 @@ export interface TagInput {
   value: string | undefined;
 }
 
-/** Checks a user tag key (facts §3.6): non-empty, at most 127 characters, not `aws:`. */
+/** Checks a user tag key as EC2 constrains it: non-empty, at most 127 characters, not `aws:`. */
 export function checkTagKey(key: string): void {
   if (key === '') {
     throw new Ec2Error(
@@ -156,7 +156,8 @@ export function readTagsToCreate(parent: QueryNode, name = 'Tag'): Map<string, s
 
 /**
  * `TagSpecification.N` for an action that tags what it creates. `allowed` lists the resource types
- * the action accepts; any other is refused (facts §3.2). Returns tags by resource type.
+ * the action accepts; EC2 refuses any other (CopyImage takes `image` and `snapshot`). Returns tags
+ * by resource type.
  */
 export function readTagSpecifications(
   params: QueryNode,
@@ -190,5 +191,5 @@ export function tagSetXml(store: TagStore, accountId: string): XmlValue[] {
     .map(([key, value]): XmlObject => ({ key, value }));
 }
 
-/** `{ return: true }`, the body of actions without an output shape (facts §1.2). */
+/** `{ return: true }`: EC2 answers `<return>true</return>` for actions whose model has no output. */
 export const RETURN_TRUE: XmlObject = { return: true };

@@ -22,10 +22,11 @@ import {
 import { checkDescription, checkImageName, checkImageNameFree } from './images.js';
 
 /**
- * CopyImage (facts §3.2), called in the destination region. The copy and one new snapshot per
- * source EBS snapshot start `pending`; after `copyDelayMs` they become `available`/`completed`, or
- * `failed`/`error` when a fault or an unusable KMS key says so, and the destination region emits
- * the `EC2 AMI State Change` event carrying the CopyImage request id.
+ * CopyImage, called in the destination region
+ * (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CopyImage.html). The copy and one new
+ * snapshot per source EBS snapshot start `pending`; after `copyDelayMs` they become
+ * `available`/`completed`, or `failed`/`error` when a fault or an unusable KMS key says so, and the
+ * destination region emits the `EC2 AMI State Change` event carrying the CopyImage request id.
  */
 
 /** The only copy destinations emulated are regions; Outposts and Local Zones are refused. */
@@ -44,7 +45,7 @@ const NOT_FINGERPRINTED = new Set(['Action', 'Version', 'ClientToken', 'DryRun']
 /**
  * Whether `kmsKeyId` can be used in `region`. KMS keys are regional: an ARN naming another region
  * cannot encrypt there. EC2 checks the key asynchronously, so a bad key does not fail the call but
- * the copy (facts §3.2).
+ * the copy: the new image ends `failed`.
  */
 function kmsKeyProblem(kmsKeyId: string, region: string): string | undefined {
   const arn = /^arn:aws[a-z-]*:kms:([a-z0-9-]+):\d{12}:(?:key\/[A-Za-z0-9-]+|alias\/[A-Za-z0-9/_-]+)$/.exec(
@@ -126,8 +127,10 @@ export const copyImage: ActionHandler = (ctx) => {
     }
   }
 
-  // Idempotency comes before any check of the world: a retry of a call that succeeded gets the
-  // same answer even if the source has changed since (facts §1.7).
+  // Idempotency comes before any check of the world: a retry of a call that succeeded gets the same
+  // answer even if the source has changed since: EC2 returns the original result to a retry with
+  // the same token and parameters
+  // (https://docs.aws.amazon.com/ec2/latest/devguide/ec2-api-idempotency.html).
   const tokenKey =
     clientToken === undefined || clientToken === '' ? undefined : `${ctx.accountId}:${clientToken}`;
   const fingerprint = params.canonical(NOT_FINGERPRINTED);
@@ -156,7 +159,8 @@ export const copyImage: ActionHandler = (ctx) => {
     );
   }
 
-  // CopyImageTags copies the caller's own user tags only, never aws: ones (facts §3.2).
+  // CopyImageTags copies the caller's own user tags only: never aws: ones, nor tags other accounts
+  // attached to a shared or public source.
   const imageTags = new Map<string, string>();
   if (copyTags) {
     for (const [key, value] of tagsOf(source.tags, ctx.accountId)) {

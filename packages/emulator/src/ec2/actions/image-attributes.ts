@@ -12,8 +12,9 @@ import { ownedImage, RETURN_TRUE, visibleImage } from './common.js';
 import { checkDescription, deregistrationProtectionState } from './images.js';
 
 /**
- * DescribeImageAttribute, ModifyImageAttribute, ResetImageAttribute (facts §3.3–3.5), and the
- * account's block public access for AMIs (Get/Enable/DisableImageBlockPublicAccess, §3.17).
+ * DescribeImageAttribute, ModifyImageAttribute, ResetImageAttribute, and the account's block public
+ * access for AMIs (Get/Enable/DisableImageBlockPublicAccess): per region, `block-new-sharing` or
+ * `unblocked`, and existing public AMIs stay public.
  */
 
 // ---- DescribeImageAttribute ----------------------------------------------------------------------
@@ -53,7 +54,9 @@ export function launchPermissionItems(image: ImageRecord): XmlValue[] {
 
 /**
  * Any caller who can see the image may read its descriptive attributes; launch permissions are the
- * owner's only. `blockDeviceMapping` is deprecated and answers `AuthFailure` 401 (facts §3.4); an
+ * owner's only. `blockDeviceMapping` is deprecated and answers `AuthFailure`, HTTP 401 (the code is
+ * documented:
+ * https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DescribeImageAttribute.html); an
  * unknown attribute is moto's `InvalidRequest`.
  */
 export const describeImageAttribute: ActionHandler = (ctx) => {
@@ -179,8 +182,11 @@ type Modification =
   | { attribute: 'imdsSupport'; value: string };
 
 /**
- * Reads the one attribute a ModifyImageAttribute call changes, from any of the three wire forms
- * (facts §3.3). Naming two attributes is `InvalidParameterCombination` [unverified code].
+ * Reads the one attribute a ModifyImageAttribute call changes (EC2 takes one per call), from any of
+ * the three wire forms: structured (`LaunchPermission.Add.N.UserId=…`), flat
+ * (`Attribute=launchPermission&OperationType=add&UserId.N=…`) or `Description.Value=…`
+ * (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_ModifyImageAttribute.html).
+ * Naming two attributes is `InvalidParameterCombination` [unverified code].
  */
 function readModification(params: QueryNode): Modification {
   const attribute = params.string('Attribute');
@@ -276,7 +282,7 @@ function applyPermission(image: ImageRecord, change: PermissionChange, add: bool
   else set.delete(change.value);
 }
 
-/** Adding a permission that exists, or removing one that does not, is a no-op (facts §3.3). */
+/** Adding a permission that exists, or removing one that does not, is a no-op. */
 export const modifyImageAttribute: ActionHandler = (ctx) => {
   const imageId = ctx.params.requiredString('ImageId');
   const modification = readModification(ctx.params);
@@ -302,7 +308,10 @@ export const modifyImageAttribute: ActionHandler = (ctx) => {
 
 // ---- ResetImageAttribute -------------------------------------------------------------------------
 
-/** Only `launchPermission` resets: no explicit permissions, not public (facts §3.5). */
+/**
+ * Only `launchPermission` resets (the model's only resettable attribute), to the default: no
+ * explicit permissions, not public.
+ */
 export const resetImageAttribute: ActionHandler = (ctx) => {
   const imageId = ctx.params.requiredString('ImageId');
   const attribute = ctx.params.requiredString('Attribute');

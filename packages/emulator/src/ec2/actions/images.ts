@@ -183,8 +183,9 @@ function ownedBy(image: ImageRecord, owner: string, accountId: string): boolean 
 
 /**
  * `ExecutableBy`: `all` is public images; `self` (or the caller's own id) is images the caller owns
- * or that are shared with it; another account id is images shared *directly* with that account
- * (facts §3.1).
+ * or that are shared with it; another account id is images shared *directly* with that account, not
+ * through its organisation or OU
+ * (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DescribeImages.html).
  */
 function executableBy(image: ImageRecord, who: string, accountId: string): boolean {
   if (who === 'all') return image.launchPermissions.public;
@@ -197,9 +198,9 @@ function executableBy(image: ImageRecord, who: string, accountId: string): boole
 /**
  * Visibility: images the caller owns, public images, and images shared with the caller.
  * Deregistered images are not returned. Deprecated images are hidden from non-owners unless
- * IncludeDeprecated or asked for by id; disabled images unless IncludeDisabled or asked for by id
- * (facts §3.1). When some requested ids do not exist the call fails naming those ids — the facts
- * leave partial results vs. an error unverified; EC2's Describe* calls generally fail.
+ * IncludeDeprecated or asked for by id; disabled images unless IncludeDisabled or asked for by id.
+ * When some requested ids do not exist the call fails naming those ids. Whether AWS fails or returns
+ * the images that exist is unverified (moto returns them); EC2's Describe* calls generally fail.
  */
 export const describeImages: ActionHandler = (ctx) => {
   const { params, accountId, now } = ctx;
@@ -254,7 +255,11 @@ function isDeprecated(image: ImageRecord, now: Date): boolean {
 
 // ---- RegisterImage -------------------------------------------------------------------------------
 
-/** The model's Name rule (facts §2.2): 3–128 of letters, digits, ( ) [ ] space . / - ' @ _ */
+/**
+ * The Name rule of the EC2 model's CreateImage/RegisterImage documentation: 3–128 of letters,
+ * digits, ( ) [ ] space . / - ' @ _ (the error codes page lists a narrower set; the wider one is
+ * accepted).
+ */
 const IMAGE_NAME_PATTERN = /^[A-Za-z0-9()[\] ./\-'@_]{3,128}$/;
 
 export function checkImageName(name: string): void {
@@ -459,8 +464,9 @@ type DeleteSnapshotReturnCode = 'success' | 'skipped' | 'missing-permissions' | 
 /**
  * DeregisterImage. With DeleteAssociatedSnapshots, each snapshot of the image is deleted unless
  * another registered image uses it (`skipped`), it belongs to another account
- * (`missing-permissions`) or it is already gone (`client-error`) (facts §3.12). A pending copy is
- * cancelled. Emits `deregistered`.
+ * (`missing-permissions`) or it is already gone (`client-error`), the return codes EC2 documents
+ * (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DeregisterImage.html). A pending copy
+ * is cancelled. Emits `deregistered`.
  */
 export const deregisterImage: ActionHandler = (ctx) => {
   const image = ownedImage(ctx, ctx.params.requiredString('ImageId'));
@@ -504,9 +510,11 @@ export const deregisterImage: ActionHandler = (ctx) => {
 const TIMESTAMP_PATTERN = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})$/;
 
 /**
- * EnableImageDeprecation (facts §3.10): rounded to the nearest minute; refused in the past, beyond
- * 10 years from now, and for a public AMI beyond 2 years from its creation. The code for an
- * out-of-range time is unverified; this emulator answers `InvalidParameterValue`.
+ * EnableImageDeprecation
+ * (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_EnableImageDeprecation.html): rounded
+ * to the nearest minute; refused in the past, beyond 10 years from now, and for a public AMI beyond
+ * 2 years from its creation. The code for an out-of-range time is unverified; this emulator answers
+ * `InvalidParameterValue`.
  */
 export const enableImageDeprecation: ActionHandler = (ctx) => {
   const image = ownedImage(ctx, ctx.params.requiredString('ImageId'));
@@ -559,7 +567,7 @@ export const enableImageDeregistrationProtection: ActionHandler = (ctx) => {
   return { return: deregistrationProtectionState(image, ctx.now) };
 };
 
-/** With a cooldown, deregistration stays refused for 24 hours from now (facts §3.15). */
+/** With a cooldown, EC2 keeps refusing deregistration for 24 hours after protection is disabled. */
 export const disableImageDeregistrationProtection: ActionHandler = (ctx) => {
   const image = ownedImage(ctx, ctx.params.requiredString('ImageId'));
   const protection = image.deregistrationProtection;

@@ -16,9 +16,10 @@ import { checkImageId, pageFor, tagSetXml } from './common.js';
 /**
  * What uses an image, for safe retirement: DescribeInstances, DescribeLaunchTemplateVersions and
  * DescribeImageReferences over seeded instances, launch templates and external references
- * (`seedInstance`, `seedLaunchTemplate`, `seedImageReference`). These actions are outside the
- * facts file; their shapes and rules follow the botocore model's documentation, and codes not
- * stated there are marked where they are chosen.
+ * (`seedInstance`, `seedLaunchTemplate`, `seedImageReference`). Their shapes and rules follow the
+ * EC2 API model's documentation
+ * (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DescribeImageReferences.html), and
+ * codes not stated there are marked where they are chosen.
  */
 
 const INSTANCE_ID_PATTERN = /^i-(?:[0-9a-f]{8}|[0-9a-f]{17})$/;

@@ -4,8 +4,10 @@ import { compileFilters, parseFilters } from '../filters.js';
 import type { RegionInfo } from '../regions.js';
 
 /**
- * DescribeRegions (facts §3.16): the enabled regions by default, every known region with
- * `AllRegions=true`, or the named ones (enabled or not) with `RegionName.N`.
+ * DescribeRegions
+ * (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DescribeRegions.html): the enabled
+ * regions by default, every known region with `AllRegions=true`, or the named ones (enabled or not)
+ * with `RegionName.N`.
  */
 export const describeRegions: ActionHandler = (ctx) => {
   const registry = ctx.world.regions;

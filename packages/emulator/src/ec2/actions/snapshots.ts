@@ -15,8 +15,8 @@ import { isoTime, type XmlObject } from '../xml.js';
 import { checkSnapshotId, ownedSnapshot, pageFor, RETURN_TRUE, tagSetXml } from './common.js';
 
 /**
- * DescribeSnapshots, DescribeSnapshotAttribute, ModifySnapshotAttribute, DeleteSnapshot
- * (facts §3.8, §3.9, §3.13).
+ * DescribeSnapshots, DescribeSnapshotAttribute, ModifySnapshotAttribute, DeleteSnapshot. EC2 refuses
+ * to delete a snapshot a registered image uses (`InvalidSnapshot.InUse`).
  */
 
 export function snapshotXml(snapshot: SnapshotRecord, accountId: string): XmlObject {
@@ -171,10 +171,12 @@ function structuredVolumeChanges(list: QueryNode[]): VolumePermissionChange[] {
 const MAX_SNAPSHOT_MODIFICATIONS = 500;
 
 /**
- * `createVolumePermission` only, structured or flat form; add or remove, not both
- * (`InvalidParameterCombination`, facts §3.9). Refusals whose codes are unverified, answered with
- * `OperationNotPermitted`: making an encrypted or Marketplace snapshot public, and sharing a
- * snapshot encrypted with the AWS managed EBS key with another account.
+ * `createVolumePermission` only, structured or flat form; add or remove, not both, and at most 500
+ * modifications a call
+ * (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_ModifySnapshotAttribute.html). Both
+ * in one call is `InvalidParameterCombination` [unverified code]. Refusals whose codes are
+ * unverified, answered with `OperationNotPermitted`: making an encrypted or Marketplace snapshot
+ * public, and sharing a snapshot encrypted with the AWS managed EBS key with another account.
  */
 export const modifySnapshotAttribute: ActionHandler = (ctx) => {
   const { params } = ctx;

@@ -15,8 +15,9 @@ import {
 } from './common.js';
 
 /**
- * CreateTags, DeleteTags, DescribeTags (facts §3.6, §3.7, §3.18) for the resources this emulator
- * models: images and snapshots. Tags belong to the calling account (see `TagStore`).
+ * CreateTags, DeleteTags, DescribeTags (at most 50 tags a resource, 1000 resource ids a call;
+ * DeleteTags never removes `aws:` tags) for the resources this emulator models: images and
+ * snapshots. Tags belong to the calling account (see `TagStore`).
  */
 
 const MAX_RESOURCE_IDS = 1000;
@@ -28,9 +29,10 @@ interface Taggable {
 }
 
 /**
- * The resource behind an id. Which not-found code AWS returns here is unverified (facts §5.2); this
- * emulator answers as the resource's own Describe call would: `InvalidAMIID.NotFound` or
- * `InvalidSnapshot.NotFound`. An id of another type or shape is `InvalidID`.
+ * The resource behind an id. Which not-found code AWS returns to CreateTags or DeleteTags for a
+ * well-formed id that does not exist is unverified; this emulator answers as the resource's own
+ * Describe call would: `InvalidAMIID.NotFound` or `InvalidSnapshot.NotFound`. An id of another type
+ * or shape is `InvalidID`.
  */
 function resolve(ctx: ActionContext, resourceId: string): Taggable {
   if (resourceId.startsWith('ami-')) {
