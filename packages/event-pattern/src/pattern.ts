@@ -1,6 +1,6 @@
 /**
- * An EventBridge event-pattern matcher, written to `shared/reference/eventbridge-patterns.md`
- * (EventBridge User Guide, aws/event-ruler, and LocalStack's AWS-validated pattern tests).
+ * An EventBridge event-pattern matcher, written to the EventBridge User Guide's event-pattern pages,
+ * AWS's open-source matcher (aws/event-ruler) and LocalStack's AWS-validated pattern tests.
  *
  * How it works. A pattern compiles to a tree of conditions: a *field test* (a dotted path, the values
  * allowed there, and whether absence is allowed) or an *or* of branches. An event is flattened into

@@ -2,9 +2,11 @@
  * EventBridge's JSON API (awsJson1_1: `POST /`, `x-amz-target: AWSEvents.<Operation>`), for the
  * operations the tool and its operators use against a local endpoint:
  *
- * - `PutEvents`: validated per entry as EventBridge does (reference `ec2-api-facts.md` §4 and
- *   `deploy-iam-messaging.md` §4). Results come back in request order with HTTP 200 even when some
- *   entries fail; accepted entries go onto the local bus.
+ * - `PutEvents`: validated per entry as EventBridge does: 1 to 10 entries; an entry without `Source`,
+ *   `DetailType` or `Detail` fails on its own, and the whole call fails if none has all three
+ *   (https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_PutEventsRequestEntry.html).
+ *   Results come back in request order with HTTP 200 even when some entries fail; accepted entries
+ *   go onto the local bus.
  * - `TestEventPattern`: `{EventPattern, Event}` → `{Result}` with the local matcher, so the real SDK or
  *   `aws events test-event-pattern --endpoint-url …` can check patterns offline.
  *
