@@ -460,6 +460,11 @@ export interface IamRules {
   readonly eventSource: string;
   /** The tool's own bus, by name. */
   readonly busName: string;
+  /**
+   * The KMS keys of encrypted copies (resolved ARNs): those the rules file and the kmsKeyArns param
+   * name. Any other key is a finding, except the stack's own (`Fn::GetAtt` of its AWS::KMS::Key).
+   */
+  readonly kmsKeyArns: readonly string[];
 }
 
 /** The least-privilege rules, statement by statement, over every role a function uses. */
@@ -547,9 +552,18 @@ export function checkIamStatements(stack: Stack, rules: IamRules): string[] {
         } else if (service === 'kms' && conditionsOn(s, 'kms:ViaService').length === 0)
           say(`${action} is not conditioned on kms:ViaService`);
         if (service === 'kms')
-          for (const arn of resolved)
-            if (!arn?.match(new RegExp(`^arn:aws:kms:[^:]+:${account}:key/`)))
-              say(`${action} on ${JSON.stringify(arn)}, not a key of this account`);
+          resources.forEach((r, i) => {
+            const arn = resolved[i];
+            const att = getAttOf(r);
+            if (att?.[1] === 'Arn' && typeOf(stack, att[0]) === 'AWS::KMS::Key') return;
+            if (arn !== undefined && rules.kmsKeyArns.includes(arn)) return;
+            // A key named by alias: the keys of one region and account, narrowed by kms:ResourceAliases.
+            const byAlias =
+              arn?.match(/^arn:aws:kms:[a-z0-9-]+:\d{12}:key\/\*$/) &&
+              conditionsOn(s, 'kms:ResourceAliases').length > 0;
+            if (!byAlias)
+              say(`${action} on ${JSON.stringify(arn ?? r)}, not the stack's key nor a key the rules name`);
+          });
         if (service === 'sqs')
           for (const r of resources)
             if (queueOf(stack, r) === undefined)

@@ -40,6 +40,7 @@ import {
   type Template,
 } from './checks.js';
 import { type Package, packageService, paramFor, ROOT } from './package.js';
+import { expectedFromRules, securityTests } from './security.js';
 import type { ZipEntry } from './zip.js';
 
 const runFile = promisify(execFile);
@@ -61,8 +62,17 @@ const AMI_STATE_CHANGE_PATTERN = {
   detail: { State: ['available', 'failed'] },
 };
 
-/** Everything Lambda itself does with a function's role: its logs, and failed invocations to the queue. */
-const LAMBDA_ITSELF = ['logs:CreateLogStream', 'logs:PutLogEvents', 'sqs:SendMessage'];
+/**
+ * Everything Lambda itself does with a function's role: its logs, and failed invocations to the
+ * queue, which is encrypted with the stack's key (a data key through SQS; notify's topics too).
+ */
+const LAMBDA_ITSELF = [
+  'logs:CreateLogStream',
+  'logs:PutLogEvents',
+  'sqs:SendMessage',
+  'kms:GenerateDataKey',
+  'kms:Decrypt',
+];
 
 /**
  * EC2 uses the caller's KMS permissions to copy into an encrypted image with a customer-managed key
@@ -176,10 +186,19 @@ afterAll(async () => {
 
 const stopMarginMs = (environment: Record<string, string>) => loadConfig(environment).stopMarginMs;
 
+/** What the IAM statements are built from: the rules file and params.kmsKeyArns (scripts/rules-iam.ts). */
+const expected = () =>
+  expectedFromRules(
+    stack,
+    join(ROOT, String(paramFor(pkg.config, STAGE, 'rulesFile'))),
+    String(paramFor(pkg.config, STAGE, 'kmsKeyArns') ?? ''),
+  );
+
 const iamRules = () => ({
   ruleTagKey: LINEAGE.rule,
   eventSource: EVENT_SOURCE,
   busName: String(resolveString(pkg.template.Resources[TOOL_BUS]?.Properties?.Name, stack)),
+  kmsKeyArns: expected().kmsKeyArns,
 });
 
 describe('the CloudFormation template (stage ci)', () => {
@@ -281,6 +300,8 @@ describe('the CloudFormation template (stage ci)', () => {
   it('every queue keeps 14 days and alarms on a message; every function alarms on errors; alarms notify the topic', () => {
     expect(checkQueuesAndAlarms(stack, NOTIFICATIONS_TOPIC)).toEqual([]);
   });
+
+  securityTests({ stack: () => stack, expected, deleter: 'reconcile' });
 
   it("every function has a log group with the stage's retention", () => {
     const retention = Number(paramFor(pkg.config, STAGE, 'logRetentionDays'));

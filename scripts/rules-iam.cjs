@@ -1,0 +1,39 @@
+// `${file(./scripts/rules-iam.cjs):NAME}` in serverless.yml: NAME of what scripts/rules-iam.ts
+// derives from the rules file (params.rulesFile) and the kmsKeyArns param, computed once per
+// `serverless` run. The rules code is TypeScript: it runs in a child process through tsx.
+const { execFileSync } = require('node:child_process');
+const { join } = require('node:path');
+
+const ROOT = join(__dirname, '..');
+let derived;
+
+async function derive(resolveVariable) {
+  if (derived === undefined) {
+    const rulesFile = await resolveVariable('param:rulesFile');
+    const keyArns = await resolveVariable("param:kmsKeyArns, ''");
+    const args = ['--import', 'tsx', join(ROOT, 'scripts', 'rules-iam.ts'), join(ROOT, String(rulesFile))];
+    try {
+      const out = execFileSync(process.execPath, [...args, String(keyArns ?? '')], {
+        cwd: ROOT,
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      derived = JSON.parse(out);
+    } catch (error) {
+      throw new Error(`scripts/rules-iam.ts ${rulesFile}: ${String(error.stderr || error.message).trim()}`);
+    }
+  }
+  return derived;
+}
+
+for (const name of [
+  'regions',
+  'tagKeys',
+  'ruleNames',
+  'snapshotShareAccounts',
+  'ec2ViaServices',
+  'namesKmsKeys',
+  'kmsStatements',
+]) {
+  module.exports[name] = async ({ resolveVariable }) => (await derive(resolveVariable))[name];
+}
