@@ -1,4 +1,5 @@
 import { RulesValidationError } from '../core/errors.js';
+import { checkShape, checkSize } from './input-limits.js';
 import type { RulesFile } from './schema.js';
 import { readRulesText, validateRules } from './validate.js';
 
@@ -10,6 +11,7 @@ import { readRulesText, validateRules } from './validate.js';
  */
 export function loadCompiledRules(path: string): RulesFile {
   const text = readRulesText(path);
+  checkSize(text, path);
   let raw: unknown;
   try {
     raw = JSON.parse(text);
@@ -18,5 +20,6 @@ export function loadCompiledRules(path: string): RulesFile {
       `not JSON: ${error instanceof Error ? error.message : String(error)}`,
     ]);
   }
+  checkShape(raw, path);
   return validateRules(raw, path);
 }

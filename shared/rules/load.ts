@@ -1,5 +1,6 @@
-import { LineCounter, parseDocument } from 'yaml';
+import { load, YAMLException } from 'js-yaml';
 import { RulesValidationError } from '../core/errors.js';
+import { checkShape, checkSize, INPUT_LIMITS } from './input-limits.js';
 import type { RulesFile } from './schema.js';
 import { readRulesText, validateRules } from './validate.js';
 
@@ -28,19 +29,30 @@ export function compileRules(path: string): string {
   return `${JSON.stringify(raw)}\n`;
 }
 
-/** YAML to plain data; syntax errors with their line and column. */
+/**
+ * YAML to plain data, within {@link INPUT_LIMITS}; syntax errors with their line and column.
+ * YAML 1.2's core schema: `yes` and `2026-01-01` stay strings, and custom tags (`!Ref`) are errors.
+ */
 function parseRulesYaml(text: string, source: string): unknown {
-  // With prettyErrors off, yaml does not fill in `linePos`; a LineCounter turns offsets into lines and columns.
-  const lineCounter = new LineCounter();
-  const document = parseDocument(text, { prettyErrors: false, lineCounter });
-  if (document.errors.length > 0) {
-    throw new RulesValidationError(
-      source,
-      document.errors.map((e) => {
-        const at = e.pos[0] >= 0 ? lineCounter.linePos(e.pos[0]) : undefined;
-        return `${at ? `line ${at.line}, column ${at.col}: ` : ''}${e.message.split('\n')[0]}`;
-      }),
-    );
+  checkSize(text, source);
+  let raw: unknown;
+  try {
+    raw = load(text, { maxDepth: INPUT_LIMITS.depth, maxAliases: INPUT_LIMITS.aliases });
+  } catch (error) {
+    if (!(error instanceof YAMLException)) throw error;
+    throw new RulesValidationError(source, [yamlProblem(error)]);
   }
-  return document.toJS();
+  checkShape(raw, source);
+  return raw;
+}
+
+function yamlProblem(error: YAMLException): string {
+  if (/input is empty/.test(error.reason))
+    return 'the file is empty: it has no rules (nor anything but comments)';
+  if (/maxDepth/.test(error.reason))
+    return `lists and maps nest deeper than ${INPUT_LIMITS.depth} levels; a rules file needs fewer than 10`;
+  if (/maxAliases/.test(error.reason))
+    return `more than ${INPUT_LIMITS.aliases} YAML aliases (*name); write the rules out, or use fewer aliases`;
+  const at = error.mark ? `line ${error.mark.line + 1}, column ${error.mark.column + 1}: ` : '';
+  return `${at}${error.reason}`;
 }

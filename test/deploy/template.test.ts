@@ -363,7 +363,8 @@ describe('the function packages', () => {
     const source = (path: string) => readFile(join(ROOT, 'node_modules', path), 'utf8');
     const markers = {
       'a zod locale other than English': ['zod/v4/locales/de.js', 'Eingabe: erwartet'],
-      'the YAML parser': [
+      'the YAML parser the rules loader uses': ['js-yaml/dist/js-yaml.mjs', 'deficient indentation'],
+      'the YAML parser of the emulator and tests': [
         'yaml/dist/compose/resolve-block-map.js',
         'Implicit keys need to be on a single line',
       ],

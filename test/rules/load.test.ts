@@ -428,7 +428,12 @@ describe('parseRules rejects', () => {
   });
 
   it.each([
-    { why: 'an empty file', text: '', issue: '(top level): ' },
+    { why: 'an empty file, which says so', text: '', issue: 'the file is empty' },
+    {
+      why: 'a file of comments only, which is empty too',
+      text: '# rules\n\n# to come\n',
+      issue: 'the file is empty',
+    },
     { why: 'a document that is not a mapping', text: '- name: web\n', issue: '(top level): ' },
     { why: 'another file version', text: 'version: 2\nrules: []\n', issue: 'version: must be 1' },
     { why: 'no rules at all', text: 'version: 1\nrules: []\n', issue: 'rules: define at least one rule' },
