@@ -55,3 +55,10 @@ it('installs from a clone with any Node that runs npm, no newer than the tool ne
   const install = floor(field(pkg, 'devEngines', 'runtime', 'version'));
   expect(atLeast(floor(field(pkg, 'engines', 'node')), install)).toBe(true);
 });
+
+it('the installed command refuses exactly the Node versions `engines` excludes, saying which it needs', () => {
+  const [major, minor] = floor(field(pkg, 'engines', 'node'));
+  const bin = readFileSync(join(root, 'bin', 'ami-lifecycle.js'), 'utf8');
+  expect(bin).toContain(`if (major < ${major} || (major === ${major} && minor < ${minor})) {`);
+  expect(bin).toContain(`needs Node.js ${major}.${minor} or later`);
+});

@@ -1,7 +1,7 @@
 /**
  * The npm package as users get it: `npm pack` (which builds the CLI first), then an install of the
  * tarball in an empty folder, offline (the package has no dependency to fetch), then the installed
- * command run on this Node.js and, where the machine has one, on a Node.js older than 22.
+ * command run on this Node.js and, where the machine has one, on a Node.js older than 22.12.
  */
 import { execFile, execFileSync } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -129,7 +129,9 @@ describe('the npm package', () => {
       );
       expect(result.code).toBe(1);
       expect(result.stdout).toBe('');
-      expect(result.stderr).toMatch(/^ami-lifecycle needs Node\.js 22 or later; this is v\d+\.\d+\.\d+\.\n$/);
+      expect(result.stderr).toMatch(
+        /^ami-lifecycle needs Node\.js 22\.12 or later; this is v\d+\.\d+\.\d+\.\n$/,
+      );
     },
   );
 });
