@@ -1,5 +1,3 @@
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import {
   EventBridgeClient,
   EventBridgeServiceException,
@@ -12,9 +10,8 @@ import { createEventBridgeService } from '../src/eventbridge/api.js';
 import { createLocalEventBus, type LocalEventBus, type PutRecord } from '../src/eventbridge/bus.js';
 import type { EmulatedRequest } from '../src/http.js';
 import { type LocalServer, startLocalServer } from '../src/server.js';
+import { amiStateChange } from './ami-event.js';
 import { rejectionOf } from './rejection.js';
-
-const run = promisify(execFile);
 
 let server: LocalServer;
 let bus: LocalEventBus;
@@ -62,19 +59,6 @@ function client(region = 'eu-west-1') {
 }
 
 const sdkError = (promise: Promise<unknown>) => rejectionOf(promise, EventBridgeServiceException);
-
-/** An EC2 AMI State Change event in `state`, as the JSON string TestEventPattern takes. */
-const amiStateChange = (state: string) =>
-  JSON.stringify({
-    id: '1',
-    account: '111122223333',
-    source: 'aws.ec2',
-    time: '2026-01-01T00:00:00Z',
-    region: 'us-east-1',
-    resources: [],
-    'detail-type': 'EC2 AMI State Change',
-    detail: { State: state },
-  });
 
 describe('PutEvents through the AWS SDK', () => {
   it('accepts entries, puts them on the named bus with the signed region, and returns their ids', async () => {
@@ -295,51 +279,5 @@ describe('the service without HTTP', () => {
     const response = await api(request('AWSEvents.PutEvents', body));
     expect(response.status).toBe(400);
     expect(JSON.parse(response.body).message).toContain('over the limit');
-  });
-});
-
-describe('the aws CLI against the local endpoint', () => {
-  const env = {
-    ...process.env,
-    AWS_ACCESS_KEY_ID: 'AKIDLOCAL',
-    AWS_SECRET_ACCESS_KEY: 'local-secret',
-    AWS_DEFAULT_REGION: 'us-east-1',
-    AWS_CONFIG_FILE: '/nonexistent/aws-config',
-    AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/aws-credentials',
-    AWS_PAGER: '',
-  };
-  const aws = (...args: string[]) =>
-    run('aws', [...args, '--endpoint-url', server.endpoint, '--output', 'json'], { env });
-
-  it('test-event-pattern', async () => {
-    const event = amiStateChange('failed');
-    const { stdout } = await aws(
-      'events',
-      'test-event-pattern',
-      '--event-pattern',
-      '{"detail":{"State":[{"anything-but":"available"}]}}',
-      '--event',
-      event,
-    );
-    expect(JSON.parse(stdout)).toEqual({ Result: true });
-    await expect(
-      aws('events', 'test-event-pattern', '--event-pattern', '{"detail":{"State":[]}}', '--event', event),
-    ).rejects.toThrow(/InvalidEventPatternException.*Empty arrays are not allowed/s);
-  });
-
-  it('put-events with a partial failure', async () => {
-    const { stdout } = await aws(
-      'events',
-      'put-events',
-      '--entries',
-      JSON.stringify([
-        { Source: 'cli', DetailType: 'ok', Detail: '{"a":1}' },
-        { Source: 'cli', DetailType: 'bad', Detail: 'nope' },
-      ]),
-    );
-    const output = JSON.parse(stdout);
-    expect(output.FailedEntryCount).toBe(1);
-    expect(output.Entries[1]).toEqual({ ErrorCode: 'MalformedDetail', ErrorMessage: 'Detail is malformed.' });
-    expect(puts.map((put) => put.event.detail)).toEqual([{ a: 1 }]);
   });
 });

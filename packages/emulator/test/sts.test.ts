@@ -1,9 +1,6 @@
-import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import {
   AssumeRoleCommand,
   GetCallerIdentityCommand,
@@ -17,12 +14,9 @@ import { type LocalStack, startLocalStack } from '../src/stack.js';
 import { createStsEmulator, STS_XML_NAMESPACE, type StsEmulator } from '../src/sts/index.js';
 
 /**
- * The local STS over HTTP, driven by clients nobody here wrote: `@aws-sdk/client-sts` (AWS Query),
- * Debian's AWS CLI (botocore, Query too) and plain HTTP for what neither client can send. Debian's
- * awscli is preferred, as in awscli.test.ts; CI installs it.
+ * The local STS over HTTP, driven by `@aws-sdk/client-sts` (AWS Query), a client nobody here
+ * wrote, and by plain HTTP for what it cannot send. The AWS CLI's turn is in awscli/sts.test.ts.
  */
-const run = promisify(execFile);
-const AWS = existsSync('/usr/bin/aws') ? '/usr/bin/aws' : 'aws';
 
 /** The EC2 emulator's default account: the one any non-numeric access key acts as. */
 const DEFAULT_ACCOUNT = (() => {
@@ -224,66 +218,6 @@ describe('the wire (plain HTTP)', () => {
     expect(createStsEmulator({ accountId: OTHER_ACCOUNT }).identityOf('AKIDLOCAL').account).toBe(
       OTHER_ACCOUNT,
     );
-  });
-});
-
-describe('GetCallerIdentity with the AWS CLI', () => {
-  interface CliResult {
-    code: number;
-    stdout: string;
-    stderr: string;
-  }
-
-  const aws = async (args: string[], accessKeyId = 'test'): Promise<CliResult> => {
-    const env: Record<string, string> = {
-      PATH: process.env.PATH ?? '/usr/bin:/bin',
-      HOME: process.env.HOME ?? '/tmp',
-      AWS_ACCESS_KEY_ID: accessKeyId,
-      AWS_SECRET_ACCESS_KEY: 'test',
-      AWS_DEFAULT_REGION: 'eu-west-1',
-      AWS_PAGER: '',
-      AWS_CONFIG_FILE: '/nonexistent/aws-config',
-      AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/aws-credentials',
-      AWS_EC2_METADATA_DISABLED: 'true',
-    };
-    try {
-      const { stdout, stderr } = await run(
-        AWS,
-        ['sts', ...args, '--endpoint-url', server.endpoint, '--output', 'json'],
-        { env, timeout: 60_000 },
-      );
-      return { code: 0, stdout, stderr };
-    } catch (error) {
-      if (error instanceof Error && 'stdout' in error && 'stderr' in error && 'code' in error)
-        return { code: Number(error.code), stdout: String(error.stdout), stderr: String(error.stderr) };
-      throw error;
-    }
-  };
-
-  it('prints the default account for a non-numeric key, and a 12-digit key as its account', async () => {
-    const mine = await aws(['get-caller-identity']);
-    expect(mine.code).toBe(0);
-    expect(JSON.parse(mine.stdout)).toEqual({
-      UserId: sts.identityOf('test').userId,
-      Account: DEFAULT_ACCOUNT,
-      Arn: `arn:aws:iam::${DEFAULT_ACCOUNT}:user/local`,
-    });
-    const other = await aws(['get-caller-identity'], OTHER_ACCOUNT);
-    expect(other.code).toBe(0);
-    expect(JSON.parse(other.stdout)).toMatchObject({ Account: OTHER_ACCOUNT });
-  });
-
-  it('reports InvalidAction for an action the local STS does not emulate', async () => {
-    const refused = await aws([
-      'assume-role',
-      '--role-arn',
-      'arn:aws:iam::111122223333:role/r',
-      '--role-session-name',
-      'local-session',
-    ]);
-    expect(refused.code).not.toBe(0);
-    expect(refused.stderr).toContain('(InvalidAction)');
-    expect(refused.stderr).toContain('AssumeRole is not emulated by the local STS');
   });
 });
 

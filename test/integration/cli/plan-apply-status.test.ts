@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
  * The tests run in order: they follow one image from first plan to convergence.
  */
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 const BIN = join(ROOT, 'bin/ami-lifecycle.js');
 const RULES = 'test/fixtures/rules/integration.yaml';
 const TARGETS = ['eu-west-1', 'ap-southeast-2', 'us-west-2'];

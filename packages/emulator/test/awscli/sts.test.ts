@@ -1,0 +1,63 @@
+import { afterAll, beforeAll, describe, it } from 'vitest';
+import { createEc2Emulator } from '../../src/ec2/index.js';
+import { type LocalServer, startLocalServer } from '../../src/server.js';
+import { createStsEmulator, type StsEmulator } from '../../src/sts/index.js';
+import { aws as awsCli } from './aws.js';
+
+/** The AWS CLI's `sts get-caller-identity` (botocore, AWS Query) against the local STS. */
+
+/** The EC2 emulator's default account: the one any non-numeric access key acts as. */
+const DEFAULT_ACCOUNT = (() => {
+  const ec2 = createEc2Emulator();
+  ec2.close();
+  return ec2.accountId;
+})();
+const OTHER_ACCOUNT = '111122223333';
+
+let server: LocalServer;
+let sts: StsEmulator;
+
+beforeAll(async () => {
+  sts = createStsEmulator();
+  server = await startLocalServer({
+    ec2: async () => ({ status: 500, headers: {}, body: 'not this test' }),
+    sts: (request) => sts.service(request),
+  });
+});
+
+afterAll(() => server.close());
+
+const aws = (args: string[], accessKeyId = 'test') =>
+  awsCli(['sts', ...args], { endpoint: server.endpoint, region: 'eu-west-1', accessKeyId });
+
+describe.concurrent('GetCallerIdentity with the AWS CLI', () => {
+  it('prints the default account for a non-numeric key, and a 12-digit key as its account', async ({
+    expect,
+  }) => {
+    const [mine, other] = await Promise.all([
+      aws(['get-caller-identity']),
+      aws(['get-caller-identity'], OTHER_ACCOUNT),
+    ]);
+    expect(mine.code).toBe(0);
+    expect(JSON.parse(mine.stdout)).toEqual({
+      UserId: sts.identityOf('test').userId,
+      Account: DEFAULT_ACCOUNT,
+      Arn: `arn:aws:iam::${DEFAULT_ACCOUNT}:user/local`,
+    });
+    expect(other.code).toBe(0);
+    expect(JSON.parse(other.stdout)).toMatchObject({ Account: OTHER_ACCOUNT });
+  });
+
+  it('reports InvalidAction for an action the local STS does not emulate', async ({ expect }) => {
+    const refused = await aws([
+      'assume-role',
+      '--role-arn',
+      'arn:aws:iam::111122223333:role/r',
+      '--role-session-name',
+      'local-session',
+    ]);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toContain('(InvalidAction)');
+    expect(refused.stderr).toContain('AssumeRole is not emulated by the local STS');
+  });
+});
