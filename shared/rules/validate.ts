@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { core } from 'zod';
 import { RulesValidationError } from '../core/errors.js';
-import { globsIntersect } from './glob.js';
+import { overlappingPairs } from './overlaps.js';
 import { type Rule, type RulesFile, RulesFileSchema } from './schema.js';
 
 /**
@@ -90,17 +90,13 @@ function crossChecks(file: RulesFile): string[] {
     seen.set(rule.name, index);
     for (const problem of ruleChecks(rule)) problems.push(`${label}: ${problem}`);
   });
-  file.rules.forEach((a, i) => {
-    file.rules.slice(i + 1).forEach((b, offset) => {
-      const j = i + 1 + offset;
-      if (rulesOverlap(a, b)) {
-        problems.push(
-          `${ruleLabel(j, b.name)}: match: overlaps ${ruleLabel(i, a.name)}: an image could match both rules; ` +
-            'each image must be managed by at most one rule (narrow regions, owners, names or tags)',
-        );
-      }
-    });
-  });
+  for (const [i, j] of overlappingPairs(file.rules)) {
+    const [a, b] = [file.rules[i] as Rule, file.rules[j] as Rule];
+    problems.push(
+      `${ruleLabel(j, b.name)}: match: overlaps ${ruleLabel(i, a.name)}: an image could match both rules; ` +
+        'each image must be managed by at most one rule (narrow regions, owners, names or tags)',
+    );
+  }
   return problems;
 }
 
@@ -197,24 +193,4 @@ function retireChecks(rule: Rule, foreignOwners: readonly string[]): string[] {
     );
   }
   return problems;
-}
-
-/**
- * Whether one image could match both rules, decided from the file alone. Owners are compared as
- * written: "self" and the account's own id are only known to be the same at run time, where an
- * image matched by two rules is reported and left alone.
- */
-export function rulesOverlap(a: Rule, b: Rule): boolean {
-  const intersects = (x: readonly string[], y: readonly string[]) => x.some((v) => y.includes(v));
-  if (!intersects(a.match.regions, b.match.regions)) return false;
-  if (!intersects(a.match.owners, b.match.owners)) return false;
-  const namesA = a.match.names;
-  const namesB = b.match.names;
-  if (namesA && namesB && !namesA.some((ga) => namesB.some((gb) => globsIntersect(ga, gb)))) return false;
-  // Exact tag values that differ for the same key make the rules disjoint.
-  for (const [key, value] of Object.entries(a.match.tags ?? {})) {
-    const other = b.match.tags?.[key];
-    if (other !== undefined && other !== value) return false;
-  }
-  return true;
 }
