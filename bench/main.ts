@@ -20,16 +20,18 @@ import { type LocalOptions, localSection, runLocal } from './local.js';
 import { progress, renderSection, type Section } from './report.js';
 import { runScale, type ScaleOptions, type ScaleResult } from './scale.js';
 import { scaleJson, scaleSection } from './scale-report.js';
+import { runValidate, type ValidateOptions, validateJson, validateSection } from './validate.js';
 
 /**
  * `npm run bench`: the benchmarks, printed as one markdown document on stdout (progress on
  * stderr), or with `--json` as one JSON document. Figures are printed, never asserted.
  *
- *   npm run bench [--json]                 all four, with the defaults below (a few minutes)
+ *   npm run bench [--json]                 all of them, with the defaults below (a few minutes)
  *   npm run bench -- coldstart [--runs 15] [--json]
  *   npm run bench -- economy [--regions 1,3,8] [--shares 2] [--snapshots 2] [--json]
  *   npm run bench -- scale [--images 200] [--speed 1] [--cap 90] [--targets 8] ... [--json]
  *   npm run bench -- local [--runs 3]
+ *   npm run bench -- validate [--sizes 1000,2000,4000,10000] [--runs 3] [--json]
  */
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -40,6 +42,7 @@ const DEFAULTS = {
   // 200 images at EC2's real refill rates: the bound is 70 s, so the full run stays within minutes.
   scale: { images: 200, speed: 1, cap: 90, concurrency: 8, copyDelayMs: 100 } satisfies ScaleOptions,
   local: { runs: 3 } satisfies LocalOptions,
+  validate: { sizes: [1_000, 2_000, 4_000, 10_000], runs: 3 } satisfies ValidateOptions,
 };
 
 function positive(value: string): number {
@@ -130,7 +133,7 @@ async function local(options: LocalOptions): Promise<Section> {
 const program = new Command()
   .name('npm run bench --')
   .description(
-    'ami-lifecycle benchmarks: one markdown document on stdout, progress on stderr. Without a command, runs all four with their defaults.',
+    'ami-lifecycle benchmarks: one markdown document on stdout, progress on stderr. Without a command, runs them all with their defaults.',
   )
   // `--json` before a command is the program's, after it the command's.
   .enablePositionalOptions()
@@ -140,6 +143,7 @@ const program = new Command()
     const economyResult = await economy(DEFAULTS.economy);
     const scaleResult = await scale(DEFAULTS.scale);
     const localSection = await local(DEFAULTS.local);
+    const validateRows = runValidate(DEFAULTS.validate);
     if (opts.json === true) {
       // The benchmarks without a JSON form of their own give their markdown section's content.
       printJson({
@@ -147,14 +151,16 @@ const program = new Command()
         economy: economyJson(economyResult),
         scale: scaleJson(DEFAULTS.scale, scaleResult),
         local: localSection,
+        validate: validateJson(validateRows),
       });
       return;
     }
-    print('All four benchmarks (`npm run bench`), default parameters', [
+    print('All the benchmarks (`npm run bench`), default parameters', [
       coldStartSection(coldstartResult),
       economySection(economyResult),
       scaleSection(DEFAULTS.scale, scaleResult),
       localSection,
+      validateSection(DEFAULTS.validate, validateRows),
     ]);
   });
 
@@ -232,6 +238,19 @@ program
     const result = await scale(options);
     if (json === true) printJson(scaleJson(options, result));
     else print('Reconcile at scale (`npm run bench -- scale`)', [scaleSection(options, result)]);
+  });
+
+program
+  .command('validate')
+  .description('reading and validating rules files of 1,000 to 10,000 rules (YAML and packaged JSON)')
+  .option('--sizes <list>', 'rule counts, comma-separated', integerList, DEFAULTS.validate.sizes)
+  .option('--runs <n>', 'runs per size (the median is reported)', positiveInteger, DEFAULTS.validate.runs)
+  .option('--json', 'print one JSON document, {"rows": [...]}, instead of markdown')
+  .action((opts: { sizes: number[]; runs: number; json?: boolean }) => {
+    const options = { sizes: opts.sizes, runs: opts.runs };
+    const rows = runValidate(options);
+    if (opts.json === true) printJson(validateJson(rows));
+    else print('Rules validation (`npm run bench -- validate`)', [validateSection(options, rows)]);
   });
 
 program
