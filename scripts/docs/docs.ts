@@ -32,7 +32,12 @@ function generated(
 export const GENERATED_DOCS: readonly GeneratedDoc[] = [
   {
     path: 'docs/rules.md',
-    render: () => generated('rules.md', ['shared/rules/schema.ts'], rulesReference()),
+    render: () =>
+      generated(
+        'rules.md',
+        ['shared/rules/schema.ts', 'shared/rules/limits.ts', 'shared/rules/input-limits.ts'],
+        rulesReference(),
+      ),
   },
   {
     path: 'docs/events.md',

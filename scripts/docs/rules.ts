@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { INPUT_LIMITS } from '../../shared/rules/input-limits.js';
+import { EC2_LIMITS } from '../../shared/rules/limits.js';
 import { RulesFileSchema, VALUE_KINDS } from '../../shared/rules/schema.js';
 import { type Field, fieldsOf, hasFields, itemsOf, type JsonSchema, typeName } from './json-schema.js';
 import { code, table } from './markdown.js';
@@ -72,7 +74,23 @@ function kinds(): string {
   return table(['kind', 'what it accepts'], rows);
 }
 
-export function rulesReference(): { readonly fields: string; readonly kinds: string } {
+/** EC2's limits on what a rule makes it do, each with how it is checked and where AWS documents it. */
+function limits(): string {
+  const rows = Object.values(EC2_LIMITS).map((l) => [l.what, l.limit, l.check, `[AWS](${l.source})`]);
+  return table(['limit', 'EC2 allows', 'checked on', 'source'], rows);
+}
+
+function inputLimits(): string {
+  const { bytes, depth, aliases, values } = INPUT_LIMITS;
+  return `${bytes / 1024 / 1024} MiB, ${depth} levels of nesting, ${aliases} aliases, ${values.toLocaleString('en-US')} values once aliases are expanded`;
+}
+
+export function rulesReference(): Readonly<Record<'fields' | 'kinds' | 'limits' | 'input-limits', string>> {
   const schema = rulesJsonSchema();
-  return { fields: sections(schema, '').join('\n\n'), kinds: kinds() };
+  return {
+    fields: sections(schema, '').join('\n\n'),
+    kinds: kinds(),
+    limits: limits(),
+    'input-limits': inputLimits(),
+  };
 }

@@ -68,7 +68,7 @@ const TagKey = z
 
 const TagValue = z
   .string({ error: 'tag values must be strings (quote numbers and booleans)' })
-  .max(256)
+  .max(256, 'tag values are at most 256 characters')
   .meta({
     title: 'tag value',
     description: 'A string of at most 256 characters (quote numbers and booleans).',
@@ -148,12 +148,12 @@ const Copy = z.strictObject({
     .array(Region)
     .min(1, 'name at least one target region')
     .describe('Target regions. The source region itself is skipped.'),
-  name: Template.max(128)
-    .default('{name}')
-    .describe('Name of each copy, at most 128 characters. Characters AMI names do not allow become `-`.'),
-  description: Template.max(255)
-    .default('{name}, copied from {imageId} in {sourceRegion} by ami-lifecycle')
-    .describe('Description of each copy, at most 255 characters.'),
+  name: Template.default('{name}').describe(
+    "Name of each copy, at most 128 characters once expanded (longer names are cut at 128). Its own text may use only what AMI names allow (letters, digits, spaces and `( ) [ ] . / - ' @ _`); in a placeholder's value (`{creationDate}`'s colons, say) other characters become `-`. Must include `{name}` or `{imageId}`, and `{sourceRegion}` or `{imageId}` when the rule has several source regions.",
+  ),
+  description: Template.default('{name}, copied from {imageId} in {sourceRegion} by ami-lifecycle').describe(
+    'Description of each copy; its own text is at most 255 characters, and the expanded description is cut at 255.',
+  ),
   encrypted: z.boolean().default(false).describe("Encrypt the copies' snapshots."),
   kmsKeys: z
     .record(Region, KmsKey)
@@ -171,10 +171,13 @@ const Copy = z.strictObject({
   completionDurationMinutes: z
     .number()
     .int()
-    .min(15)
+    .min(15, 'must be at least 15 minutes')
+    .max(2880, 'must be at most 2880 minutes (48 hours)')
     .refine((m) => m % 15 === 0, { error: 'must be a multiple of 15' })
     .optional()
-    .describe('Time-based copy: each snapshot completes within this many minutes (a multiple of 15).'),
+    .describe(
+      'Time-based copy: each snapshot completes within this many minutes (15-2880, a multiple of 15).',
+    ),
 });
 
 const Share = z.strictObject({

@@ -1,6 +1,9 @@
 import { readFileSync } from 'node:fs';
 import type { core } from 'zod';
 import { RulesValidationError } from '../core/errors.js';
+import { issueText } from './issue-text.js';
+import { limitChecks } from './limits.js';
+import { noEffectChecks } from './no-effect.js';
 import { overlappingPairs } from './overlaps.js';
 import { type Rule, type RulesFile, RulesFileSchema } from './schema.js';
 
@@ -43,9 +46,9 @@ function describeIssue(issue: core.$ZodIssue, raw: unknown): string {
   if (issue.code === 'invalid_type' && issue.input === undefined) return `${where}: is required`;
   // A record key that fails its schema (an unknown region, an "aws:" tag key): say why, not just "Invalid key".
   if (issue.code === 'invalid_key' && issue.issues.length > 0) {
-    return `${where}: ${issue.issues.map((i) => i.message).join('; ')}`;
+    return `${where}: ${issue.issues.map(issueText).join('; ')}`;
   }
-  return `${where}: ${issue.message}`;
+  return `${where}: ${issueText(issue)}`;
 }
 
 /** `rules[2] "web": share.accounts[0]`: the rule by index and name, then the field path within it. */
@@ -88,7 +91,8 @@ function crossChecks(file: RulesFile): string[] {
     if (earlier !== undefined)
       problems.push(`${label}: name: also used by rules[${earlier}]; rule names must be unique`);
     seen.set(rule.name, index);
-    for (const problem of ruleChecks(rule)) problems.push(`${label}: ${problem}`);
+    for (const problem of [...ruleChecks(rule), ...limitChecks(rule), ...noEffectChecks(rule)])
+      problems.push(`${label}: ${problem}`);
   });
   for (const [i, j] of overlappingPairs(file.rules)) {
     const [a, b] = [file.rules[i] as Rule, file.rules[j] as Rule];

@@ -147,7 +147,7 @@ version: 1
 rules:
   - name: golden
     match: { regions: [us-east-1, ap-southeast-2], names: ['golden-*'] }
-    copy: { regions: [eu-west-1] }
+    copy: { regions: [eu-west-1], name: '{name}-{sourceRegion}' }
     retire: { keep: 1, deregisterAfterDays: 30, apply: true }
 `);
   const partial = createEc2Emulator({ copyDelayMs: 60_000, disabledRegions: ['ap-southeast-2'] });

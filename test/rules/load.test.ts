@@ -179,7 +179,7 @@ const invalid: InvalidCase[] = [
     rules: `
   - name: web
     match: { regions: [us-east-1, us-west-2] }
-    copy: { regions: [us-west-2, eu-west-1], encrypted: true, kmsKeys: { eu-west-1: alias/images } }
+    copy: { regions: [us-west-2, eu-west-1], name: "{name}-{sourceRegion}", encrypted: true, kmsKeys: { eu-west-1: alias/images } }
     share: { accounts: ["111122223333"] }`,
     at: 'rules[0] "web": copy.kmsKeys',
     problem: 'need a customer-managed key in us-west-2;',

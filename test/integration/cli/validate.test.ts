@@ -49,6 +49,7 @@ rules:
     match: { regions: [us-east-1, us-east-2], names: ["web-*"] }
     copy:
       regions: [eu-west-1, ap-southeast-2]
+      name: "{name} from {sourceRegion}"
       encrypted: true
       kmsKeys: { eu-west-1: alias/images, ap-southeast-2: alias/images }
     share: { accounts: ["444455556666"], snapshotPermissions: true }
