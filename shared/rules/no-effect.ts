@@ -12,7 +12,7 @@ export function noEffectChecks(rule: Rule): string[] {
   // A target that is the only source region is skipped by design (one region list can serve
   // rules with different sources); a copy section with no other target copies nothing.
   const sources = rule.match.regions;
-  if (copy !== undefined && copy.regions.every((target) => sources.every((s) => s === target))) {
+  if (copy?.regions.every((target) => sources.every((s) => s === target))) {
     problems.push(
       `copy.regions: ${JSON.stringify(copy.regions)} are only the rule's source region, and an image is never copied into its own region: copy copies nothing`,
     );

@@ -20,8 +20,8 @@ export function overlappingPairs(rules: readonly Rule[]): [number, number][] {
     for (const region of rule.match.regions)
       for (const owner of rule.match.owners) {
         const key = `${region}\u0000${owner}`;
-        let group = groups.get(key);
-        if (group === undefined) groups.set(key, (group = []));
+        const group = groups.get(key) ?? [];
+        groups.set(key, group);
         for (const prefix of prefixes) group.push({ rule: index, prefix });
       }
   });
@@ -30,8 +30,8 @@ export function overlappingPairs(rules: readonly Rule[]): [number, number][] {
   for (const group of groups.values()) {
     const byPrefix = new Map<string, number[]>();
     for (const { rule, prefix } of group) {
-      let list = byPrefix.get(prefix);
-      if (list === undefined) byPrefix.set(prefix, (list = []));
+      const list = byPrefix.get(prefix) ?? [];
+      byPrefix.set(prefix, list);
       if (list[list.length - 1] !== rule) list.push(rule);
     }
     for (const [prefix, members] of byPrefix)
