@@ -10,7 +10,7 @@ import { shakeableSdkSchemas, zodEnglishOnly } from './esbuild-plugins.js';
  * `bin/ami-lifecycle.js` runs. The installed package then needs no TypeScript tooling and no
  * dependency at run time, and starts without resolving hundreds of files.
  *
- *   npm run build            (`npm pack` and `npm publish` run it first: the `prepack` script)
+ *   npm run build            (`npm ci` in a clone, `npm pack` and `npm publish` run it: the `prepare` script)
  *
  * The licences of what the bundle holds go beside it, in `dist/THIRD-PARTY-LICENSES.md`: the
  * bundle redistributes that code, and the Apache-2.0 licence of the AWS SDK asks for its text.
