@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { EmulatedRequest, EmulatedResponse, EmulatedService } from '../http.js';
 import { signedRegion } from '../http.js';
 import { copyImage } from './actions/copy.js';
+import { describeImages } from './actions/describe-images.js';
 import {
   describeImageAttribute,
   disableImageBlockPublicAccess,
@@ -12,16 +13,14 @@ import {
   resetImageAttribute,
 } from './actions/image-attributes.js';
 import {
-  deregisterImage,
-  describeImages,
   disableImage,
   disableImageDeprecation,
   disableImageDeregistrationProtection,
   enableImage,
   enableImageDeprecation,
   enableImageDeregistrationProtection,
-  registerImage,
-} from './actions/images.js';
+} from './actions/image-states.js';
+import { deregisterImage, registerImage } from './actions/images.js';
 import {
   describeImageReferences,
   describeInstances,

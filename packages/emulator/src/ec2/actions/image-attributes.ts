@@ -9,7 +9,8 @@ import {
 import type { QueryNode } from '../query.js';
 import { isoTime, type XmlObject, type XmlValue } from '../xml.js';
 import { ownedImage, RETURN_TRUE, visibleImage } from './common.js';
-import { checkDescription, deregistrationProtectionState } from './images.js';
+import { deregistrationProtectionState } from './describe-images.js';
+import { checkDescription } from './images.js';
 
 /**
  * DescribeImageAttribute, ModifyImageAttribute, ResetImageAttribute, and the account's block public
