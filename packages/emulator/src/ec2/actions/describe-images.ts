@@ -170,7 +170,12 @@ function executableBy(image: ImageRecord, who: string, accountId: string): boole
 /**
  * Visibility: images the caller owns, public images, and images shared with the caller.
  * Deregistered images are not returned. Deprecated images are hidden from non-owners unless
- * IncludeDeprecated or asked for by id; disabled images unless IncludeDisabled or asked for by id.
+ * IncludeDeprecated or asked for by id
+ * (https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/ami-deprecate.html). Disabled images are
+ * hidden unless IncludeDisabled, by id too: AWS documents "Default: No disabled AMIs are included
+ * in the response" and, unlike for deprecation, no exception for ids (whether AWS answers an id
+ * with an empty list, as here, or an error is unverified). Only the owner can see a disabled image
+ * at all, as disabling removes every launch permission.
  * When some requested ids do not exist the call fails naming those ids. Whether AWS fails or returns
  * the images that exist is unverified (moto returns them); EC2's Describe* calls generally fail.
  */
@@ -203,13 +208,13 @@ export const describeImages: ActionHandler = (ctx) => {
     candidates = [...ctx.state.images.values()].filter(
       (image) =>
         canLaunch(image, accountId) &&
-        (includeDeprecated || image.ownerId === accountId || !isDeprecated(image, now)) &&
-        (includeDisabled || image.state !== 'disabled'),
+        (includeDeprecated || image.ownerId === accountId || !isDeprecated(image, now)),
     );
   }
   const selected = candidates.filter(
     (image) =>
       image.state !== 'deregistered' &&
+      (includeDisabled || image.state !== 'disabled') &&
       (owners.length === 0 || owners.some((owner) => ownedBy(image, owner, accountId))) &&
       (executableUsers.length === 0 || executableUsers.some((who) => executableBy(image, who, accountId))) &&
       matchesFilters(image),

@@ -267,6 +267,21 @@ function checkMayBePublic(ctx: ActionContext, image: ImageRecord): void {
   }
 }
 
+/**
+ * "A disabled AMI can't be shared"
+ * (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DisableImage.html). The code is not
+ * documented [unverified]; this emulator answers `IncorrectState`. Removing permissions is allowed
+ * (a disabled AMI has none, so it does nothing).
+ */
+function checkMayBeShared(image: ImageRecord): void {
+  if (image.state === 'disabled') {
+    throw new Ec2Error(
+      'IncorrectState',
+      `The image ${image.imageId} is disabled and can't be shared. Enable it first.`,
+    );
+  }
+}
+
 function applyPermission(image: ImageRecord, change: PermissionChange, add: boolean): void {
   const permissions = image.launchPermissions;
   if (change.kind === 'group') {
@@ -291,6 +306,7 @@ export const modifyImageAttribute: ActionHandler = (ctx) => {
   switch (modification.attribute) {
     case 'launchPermission': {
       const { add, remove } = modification.changes;
+      if (add.length > 0) checkMayBeShared(image);
       const makesPublic = add.some((change) => change.kind === 'group') && !image.launchPermissions.public;
       if (makesPublic) checkMayBePublic(ctx, image);
       for (const change of add) applyPermission(image, change, true);

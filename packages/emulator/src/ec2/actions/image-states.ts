@@ -93,7 +93,12 @@ export const disableImageDeregistrationProtection: ActionHandler = (ctx) => {
 
 // ---- DisableImage / EnableImage ------------------------------------------------------------------
 
-/** The caller's image `ImageId`, which must be in `state` (`IncorrectState` otherwise). */
+/**
+ * The caller's image `ImageId`, which must be in `state`. Only the owner may disable or enable an
+ * AMI (documented); another account gets `AuthFailure` when it can see the image and
+ * `InvalidAMIID.NotFound` when it cannot. The code for the wrong state is not documented
+ * [unverified]; this emulator answers `IncorrectState`, EC2's code for "not in the correct state".
+ */
 function ownedImageIn(ctx: ActionContext, state: ImageState): ImageRecord {
   const image = ownedImage(ctx, ctx.params.requiredString('ImageId'));
   if (image.state !== state) {
@@ -105,7 +110,14 @@ function ownedImageIn(ctx: ActionContext, state: ImageState): ImageRecord {
   return image;
 }
 
-/** DisableImage: an available AMI becomes `disabled` and private (sharing removed); emits `disabled`. */
+/**
+ * DisableImage (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DisableImage.html): an
+ * `available` AMI, deprecated or not, becomes `disabled` and loses every launch permission, so a
+ * public or shared AMI is made private and the accounts, organizations and OUs it was shared with
+ * lose access; emits `disabled`
+ * (https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/monitor-ami-events.html). Its snapshots stay
+ * in use (DeleteSnapshot refuses them), and it can still be deregistered.
+ */
 export const disableImage: ActionHandler = (ctx) => {
   const image = ownedImageIn(ctx, 'available');
   image.state = 'disabled';
@@ -114,7 +126,11 @@ export const disableImage: ActionHandler = (ctx) => {
   return RETURN_TRUE;
 };
 
-/** EnableImage: a disabled AMI becomes `available` again (still private); emits `available`. */
+/**
+ * EnableImage (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_EnableImage.html): a
+ * `disabled` AMI becomes `available` again, still private: those who lost access when it was
+ * disabled do not regain it, it must be shared again. Emits `available`.
+ */
 export const enableImage: ActionHandler = (ctx) => {
   const image = ownedImageIn(ctx, 'disabled');
   image.state = 'available';
