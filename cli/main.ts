@@ -6,11 +6,15 @@ import * as status from './commands/status.js';
 import * as testPattern from './commands/test-pattern.js';
 import * as validate from './commands/validate.js';
 import { ExitCode } from './exit-codes.js';
+import { guardTerminal } from './terminal.js';
 
 /**
  * The `ami-lifecycle` operator CLI. Each command lives in `cli/commands/<name>.ts` and exports a
  * `register(program)` function; this file only wires them together.
  */
+guardTerminal(process.stdout);
+guardTerminal(process.stderr);
+
 const program = new Command()
   .name('ami-lifecycle')
   .description('Copy, share, tag, reconcile and retire AMIs across regions.')

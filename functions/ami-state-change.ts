@@ -6,7 +6,7 @@ import { lambda } from '../shared/lambda/middleware.js';
 import { accountOf, coldStart } from '../shared/lambda/runtime.js';
 
 /** `EC2 AMI State Change` → copy, share and tag; announce the family's start, failures and completion. */
-const { config, rules, logger, events, claims, copySlots } = coldStart();
+const { config, rules, logger, log, events, claims, copySlots } = coldStart();
 
 export const handler = lambda(logger).handler(async (event: unknown, context: Context) =>
   handleAmiStateChange(parseAmiStateChangeEvent(event), {
@@ -15,7 +15,7 @@ export const handler = lambda(logger).handler(async (event: unknown, context: Co
     ec2: ec2ForRegion,
     events,
     claims,
-    logger,
+    logger: log,
     dryRun: config.dryRun,
     invocationId: context.awsRequestId,
     now: () => new Date(),

@@ -12,7 +12,7 @@ import { accountOf, coldStart } from '../shared/lambda/runtime.js';
  * not thrown: the next scheduled run is the retry, and a Lambda retry of a long run would only
  * repeat it.
  */
-const { config, rules, logger, events, claims, copySlots } = coldStart();
+const { config, rules, logger, log, events, claims, copySlots } = coldStart();
 
 export const handler = lambda(logger).handler(async (event: unknown, context: Context) => {
   const scheduled = parseScheduledEvent(event);
@@ -21,7 +21,7 @@ export const handler = lambda(logger).handler(async (event: unknown, context: Co
       rules,
       accountId: accountOf(context),
       ec2: ec2ForRegion,
-      logger,
+      logger: log,
       events,
       now: () => new Date(),
       completion: { claims, owner: context.awsRequestId },
@@ -35,6 +35,6 @@ export const handler = lambda(logger).handler(async (event: unknown, context: Co
       shouldStop: () => context.getRemainingTimeInMillis() < config.stopMarginMs,
     },
   );
-  await publishReconcileReport(report, events, logger);
+  await publishReconcileReport(report, events, log);
   return report;
 });

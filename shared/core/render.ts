@@ -1,5 +1,6 @@
 import type { Action, Plan, PlanNote } from './actions.js';
 import type { LaunchPermission } from './model.js';
+import { printable } from './printable.js';
 
 /**
  * The one renderer: a plan as a diff, one line per change and per note. It is what the log shows
@@ -20,11 +21,17 @@ export function isChange(action: Action): boolean {
   return !(action.kind === 'delete-snapshot' && (action.after ?? []).length > 0);
 }
 
+/** A note's line. Its message may quote names and errors from AWS: shown escaped, on one line. */
 export function renderNote(note: PlanNote): string {
-  return `! ${note.region} ${note.imageId ?? ''} ${note.message}`.replace(/ +/g, ' ');
+  return printable(`! ${note.region} ${note.imageId ?? ''} ${note.message}`.replace(/ +/g, ' '));
 }
 
+/** An action's line; values that come from AWS (tag values, names, reasons) are shown escaped, on one line. */
 export function renderAction(action: Action): string {
+  return printable(actionLine(action));
+}
+
+function actionLine(action: Action): string {
   switch (action.kind) {
     case 'tag':
       return `~ ${action.region} tag ${action.resourceIds.join(', ')}: ${action.changes

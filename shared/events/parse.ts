@@ -10,3 +10,23 @@ export function parseOrThrow<T extends z.ZodType>(schema: T, input: unknown, wha
   );
   throw new InvalidEventError(`not a valid ${what}: ${problems.join('; ')}`);
 }
+
+/**
+ * Whether `arn` names this resource: any AWS partition (`aws`, `aws-cn`, `aws-us-gov`, …), the
+ * service, region and account given (`''` where the ARN has none, as an AMI's), and the resource.
+ */
+export function isArn(
+  arn: string,
+  expected: { service: string; region: string; account: string; resource: (resource: string) => boolean },
+): boolean {
+  const [prefix, partition, service, region, account, ...resource] = arn.split(':');
+  return (
+    prefix === 'arn' &&
+    partition !== undefined &&
+    /^aws(-[a-z]+)*$/.test(partition) &&
+    service === expected.service &&
+    region === expected.region &&
+    account === expected.account &&
+    expected.resource(resource.join(':'))
+  );
+}

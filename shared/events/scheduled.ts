@@ -1,18 +1,30 @@
 import { z } from 'zod';
-import { parseOrThrow } from './parse.js';
+import { isArn, parseOrThrow } from './parse.js';
 
 /** EventBridge's `Scheduled Event`: the schedule fires in the region of the stack that owns it. */
-export const ScheduledEventSchema = z.object({
-  version: z.string(),
-  id: z.string().min(1),
-  'detail-type': z.literal('Scheduled Event'),
-  source: z.literal('aws.events'),
-  account: z.string().regex(/^\d{12}$/, 'must be a 12-digit account id'),
-  time: z.string(),
-  region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, 'must be a region name'),
-  resources: z.array(z.string()),
-  detail: z.object({}).loose(),
-});
+export const ScheduledEventSchema = z
+  .object({
+    version: z.string(),
+    id: z.string().min(1),
+    'detail-type': z.literal('Scheduled Event'),
+    source: z.literal('aws.events'),
+    account: z.string().regex(/^\d{12}$/, 'must be a 12-digit account id'),
+    time: z.string(),
+    region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, 'must be a region name'),
+    resources: z.array(z.string()),
+    detail: z.object({}).loose(),
+  })
+  // EventBridge names the schedule's rule in `resources`, in the event's own region and account: a
+  // "Scheduled Event" without it did not come from a schedule.
+  .refine((event) => event.resources.some((arn) => isRuleArn(arn, event.region, event.account)), {
+    path: ['resources'],
+    error: (issue) =>
+      `must hold the schedule's rule ARN (arn:aws:events:<region>:<account>:rule/<name>) in the event's region and account, as EventBridge's scheduled events do (got ${JSON.stringify((issue.input as { resources?: unknown } | undefined)?.resources)})`,
+  });
+
+function isRuleArn(arn: string, region: string, account: string): boolean {
+  return isArn(arn, { service: 'events', region, account, resource: (r) => r.startsWith('rule/') });
+}
 
 export type ScheduledEvent = z.output<typeof ScheduledEventSchema>;
 

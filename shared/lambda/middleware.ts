@@ -3,6 +3,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy, { type MiddlewareObj } from '@middy/core';
 import { AmiLifecycleError } from '../core/errors.js';
 import type { LoggerPort } from '../core/ports.js';
+import { printable } from '../core/printable.js';
 
 export interface FailedInvocation {
   readonly status: 'failed';
@@ -21,7 +22,7 @@ export function terminalErrorsEndCleanly(logger: LoggerPort): MiddlewareObj<unkn
     onError: (request) => {
       const { error } = request;
       if (error instanceof AmiLifecycleError && !error.retryable) {
-        logger.error(`${error.name}: ${error.message}`);
+        logger.error(printable(`${error.name}: ${error.message}`));
         const response: FailedInvocation = { status: 'failed', error: error.name, message: error.message };
         request.response = response;
       }

@@ -4,7 +4,8 @@ import type { Context } from 'aws-lambda';
 import { claimsForRegion, copySlotsForRegion, eventBridgeClient } from '../aws/clients.js';
 import { createEventPublisher } from '../aws/events.js';
 import { type Config, ConfigurationError, loadConfig } from '../config.js';
-import type { ClaimsForRegion, CopySlotsForRegion, EventPublisher } from '../core/ports.js';
+import type { ClaimsForRegion, CopySlotsForRegion, EventPublisher, LoggerPort } from '../core/ports.js';
+import { printable } from '../core/printable.js';
 import type { Rule } from '../rules/schema.js';
 import { readRules } from './rules-file.js';
 
@@ -12,7 +13,10 @@ import { readRules } from './rules-file.js';
 export interface Runtime {
   readonly config: Config;
   readonly rules: readonly Rule[];
+  /** Powertools' logger, for the middleware (context, correlation id). */
   readonly logger: Logger;
+  /** The same logger as the core writes to it: messages, meant for people, made printable. */
+  readonly log: LoggerPort;
   readonly events: EventPublisher;
   readonly claims: ClaimsForRegion;
   /** The copy slots of each region: the copy cap, on the event path and corrected by the schedule. */
@@ -38,6 +42,7 @@ export function coldStart(): Runtime {
     config,
     rules,
     logger,
+    log: readableLogger(logger),
     events,
     claims: claimsForRegion(config.distributionsTable),
     copySlots: copySlotsForRegion(config.distributionsTable),
@@ -56,4 +61,18 @@ export function accountOf(context: Pick<Context, 'invokedFunctionArn'>): string 
     );
   }
   return account;
+}
+
+/**
+ * A logger whose messages are printable: they quote image names, tag values and AWS's errors,
+ * which may hold terminal escapes or line breaks, and people read them in consoles and tails. The
+ * structured fields stay as they are (JSON escapes them; machines read them).
+ */
+export function readableLogger(logger: LoggerPort): LoggerPort {
+  return {
+    debug: (message, ...extra) => logger.debug(printable(message), ...extra),
+    info: (message, ...extra) => logger.info(printable(message), ...extra),
+    warn: (message, ...extra) => logger.warn(printable(message), ...extra),
+    error: (message, ...extra) => logger.error(printable(message), ...extra),
+  };
 }

@@ -9,8 +9,12 @@ import { LIMITS } from './limits.js';
 
 const graphemes = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
 
-/** Control characters and line/paragraph separators: SNS refuses them in a subject, and they break a line. */
-const BREAKS = /[\p{Cc}\p{Zl}\p{Zp}]+/gu;
+/**
+ * Control characters and line/paragraph separators (SNS refuses them in a subject, and they break a
+ * line), and the bidirectional embedding, override and isolate controls (they show the text around
+ * them in another order than it is written, so a message could read other than what it says).
+ */
+const BREAKS = /[\p{Cc}\p{Zl}\p{Zp}\u202a-\u202e\u2066-\u2069]+/gu;
 
 /** One line of text: breaks and runs of spaces become one space (kept at the ends: parts are joined). */
 function flatten(value: string): string {

@@ -115,7 +115,8 @@ describe('serverless.yml: resources and destinations', () => {
       CHAT_TOPIC_ARN: `arn:aws:sns:us-east-1:${ACCOUNT}:ami-lifecycle-dev-chat`,
       DISTRIBUTIONS_TABLE: 'ami-lifecycle-dev-distributions',
       EVENT_BUS_NAME: 'ami-lifecycle-dev',
-      RULES_FILE: 'config/ami-rules.yaml',
+      // What the package ships: the rules compiled to JSON (the stack points its handlers at the YAML).
+      RULES_FILE: '.rules/rules.json',
     });
     expect(environment.NODE_OPTIONS).toBeUndefined();
     expect(skipped).toEqual([]);
