@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, it } from 'vitest';
 import { createEc2Emulator } from '../../src/ec2/index.js';
 import { type LocalServer, startLocalServer } from '../../src/server.js';
 import { createStsEmulator, type StsEmulator } from '../../src/sts/index.js';
-import { aws as awsCli } from './aws.js';
+import { aws as awsCli, spawnAws } from './aws.js';
 
 /** The AWS CLI's `sts get-caller-identity` (botocore, AWS Query) against the local STS. */
 
@@ -27,8 +27,8 @@ beforeAll(async () => {
 
 afterAll(() => server.close());
 
-const aws = (args: string[], accessKeyId = 'test') =>
-  awsCli(['sts', ...args], { endpoint: server.endpoint, region: 'eu-west-1', accessKeyId });
+const options = (accessKeyId: string) => ({ endpoint: server.endpoint, region: 'eu-west-1', accessKeyId });
+const aws = (args: string[], accessKeyId = 'test') => awsCli(['sts', ...args], options(accessKeyId));
 
 describe.concurrent('GetCallerIdentity with the AWS CLI', () => {
   it('prints the default account for a non-numeric key, and a 12-digit key as its account', async ({
@@ -46,6 +46,18 @@ describe.concurrent('GetCallerIdentity with the AWS CLI', () => {
     });
     expect(other.code).toBe(0);
     expect(JSON.parse(other.stdout)).toMatchObject({ Account: OTHER_ACCOUNT });
+  });
+
+  it('answers the installed aws command, run as a process of its own, as the forked one', async ({
+    expect,
+  }) => {
+    const args = ['sts', 'get-caller-identity'];
+    const [spawned, forked] = await Promise.all([
+      spawnAws(args, options(OTHER_ACCOUNT)),
+      awsCli(args, options(OTHER_ACCOUNT)),
+    ]);
+    expect(spawned.code).toBe(0);
+    expect(spawned).toEqual(forked);
   });
 
   it('reports InvalidAction for an action the local STS does not emulate', async ({ expect }) => {
