@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import { z } from 'zod';
 import { InvalidEventError } from '../core/errors.js';
 
 /** Parses input with a schema, or throws one InvalidEventError naming every field that is wrong. */
@@ -29,4 +29,23 @@ export function isArn(
     account === expected.account &&
     expected.resource(resource.join(':'))
   );
+}
+
+/**
+ * The envelope EventBridge puts around every event of an AWS service, with its detail type, source
+ * and detail schema filled in. `time` is kept as a string: it is only ever logged, and AWS's own
+ * published examples carry a placeholder there.
+ */
+export function awsEventEnvelope<D extends z.ZodType>(detailType: string, source: string, detail: D) {
+  return z.object({
+    version: z.string(),
+    id: z.string().min(1),
+    'detail-type': z.literal(detailType),
+    source: z.literal(source),
+    account: z.string().regex(/^\d{12}$/, 'must be a 12-digit account id'),
+    time: z.string(),
+    region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, 'must be a region name'),
+    resources: z.array(z.string()),
+    detail,
+  });
 }

@@ -1,19 +1,8 @@
 import { z } from 'zod';
-import { isArn, parseOrThrow } from './parse.js';
+import { awsEventEnvelope, isArn, parseOrThrow } from './parse.js';
 
 /** EventBridge's `Scheduled Event`: the schedule fires in the region of the stack that owns it. */
-export const ScheduledEventSchema = z
-  .object({
-    version: z.string(),
-    id: z.string().min(1),
-    'detail-type': z.literal('Scheduled Event'),
-    source: z.literal('aws.events'),
-    account: z.string().regex(/^\d{12}$/, 'must be a 12-digit account id'),
-    time: z.string(),
-    region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, 'must be a region name'),
-    resources: z.array(z.string()),
-    detail: z.object({}).loose(),
-  })
+export const ScheduledEventSchema = awsEventEnvelope('Scheduled Event', 'aws.events', z.object({}).loose())
   // EventBridge names the schedule's rule in `resources`, in the event's own region and account: a
   // "Scheduled Event" without it did not come from a schedule.
   .refine((event) => event.resources.some((arn) => isRuleArn(arn, event.region, event.account)), {
