@@ -184,4 +184,30 @@ describe('ami-lifecycle validate', () => {
     expect(code).toBe(2);
     expect(stderr).toContain("unknown option '--rule'");
   });
+
+  it('exits 2 naming the file for YAML that would exhaust the loader (aliases that expand to billions)', async () => {
+    const laughs = join(dir, 'laughs.yaml');
+    writeFileSync(
+      laughs,
+      [
+        'l0: &l0 ["ha","ha","ha","ha","ha","ha","ha","ha","ha","ha"]',
+        ...Array.from({ length: 9 }, (_, i) => `l${i + 1}: &l${i + 1} [${Array(10).fill(`*l${i}`).join(',')}]`),
+        'version: 1',
+        'rules: *l9',
+      ].join('\n'),
+    );
+    const { code, stderr } = await cli(['validate', '--rules', laughs]);
+    expect(code).toBe(2);
+    expect(stderr).toContain(`${laughs} is not a valid rules file`);
+    expect(stderr).toContain('expands to more than');
+  });
+
+  it('prints values from the file escaped: a terminal escape in a rule name is shown, not obeyed', async () => {
+    const hostile = join(dir, 'hostile.yaml');
+    writeFileSync(hostile, 'version: 1\nrules:\n  - name: "web\\e[2J\\u202e"\n    match: { regions: [us-east-1] }\n');
+    const { code, stderr } = await cli(['validate', '--rules', hostile]);
+    expect(code).toBe(2);
+    expect(stderr).not.toMatch(/\u001b|\u202e/);
+    expect(stderr).toContain('\\u001b[2J\\u202e');
+  });
 });
