@@ -22,10 +22,16 @@ import {
 } from './actions/image-states.js';
 import { deregisterImage, registerImage } from './actions/images.js';
 import {
-  describeImageReferences,
-  describeInstances,
+  createLaunchTemplateVersion,
   describeLaunchTemplateVersions,
-} from './actions/references.js';
+} from './actions/launch-template-versions.js';
+import {
+  createLaunchTemplate,
+  deleteLaunchTemplate,
+  describeLaunchTemplates,
+  modifyLaunchTemplate,
+} from './actions/launch-templates.js';
+import { describeImageReferences, describeInstances } from './actions/references.js';
 import { describeRegions } from './actions/regions.js';
 import {
   deleteSnapshot,
@@ -39,16 +45,9 @@ import { type CounterSnapshot, Counters, type Outcome } from './counters.js';
 import { Ec2Error } from './errors.js';
 import type { AmiEventListener } from './events.js';
 import { type FaultOptions, Faults } from './faults.js';
-import {
-  ACCOUNT_ID_PATTERN,
-  type BlockPublicAccessState,
-  type ImageView,
-  type RegionState,
-  type SnapshotView,
-  toImageView,
-  toSnapshotView,
-} from './model.js';
+import { ACCOUNT_ID_PATTERN, type BlockPublicAccessState, type RegionState } from './model.js';
 import { parseQueryRequest, type QueryNode } from './query.js';
+import type { ImageReferenceSource } from './reference-sources.js';
 import { DEFAULT_REGIONS, RegionRegistry } from './regions.js';
 import {
   type SeededImage,
@@ -64,6 +63,7 @@ import {
   seedSnapshot,
 } from './seed.js';
 import { Throttle, type ThrottleOptions } from './throttle.js';
+import { type ImageView, type SnapshotView, toImageView, toSnapshotView } from './views.js';
 import { World } from './world.js';
 import { errorXml, successXml } from './xml.js';
 
@@ -85,6 +85,8 @@ export interface Ec2EmulatorOptions {
   now?: () => Date;
   /** Block public access for AMIs, for every region or per region (others `unblocked`); default `unblocked`. */
   imageBlockPublicAccess?: BlockPublicAccessState | Readonly<Record<string, BlockPublicAccessState>>;
+  /** DescribeImageReferences contributors from the start (see `ImageReferenceSource`); more with `addReferenceSource`. */
+  referenceSources?: readonly ImageReferenceSource[];
 }
 
 export interface Ec2Emulator {
@@ -100,6 +102,12 @@ export interface Ec2Emulator {
   seedLaunchTemplate(input: SeedLaunchTemplateInput): string;
   /** An SSM parameter or Image Builder recipe referencing an image (DescribeImageReferences). */
   seedImageReference(input: SeedImageReferenceInput): void;
+  /**
+   * Lets another emulated service (SSM Parameter Store) report its resources' references to images
+   * in DescribeImageReferences; the contract is `ImageReferenceSource`'s. Returns the function that
+   * removes the source.
+   */
+  addReferenceSource(source: ImageReferenceSource): () => void;
   getImage(region: string, imageId: string): ImageView | undefined;
   listImages(region: string): ImageView[];
   getSnapshot(region: string, snapshotId: string): SnapshotView | undefined;
@@ -125,7 +133,10 @@ const DEFAULT_REGION = 'us-east-1';
 
 const ACTIONS: Readonly<Record<string, ActionHandler>> = {
   CopyImage: copyImage,
+  CreateLaunchTemplate: createLaunchTemplate,
+  CreateLaunchTemplateVersion: createLaunchTemplateVersion,
   CreateTags: createTags,
+  DeleteLaunchTemplate: deleteLaunchTemplate,
   DeleteSnapshot: deleteSnapshot,
   DeleteTags: deleteTags,
   DeregisterImage: deregisterImage,
@@ -133,6 +144,7 @@ const ACTIONS: Readonly<Record<string, ActionHandler>> = {
   DescribeImageReferences: describeImageReferences,
   DescribeImages: describeImages,
   DescribeInstances: describeInstances,
+  DescribeLaunchTemplates: describeLaunchTemplates,
   DescribeLaunchTemplateVersions: describeLaunchTemplateVersions,
   DescribeRegions: describeRegions,
   DescribeSnapshotAttribute: describeSnapshotAttribute,
@@ -148,6 +160,7 @@ const ACTIONS: Readonly<Record<string, ActionHandler>> = {
   EnableImageDeregistrationProtection: enableImageDeregistrationProtection,
   GetImageBlockPublicAccessState: getImageBlockPublicAccessState,
   ModifyImageAttribute: modifyImageAttribute,
+  ModifyLaunchTemplate: modifyLaunchTemplate,
   ModifySnapshotAttribute: modifySnapshotAttribute,
   RegisterImage: registerImage,
   ResetImageAttribute: resetImageAttribute,
@@ -182,6 +195,7 @@ const KNOWN_OPTIONS: ReadonlySet<string> = new Set([
   'faults',
   'now',
   'imageBlockPublicAccess',
+  'referenceSources',
 ]);
 
 /** Fails fast on a bad option, including a misspelt one from an untyped caller. */
@@ -230,6 +244,7 @@ export function createEc2Emulator(options: Ec2EmulatorOptions = {}): Ec2Emulator
         ? blockPublicAccess
         : (blockPublicAccess?.[region] ?? 'unblocked'),
   });
+  for (const source of options.referenceSources ?? []) world.referenceSources.add(source);
   const throttle = options.throttle === false ? undefined : new Throttle(options.throttle);
   const counters = new Counters();
 
@@ -335,6 +350,14 @@ export function createEc2Emulator(options: Ec2EmulatorOptions = {}): Ec2Emulator
     seedInstance: (input) => seedInstance(world, input),
     seedLaunchTemplate: (input) => seedLaunchTemplate(world, input),
     seedImageReference: (input) => seedImageReference(world, input),
+    addReferenceSource: (source) => {
+      // Wrapped so the same function can be added twice and removed independently.
+      const entry: ImageReferenceSource = (account, region, imageIds) => source(account, region, imageIds);
+      world.referenceSources.add(entry);
+      return () => {
+        world.referenceSources.delete(entry);
+      };
+    },
     getImage: images.get,
     listImages: images.list,
     getSnapshot: snapshots.get,

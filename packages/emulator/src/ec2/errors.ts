@@ -64,6 +64,14 @@ export class Ec2Error extends Error {
     return new Ec2Error('AuthFailure', `Not authorized for resource: ${resourceId}`, 401);
   }
 
+  /** A ClientToken reused with other parameters (EC2's idempotency rule). */
+  static idempotentParameterMismatch(): Ec2Error {
+    return new Ec2Error(
+      'IdempotentParameterMismatch',
+      'Arguments on this idempotent request are inconsistent with arguments used in previous request(s).',
+    );
+  }
+
   static invalidPaginationToken(token: string): Ec2Error {
     return new Ec2Error('InvalidPaginationToken', `Invalid pagination token: ${token}`);
   }

@@ -16,10 +16,14 @@ export {
   ACCOUNT_ID_PATTERN,
   type BlockPublicAccessState,
   type ImageState,
-  type ImageView,
   type SnapshotState,
-  type SnapshotView,
 } from './model.js';
+export {
+  EXTERNAL_REFERENCE_TYPES,
+  type ExternalImageReference,
+  type ExternalReferenceType,
+  type ImageReferenceSource,
+} from './reference-sources.js';
 export { DEFAULT_REGIONS } from './regions.js';
 export type {
   SeedDevice,
@@ -31,3 +35,4 @@ export type {
   SeedSnapshotInput,
 } from './seed.js';
 export type { BucketConfig, ThrottleOptions } from './throttle.js';
+export type { ImageView, SnapshotView } from './views.js';

@@ -1,4 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
+import type { LaunchTemplateRecord, LaunchTemplateTokenRecord } from './launch-template-model.js';
+import type { ExternalReferenceRecord } from './reference-sources.js';
 
 /**
  * The emulator's model of EC2: images and snapshots per region, with what each action reads and
@@ -152,38 +154,6 @@ export interface InstanceRecord {
   tags: TagStore;
 }
 
-export interface LaunchTemplateVersionRecord {
-  versionNumber: number;
-  description?: string;
-  /** The AMI (or `resolve:ssm:` parameter) the version launches. */
-  imageId?: string;
-  instanceType?: string;
-  createTime: Date;
-}
-
-export interface LaunchTemplateRecord {
-  launchTemplateId: string;
-  launchTemplateName: string;
-  region: string;
-  ownerId: string;
-  defaultVersion: number;
-  /** Ascending version numbers. */
-  versions: LaunchTemplateVersionRecord[];
-}
-
-export type ExternalReferenceType =
-  | 'ssm:Parameter'
-  | 'imagebuilder:ImageRecipe'
-  | 'imagebuilder:ContainerRecipe';
-
-/** A reference to an image from outside EC2 (an SSM parameter, an Image Builder recipe), seeded for DescribeImageReferences. */
-export interface ExternalReferenceRecord {
-  imageId: string;
-  resourceType: ExternalReferenceType;
-  arn: string;
-  ownerId: string;
-}
-
 /**
  * A CopyImage client token remembered for idempotent retries: the same token with the same
  * parameters gets the original result, with other parameters `IdempotentParameterMismatch`.
@@ -201,6 +171,8 @@ export interface RegionState {
   readonly copyTokens: Map<string, CopyTokenRecord>;
   readonly instances: Map<string, InstanceRecord>;
   readonly launchTemplates: Map<string, LaunchTemplateRecord>;
+  /** Keyed `${accountId}:${action}:${clientToken}`: CreateLaunchTemplate(Version) tokens. */
+  readonly launchTemplateTokens: Map<string, LaunchTemplateTokenRecord>;
   readonly externalReferences: ExternalReferenceRecord[];
   /** Block public access for AMIs is an account setting per region; accounts not listed have the default. */
   readonly blockPublicAccess: Map<string, BlockPublicAccessState>;
@@ -218,6 +190,7 @@ export function createRegionState(
     copyTokens: new Map(),
     instances: new Map(),
     launchTemplates: new Map(),
+    launchTemplateTokens: new Map(),
     externalReferences: [],
     blockPublicAccess: new Map(),
     defaultBlockPublicAccess,
@@ -305,126 +278,4 @@ export function canUseSnapshot(snapshot: SnapshotRecord, accountId: string): boo
     snapshot.createVolumePermissions.public ||
     snapshot.createVolumePermissions.userIds.has(accountId)
   );
-}
-
-// ---- read-only views for tests -------------------------------------------------------------------
-
-/** A view picks the record's fields it copies as they are, and converts the others (dates to strings, sets to arrays). */
-export interface ImageView
-  extends Pick<
-    ImageRecord,
-    | 'imageId'
-    | 'region'
-    | 'ownerId'
-    | 'ownerAlias'
-    | 'name'
-    | 'description'
-    | 'state'
-    | 'stateReason'
-    | 'rootDeviceType'
-    | 'rootDeviceName'
-    | 'blockDeviceMappings'
-    | 'productCodes'
-    | 'sourceImageId'
-    | 'sourceImageRegion'
-  > {
-  snapshotIds: string[];
-  creationDate: string;
-  deprecationTime?: string;
-  lastLaunchedTime?: string;
-  deregistrationProtection: { enabled: boolean; withCooldown: boolean; cooldownUntil?: string };
-  launchPermissions: {
-    userIds: string[];
-    public: boolean;
-    organizationArns: string[];
-    organizationalUnitArns: string[];
-  };
-  /** The owner's tags. */
-  tags: Record<string, string>;
-  /** Tags by the account that attached them (the owner's and any other account's). */
-  tagsByAccount: Record<string, Record<string, string>>;
-}
-
-export interface SnapshotView
-  extends Pick<
-    SnapshotRecord,
-    | 'snapshotId'
-    | 'region'
-    | 'ownerId'
-    | 'volumeSize'
-    | 'state'
-    | 'description'
-    | 'encrypted'
-    | 'kmsKeyId'
-    | 'transferType'
-    | 'completionDurationMinutes'
-  > {
-  createVolumePermissions: { userIds: string[]; public: boolean };
-  tags: Record<string, string>;
-  tagsByAccount: Record<string, Record<string, string>>;
-  startTime: string;
-}
-
-function tagRecords(store: TagStore): Record<string, Record<string, string>> {
-  const out: Record<string, Record<string, string>> = {};
-  for (const [account, tags] of store) out[account] = Object.fromEntries(tags);
-  return out;
-}
-
-export function toImageView(image: ImageRecord): ImageView {
-  return structuredClone({
-    imageId: image.imageId,
-    region: image.region,
-    ownerId: image.ownerId,
-    ownerAlias: image.ownerAlias,
-    name: image.name,
-    description: image.description,
-    state: image.state,
-    stateReason: image.stateReason,
-    rootDeviceType: image.rootDeviceType,
-    rootDeviceName: image.rootDeviceName,
-    blockDeviceMappings: image.blockDeviceMappings,
-    snapshotIds: snapshotIdsOf(image),
-    creationDate: image.creationDate.toISOString(),
-    deprecationTime: image.deprecationTime?.toISOString(),
-    lastLaunchedTime: image.lastLaunchedTime?.toISOString(),
-    deregistrationProtection: {
-      enabled: image.deregistrationProtection.enabled,
-      withCooldown: image.deregistrationProtection.withCooldown,
-      cooldownUntil: image.deregistrationProtection.cooldownUntil?.toISOString(),
-    },
-    launchPermissions: {
-      userIds: [...image.launchPermissions.userIds],
-      public: image.launchPermissions.public,
-      organizationArns: [...image.launchPermissions.organizationArns],
-      organizationalUnitArns: [...image.launchPermissions.organizationalUnitArns],
-    },
-    productCodes: image.productCodes,
-    tags: Object.fromEntries(tagsOf(image.tags, image.ownerId)),
-    tagsByAccount: tagRecords(image.tags),
-    sourceImageId: image.sourceImageId,
-    sourceImageRegion: image.sourceImageRegion,
-  });
-}
-
-export function toSnapshotView(snapshot: SnapshotRecord): SnapshotView {
-  return structuredClone({
-    snapshotId: snapshot.snapshotId,
-    region: snapshot.region,
-    ownerId: snapshot.ownerId,
-    volumeSize: snapshot.volumeSize,
-    state: snapshot.state,
-    description: snapshot.description,
-    encrypted: snapshot.encrypted,
-    kmsKeyId: snapshot.kmsKeyId,
-    createVolumePermissions: {
-      userIds: [...snapshot.createVolumePermissions.userIds],
-      public: snapshot.createVolumePermissions.public,
-    },
-    tags: Object.fromEntries(tagsOf(snapshot.tags, snapshot.ownerId)),
-    tagsByAccount: tagRecords(snapshot.tags),
-    startTime: snapshot.startTime.toISOString(),
-    transferType: snapshot.transferType,
-    completionDurationMinutes: snapshot.completionDurationMinutes,
-  });
 }

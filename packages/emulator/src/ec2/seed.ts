@@ -1,13 +1,12 @@
 import { randomUUID } from 'node:crypto';
+import type { LaunchTemplateRecord, LaunchTemplateStruct } from './launch-template-model.js';
 import {
   type BlockDevice,
   defaultEbsKmsKeyArn,
-  type ExternalReferenceType,
   type ImageRecord,
   type ImageState,
   type InstanceRecord,
   type InstanceStateName,
-  type LaunchTemplateRecord,
   newId,
   type ProductCode,
   type RootDeviceType,
@@ -15,6 +14,7 @@ import {
   type SnapshotState,
   type StateReason,
 } from './model.js';
+import type { ExternalReferenceType } from './reference-sources.js';
 import type { World } from './world.js';
 
 /**
@@ -314,19 +314,35 @@ export function seedLaunchTemplate(world: World, input: SeedLaunchTemplateInput)
   if (defaultVersion < 1 || defaultVersion > input.versions.length) {
     throw new Error(`seed: default version ${defaultVersion} does not exist`);
   }
+  const ownerId = input.ownerId ?? world.accountId;
+  for (const existing of world.region(input.region).launchTemplates.values()) {
+    if (existing.ownerId === ownerId && existing.launchTemplateName === input.name) {
+      throw new Error(`seed: launch template name ${input.name} is already in use`);
+    }
+  }
+  const createdBy = `arn:aws:iam::${ownerId}:root`;
+  const versions = input.versions.map((version, index) => {
+    const data: LaunchTemplateStruct = {};
+    if (version.imageId !== undefined) data.ImageId = version.imageId;
+    if (version.instanceType !== undefined) data.InstanceType = version.instanceType;
+    return {
+      versionNumber: index + 1,
+      description: version.description,
+      data,
+      createTime: version.createTime ?? world.now(),
+      createdBy,
+    };
+  });
   const template: LaunchTemplateRecord = {
     launchTemplateId: newId('lt'),
     launchTemplateName: input.name,
     region: input.region,
-    ownerId: input.ownerId ?? world.accountId,
+    ownerId,
+    createTime: versions[0]?.createTime ?? world.now(),
+    createdBy,
     defaultVersion,
-    versions: input.versions.map((version, index) => ({
-      versionNumber: index + 1,
-      description: version.description,
-      imageId: version.imageId,
-      instanceType: version.instanceType,
-      createTime: version.createTime ?? world.now(),
-    })),
+    versions,
+    tags: new Map(),
   };
   world.region(input.region).launchTemplates.set(template.launchTemplateId, template);
   return template.launchTemplateId;

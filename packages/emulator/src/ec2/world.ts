@@ -8,6 +8,7 @@ import {
   type StateReason,
   snapshotIdsOf,
 } from './model.js';
+import type { ImageReferenceSource } from './reference-sources.js';
 import type { RegionRegistry } from './regions.js';
 
 /**
@@ -46,6 +47,8 @@ export class World {
   readonly copyDelayMs: number;
   readonly maxConcurrentCopiesPerRegion: number;
   readonly events = new EventBus();
+  /** Other services' contributions to DescribeImageReferences, in registration order. */
+  readonly referenceSources = new Set<ImageReferenceSource>();
   private readonly clock: () => Date;
   private readonly blockPublicAccess: (region: string) => BlockPublicAccessState;
   private readonly states = new Map<string, RegionState>();

@@ -137,12 +137,7 @@ export const copyImage: ActionHandler = (ctx) => {
   if (tokenKey !== undefined) {
     const prior = ctx.state.copyTokens.get(tokenKey);
     if (prior !== undefined) {
-      if (prior.fingerprint !== fingerprint) {
-        throw new Ec2Error(
-          'IdempotentParameterMismatch',
-          'Arguments on this idempotent request are inconsistent with arguments used in previous request(s).',
-        );
-      }
+      if (prior.fingerprint !== fingerprint) throw Ec2Error.idempotentParameterMismatch();
       return { imageId: prior.imageId };
     }
   }

@@ -1,29 +1,28 @@
 import type { ActionContext, ActionHandler } from '../context.js';
 import { Ec2Error } from '../errors.js';
 import { compileFilters, parseFilters } from '../filters.js';
-import {
-  canLaunch,
-  type InstanceRecord,
-  type InstanceStateName,
-  type LaunchTemplateRecord,
-  type LaunchTemplateVersionRecord,
-  tagsOf,
-} from '../model.js';
+import { imageIdOf } from '../launch-template-model.js';
+import { canLaunch, type InstanceRecord, type InstanceStateName, tagsOf } from '../model.js';
 import { checkMaxResults } from '../pagination.js';
+import {
+  EXTERNAL_REFERENCE_TYPES,
+  type ExternalImageReference,
+  isExternalReferenceType,
+} from '../reference-sources.js';
 import { isoTime, type XmlObject } from '../xml.js';
 import { checkImageId, pageFor, tagSetXml } from './common.js';
 
 /**
- * What uses an image, for safe retirement: DescribeInstances, DescribeLaunchTemplateVersions and
- * DescribeImageReferences over seeded instances, launch templates and external references
- * (`seedInstance`, `seedLaunchTemplate`, `seedImageReference`). Their shapes and rules follow the
+ * What uses an image, for safe retirement: DescribeInstances over seeded instances, and
+ * DescribeImageReferences over instances, launch templates (seeded or created) and the references
+ * other services contribute (`ImageReferenceSource`, or seeded with `seedImageReference`). Their
+ * shapes and rules follow the
  * EC2 API model's documentation
  * (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DescribeImageReferences.html), and
  * codes not stated there are marked where they are chosen.
  */
 
 const INSTANCE_ID_PATTERN = /^i-(?:[0-9a-f]{8}|[0-9a-f]{17})$/;
-const LAUNCH_TEMPLATE_ID_PATTERN = /^lt-[0-9a-f]{17}$/;
 
 const STATE_CODES: Record<InstanceStateName, number> = {
   pending: 0,
@@ -106,144 +105,17 @@ export const describeInstances: ActionHandler = (ctx) => {
   };
 };
 
-// ---- DescribeLaunchTemplateVersions --------------------------------------------------------------
-
-function launchTemplate(ctx: ActionContext, id: string | undefined, name: string | undefined) {
-  if (id !== undefined && name !== undefined) {
-    throw Ec2Error.invalidParameterCombination(
-      'Specify either LaunchTemplateId or LaunchTemplateName, but not both.',
-    );
-  }
-  if (id === undefined && name === undefined) return undefined;
-  if (id !== undefined && !LAUNCH_TEMPLATE_ID_PATTERN.test(id)) {
-    throw new Ec2Error(
-      'InvalidLaunchTemplateId.Malformed',
-      `The specified ID for the launch template (${id}) is not valid.`,
-    );
-  }
-  const found = [...ctx.state.launchTemplates.values()].find(
-    (template) =>
-      template.ownerId === ctx.accountId &&
-      (id !== undefined ? template.launchTemplateId === id : template.launchTemplateName === name),
-  );
-  if (found !== undefined) return found;
-  throw id !== undefined
-    ? new Ec2Error(
-        'InvalidLaunchTemplateId.NotFound',
-        `The specified launch template, with template ID ${id}, does not exist.`,
-      )
-    : new Ec2Error(
-        'InvalidLaunchTemplateName.NotFoundException',
-        `The specified launch template, with template name ${name}, does not exist.`,
-      );
-}
-
-interface VersionRow {
-  template: LaunchTemplateRecord;
-  version: LaunchTemplateVersionRecord;
-}
-
-function latestOf(template: LaunchTemplateRecord): number {
-  return template.versions[template.versions.length - 1]?.versionNumber ?? 0;
-}
-
-/** Version selectors: `$Latest`, `$Default` and numbers for one template; only the aliases across templates. */
-function selectVersions(ctx: ActionContext, template: LaunchTemplateRecord | undefined): VersionRow[] {
-  const { params } = ctx;
-  const selectors = params.strings('LaunchTemplateVersion');
-  const min = params.integer('MinVersion');
-  const max = params.integer('MaxVersion');
-  if (template === undefined) {
-    if (
-      selectors.length === 0 ||
-      selectors.some((selector) => selector !== '$Latest' && selector !== '$Default')
-    ) {
-      throw Ec2Error.invalidParameterValue(
-        'Without a launch template ID or name, LaunchTemplateVersion must be $Latest and/or $Default.',
-      );
-    }
-    const rows: VersionRow[] = [];
-    for (const each of ctx.state.launchTemplates.values()) {
-      if (each.ownerId !== ctx.accountId) continue;
-      for (const version of each.versions) {
-        const wanted =
-          (selectors.includes('$Latest') && version.versionNumber === latestOf(each)) ||
-          (selectors.includes('$Default') && version.versionNumber === each.defaultVersion);
-        if (wanted) rows.push({ template: each, version });
-      }
-    }
-    return rows;
-  }
-  const numbers = new Set<number>();
-  for (const selector of selectors) {
-    if (selector === '$Latest') numbers.add(latestOf(template));
-    else if (selector === '$Default') numbers.add(template.defaultVersion);
-    else if (/^\d+$/.test(selector)) numbers.add(Number(selector));
-    else throw Ec2Error.invalidParameterValue(`Invalid launch template version: ${selector}`);
-  }
-  return template.versions
-    .filter(
-      (version) =>
-        (numbers.size === 0 || numbers.has(version.versionNumber)) &&
-        (min === undefined || version.versionNumber > min) &&
-        (max === undefined || version.versionNumber <= max),
-    )
-    .map((version) => ({ template, version }));
-}
-
-/** Versions of one template (by id or name), or the `$Latest`/`$Default` versions of all; MaxResults 1–200. */
-export const describeLaunchTemplateVersions: ActionHandler = (ctx) => {
-  const { params } = ctx;
-  const maxResults = checkMaxResults(params.integer('MaxResults'), 1, 200);
-  const template = launchTemplate(
-    ctx,
-    params.string('LaunchTemplateId'),
-    params.string('LaunchTemplateName'),
-  );
-  const matches = compileFilters<VersionRow>(parseFilters(params), {
-    fields: {
-      'image-id': (row) => [row.version.imageId],
-      'instance-type': (row) => [row.version.instanceType],
-      'is-default-version': (row) => [String(row.version.versionNumber === row.template.defaultVersion)],
-      'create-time': (row) => [isoTime(row.version.createTime)],
-    },
-  });
-  const rows = selectVersions(ctx, template).filter(matches);
-  const page = pageFor(
-    ctx,
-    rows,
-    (row) => `${row.template.launchTemplateId}:${String(row.version.versionNumber).padStart(10, '0')}`,
-    maxResults,
-  );
-  return {
-    launchTemplateVersionSet: page.items.map(({ template: each, version }) => ({
-      launchTemplateId: each.launchTemplateId,
-      launchTemplateName: each.launchTemplateName,
-      versionNumber: version.versionNumber,
-      versionDescription: version.description,
-      createTime: isoTime(version.createTime),
-      createdBy: `arn:aws:iam::${each.ownerId}:root`,
-      defaultVersion: version.versionNumber === each.defaultVersion,
-      launchTemplateData: { imageId: version.imageId, instanceType: version.instanceType },
-    })),
-    nextToken: page.nextToken,
-  };
-};
-
 // ---- DescribeImageReferences ---------------------------------------------------------------------
 
-const REFERENCE_TYPES = [
-  'ec2:Instance',
-  'ec2:LaunchTemplate',
-  'ssm:Parameter',
-  'imagebuilder:ImageRecipe',
-  'imagebuilder:ContainerRecipe',
-] as const;
+const REFERENCE_TYPES = ['ec2:Instance', 'ec2:LaunchTemplate', ...EXTERNAL_REFERENCE_TYPES] as const;
 type ReferenceType = (typeof REFERENCE_TYPES)[number];
 
 function isReferenceType(value: string): value is ReferenceType {
   return (REFERENCE_TYPES as readonly string[]).includes(value);
 }
+
+/** "Array Members: Minimum number of 1 item. Maximum number of 10 items." (code unverified) */
+const MAX_IMAGE_IDS = 10;
 
 interface ReferenceScope {
   types: Set<ReferenceType>;
@@ -303,14 +175,90 @@ interface Reference {
   arn: string;
 }
 
+/** The caller's instances in the chosen states that were launched from the images. */
+function instanceReferences(
+  ctx: ActionContext,
+  wanted: ReadonlySet<string>,
+  scope: ReferenceScope,
+): Reference[] {
+  return [...ctx.state.instances.values()]
+    .filter(
+      (instance) =>
+        instance.ownerId === ctx.accountId &&
+        wanted.has(instance.imageId) &&
+        scope.instanceStates.has(instance.state),
+    )
+    .map((instance) => ({
+      imageId: instance.imageId,
+      resourceType: 'ec2:Instance',
+      arn: `arn:aws:ec2:${ctx.region}:${instance.ownerId}:instance/${instance.instanceId}`,
+    }));
+}
+
 /**
- * The caller's resources that reference the images: instances (in the chosen states), launch
- * templates whose newest `version-depth` versions name the image (one reference per template),
- * and seeded SSM parameters / Image Builder recipes. MaxResults is at least 5.
+ * The caller's launch templates whose newest `version-depth` versions name an image, one reference
+ * per template and image: "the number of launch template versions to check, starting from the most
+ * recent version". A default version older than that is not checked, as documented. A
+ * `resolve:ssm:` image id is not an image id and references nothing here (the parameter itself is
+ * an `ssm:Parameter` reference).
+ */
+function templateReferences(
+  ctx: ActionContext,
+  wanted: ReadonlySet<string>,
+  scope: ReferenceScope,
+): Reference[] {
+  const references: Reference[] = [];
+  for (const template of ctx.state.launchTemplates.values()) {
+    if (template.ownerId !== ctx.accountId) continue;
+    const named = new Set(template.versions.slice(-scope.versionDepth).map(imageIdOf));
+    for (const imageId of wanted) {
+      if (named.has(imageId)) {
+        references.push({
+          imageId,
+          resourceType: 'ec2:LaunchTemplate',
+          arn: `arn:aws:ec2:${ctx.region}:${template.ownerId}:launch-template/${template.launchTemplateId}`,
+        });
+      }
+    }
+  }
+  return references;
+}
+
+/** Seeded references and every registered source's, for the requested types EC2 does not own. */
+function externalReferences(
+  ctx: ActionContext,
+  imageIds: readonly string[],
+  scope: ReferenceScope,
+): Reference[] {
+  if (!EXTERNAL_REFERENCE_TYPES.some((type) => scope.types.has(type))) return [];
+  const contributed: ExternalImageReference[] = ctx.state.externalReferences.filter(
+    (reference) => reference.ownerId === ctx.accountId,
+  );
+  for (const source of ctx.world.referenceSources) {
+    contributed.push(...source(ctx.accountId, ctx.region, imageIds));
+  }
+  const wanted = new Set(imageIds);
+  return contributed
+    .filter(
+      (reference) =>
+        wanted.has(reference.imageId) &&
+        isExternalReferenceType(reference.resourceType) &&
+        scope.types.has(reference.resourceType),
+    )
+    .map(({ imageId, resourceType, arn }) => ({ imageId, resourceType, arn }));
+}
+
+/**
+ * The caller's resources that reference the images (1–10 ids, each visible to the caller), of the
+ * requested types; exact duplicates (a source and a seed naming the same resource) are reported
+ * once. MaxResults is at least 5.
  */
 export const describeImageReferences: ActionHandler = (ctx) => {
-  const imageIds = ctx.params.strings('ImageId');
+  const imageIds = [...new Set(ctx.params.strings('ImageId'))];
   if (imageIds.length === 0) throw Ec2Error.missingParameter('ImageId');
+  if (imageIds.length > MAX_IMAGE_IDS) {
+    throw Ec2Error.invalidParameterValue(`At most ${MAX_IMAGE_IDS} image IDs can be checked in one request.`);
+  }
   const maxResults = checkMaxResults(ctx.params.integer('MaxResults'), 5, 1000);
   const scope = readScope(ctx);
   for (const imageId of imageIds) checkImageId(imageId);
@@ -321,50 +269,19 @@ export const describeImageReferences: ActionHandler = (ctx) => {
   if (missing.length > 0) throw Ec2Error.imageNotFound(missing);
 
   const wanted = new Set(imageIds);
-  const references: Reference[] = [];
-  if (scope.types.has('ec2:Instance')) {
-    for (const instance of ctx.state.instances.values()) {
-      if (
-        instance.ownerId === ctx.accountId &&
-        wanted.has(instance.imageId) &&
-        scope.instanceStates.has(instance.state)
-      ) {
-        references.push({
-          imageId: instance.imageId,
-          resourceType: 'ec2:Instance',
-          arn: `arn:aws:ec2:${ctx.region}:${instance.ownerId}:instance/${instance.instanceId}`,
-        });
-      }
-    }
-  }
-  if (scope.types.has('ec2:LaunchTemplate')) {
-    for (const template of ctx.state.launchTemplates.values()) {
-      if (template.ownerId !== ctx.accountId) continue;
-      const newest = template.versions.slice(-scope.versionDepth);
-      for (const imageId of wanted) {
-        if (newest.some((version) => version.imageId === imageId)) {
-          references.push({
-            imageId,
-            resourceType: 'ec2:LaunchTemplate',
-            arn: `arn:aws:ec2:${ctx.region}:${template.ownerId}:launch-template/${template.launchTemplateId}`,
-          });
-        }
-      }
-    }
-  }
-  for (const reference of ctx.state.externalReferences) {
-    if (
-      reference.ownerId === ctx.accountId &&
-      wanted.has(reference.imageId) &&
-      scope.types.has(reference.resourceType)
-    ) {
-      references.push({
-        imageId: reference.imageId,
-        resourceType: reference.resourceType,
-        arn: reference.arn,
-      });
-    }
-  }
-  const page = pageFor(ctx, references, (reference) => `${reference.imageId}:${reference.arn}`, maxResults);
+  const found = [
+    ...(scope.types.has('ec2:Instance') ? instanceReferences(ctx, wanted, scope) : []),
+    ...(scope.types.has('ec2:LaunchTemplate') ? templateReferences(ctx, wanted, scope) : []),
+    ...externalReferences(ctx, imageIds, scope),
+  ];
+  const unique = new Map(
+    found.map((reference) => [`${reference.imageId}:${reference.resourceType}:${reference.arn}`, reference]),
+  );
+  const page = pageFor(
+    ctx,
+    [...unique.values()],
+    (reference) => `${reference.imageId}:${reference.arn}`,
+    maxResults,
+  );
   return { imageReferenceSet: page.items.map((reference) => ({ ...reference })), nextToken: page.nextToken };
 };
