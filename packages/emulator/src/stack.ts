@@ -28,10 +28,11 @@ import {
 import { startLocalServer } from './server.js';
 import { createSnsEmulator, type PublishedMessage, type SnsEmulator } from './sns/index.js';
 import { createSqsEmulator, type SqsEmulator } from './sqs/index.js';
+import { createSsmEmulator, type ImageUsable, type SsmEmulator } from './ssm/index.js';
 import { createStsEmulator, type StsEmulator } from './sts/index.js';
 
 /**
- * The whole tool, locally: the EC2, EventBridge, DynamoDB, SQS, SNS and STS emulators behind one
+ * The whole tool, locally: the EC2, EventBridge, DynamoDB, SQS, SNS, STS and SSM emulators behind one
  * loopback endpoint, a local event bus built from `serverless.yml`, and the real handlers invoked
  * in-process through the real SDK clients, pointed at the endpoint by the standard `AWS_ENDPOINT_URL`.
  *
@@ -82,6 +83,8 @@ export interface LocalStack {
   readonly sns: SnsEmulator;
   /** STS: GetCallerIdentity answers the EC2 emulator's account (or a 12-digit access key's). */
   readonly sts: StsEmulator;
+  /** SSM Parameter Store: `aws:ec2:image` values are checked against the EC2 emulator's images. */
+  readonly ssm: SsmEmulator;
   /** The tables, queues, topics and buses of `serverless.yml`, as created in every region. */
   readonly resources: DeclaredResources;
   /** The environment the handlers were given (set on `process.env` until `close()`). */
@@ -89,13 +92,14 @@ export interface LocalStack {
   /** Events, deliveries, notifications and dead-letters, in order, with ms since the stack (re)started. */
   readonly timeline: readonly TimelineEntry[];
   /**
-   * Resolves when nothing is left to happen: no delivery in flight and no copy pending in the
-   * emulator. Rejects after `timeoutMs` (default 60 s) with what was still pending.
+   * Resolves when nothing is left to happen: no delivery in flight, no copy pending in the
+   * emulator and no `aws:ec2:image` parameter value being validated. Rejects after `timeoutMs`
+   * (default 60 s) with what was still pending.
    */
   settle(timeoutMs?: number): Promise<void>;
   /**
    * Fresh emulators (EC2 with the same options, merged with these; DynamoDB, SQS and SNS with the
-   * declared resources recreated; STS in the EC2 emulator's account) and bus behind the same endpoint and environment.
+   * declared resources recreated; STS and SSM in the EC2 emulator's account) and bus behind the same endpoint and environment.
    */
   reset(ec2?: Ec2EmulatorOptions): void;
   /** The next `count` PutEvents entries (any caller) fail with `code` inside a 200 answer, as EventBridge reports partial failures. */
@@ -118,6 +122,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   let sqs: SqsEmulator;
   let sns: SnsEmulator;
   let sts: StsEmulator;
+  let ssm: SsmEmulator;
   let bus: LocalEventBus;
   let eventbridge: EmulatedService;
   /** Error codes the next PutEvents entries fail with, one entry each (see failNextPutEntries). */
@@ -152,6 +157,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const build = (ec2Options: Ec2EmulatorOptions) => {
     for (const stop of unsubscribe) stop();
     emulator?.close();
+    ssm?.close();
     startedAt = Date.now();
     timeline = [];
     emulator = createEc2Emulator(ec2Options);
@@ -161,6 +167,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     sqs = createSqsEmulator({ accountId, defaultRegion: config.region, ...(endpoint ? { endpoint } : {}) });
     sns = createSnsEmulator({ accountId, defaultRegion: config.region });
     sts = createStsEmulator({ accountId });
+    ssm = createSsmEmulator({
+      accountId,
+      defaultRegion: config.region,
+      imageUsable: imageUsableIn(emulator),
+    });
     createDeclaredResources(resources, regions, { dynamodb, sqs, sns });
     bus = createLocalEventBusFromConfig(config, {
       root,
@@ -177,6 +188,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       emulator.onEvent((event) => {
         bus.put('default', event);
       }),
+      // Parameter Store sends its Parameter Store Change events on the default bus too.
+      ssm.onEvent((event) => {
+        bus.put('default', event);
+      }),
       bus.subscribe((record) => timeline.push({ at: Date.now() - startedAt, kind: 'event', record })),
       sns.onPublish((record) => timeline.push({ at: Date.now() - startedAt, kind: 'notification', record })),
     ];
@@ -191,6 +206,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     sqs: (request) => sqs.service(request),
     sns: (request) => sns.service(request),
     sts: (request) => sts.service(request),
+    ssm: (request) => ssm.service(request),
   });
   endpoint = server.endpoint;
   const ec2Defaults = options.ec2 ?? {};
@@ -243,6 +259,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     get sts() {
       return sts;
     },
+    get ssm() {
+      return ssm;
+    },
     resources,
     environment: env,
     get timeline() {
@@ -253,14 +272,18 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       for (;;) {
         await bus.drain();
         const pending = pendingCopies();
-        if (pending.length === 0) {
-          // A copy that just finished may have emitted an event the bus has not delivered yet.
+        const validations = ssm.pendingValidations();
+        if (pending.length === 0 && validations === 0) {
+          // A copy or validation that just finished may have emitted an event the bus has not delivered yet.
           await bus.drain();
-          if (pendingCopies().length === 0) return;
+          if (pendingCopies().length === 0 && ssm.pendingValidations() === 0) return;
         }
         if (Date.now() > deadline) {
           throw new Error(
-            `not settled after ${timeoutMs} ms: ${pending.map((i) => `${i.region}/${i.imageId}`).join(', ')} pending`,
+            `not settled after ${timeoutMs} ms: ${[
+              ...pending.map((i) => `${i.region}/${i.imageId}`),
+              ...(validations > 0 ? [`${validations} SSM parameter validation(s)`] : []),
+            ].join(', ')} pending`,
           );
         }
         await new Promise((r) => setTimeout(r, 20));
@@ -276,11 +299,28 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     async close() {
       for (const stop of unsubscribe) stop();
       emulator.close();
+      ssm.close();
       await server.close();
       for (const [key, value] of previousEnv) {
         if (value === undefined) delete process.env[key];
         else process.env[key] = value;
       }
     },
+  };
+}
+
+/**
+ * The one question the SSM emulator asks EC2, for `aws:ec2:image` values: can this account use
+ * this image in this region? Yes when the image is `available` there and the account owns it, or
+ * the image is public or shared with the account (sharing with organizations is not checked).
+ */
+function imageUsableIn(ec2: Ec2Emulator): ImageUsable {
+  return ({ accountId, region, imageId }) => {
+    const image = ec2.getImage(region, imageId);
+    if (image === undefined || image.state !== 'available') return false;
+    const { launchPermissions } = image;
+    return (
+      image.ownerId === accountId || launchPermissions.public || launchPermissions.userIds.includes(accountId)
+    );
   };
 }
