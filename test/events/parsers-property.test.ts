@@ -9,6 +9,7 @@ import { parseAmiStateChangeEvent } from '../../shared/events/ami-state-change.j
 import { parseDeadLetter } from '../../shared/events/dead-letter.js';
 import { parseScheduledEvent } from '../../shared/events/scheduled.js';
 import { parseToolEventEnvelope, validDetail } from '../../shared/notify/envelope.js';
+import { mutated } from '../support/mutate.js';
 
 /**
  * Every parser at the edge, fed anything: it returns a result or throws the project's typed
@@ -19,44 +20,6 @@ import { parseToolEventEnvelope, validDetail } from '../../shared/notify/envelop
 const requireFrom = createRequire(import.meta.url);
 const example = (name: string): unknown =>
   JSON.parse(readFileSync(requireFrom.resolve(`@ami-lifecycle/event-pattern/examples/${name}.json`), 'utf8'));
-
-/** Every path to a value inside `value` (objects and arrays), the root included as []. */
-function pathsOf(value: unknown, prefix: (string | number)[] = []): (string | number)[][] {
-  const paths = [prefix];
-  if (value === null || typeof value !== 'object') return paths;
-  const entries: [string | number, unknown][] = Array.isArray(value)
-    ? value.map((item, i) => [i, item])
-    : Object.entries(value);
-  for (const [key, item] of entries) paths.push(...pathsOf(item, [...prefix, key]));
-  return paths;
-}
-
-/** `value` with the thing at `path` replaced (or deleted, when `replacement` is the DELETE marker). */
-const DELETE = Symbol('delete');
-function withAt(value: unknown, path: readonly (string | number)[], replacement: unknown): unknown {
-  const [head, ...rest] = path;
-  if (head === undefined) return replacement;
-  const copy: Record<string | number, unknown> | unknown[] = Array.isArray(value)
-    ? [...value]
-    : { ...(value as Record<string, unknown>) };
-  const next =
-    rest.length === 0
-      ? replacement
-      : withAt((copy as Record<string | number, unknown>)[head], rest, replacement);
-  if (next === DELETE) {
-    if (Array.isArray(copy)) copy.splice(Number(head), 1);
-    else delete copy[head];
-  } else (copy as Record<string | number, unknown>)[head] = next;
-  return copy;
-}
-
-/** A valid value with one of its fields replaced by anything, or removed. */
-function mutated(valid: unknown): fc.Arbitrary<unknown> {
-  const paths = pathsOf(valid);
-  return fc
-    .tuple(fc.constantFrom(...paths), fc.oneof(fc.constant<unknown>(DELETE), fc.anything()))
-    .map(([path, replacement]) => withAt(valid, path, replacement));
-}
 
 const inputs = (valid: unknown) => fc.oneof(fc.anything(), mutated(valid), mutated(valid));
 
