@@ -192,6 +192,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       ssm.onEvent((event) => {
         bus.put('default', event);
       }),
+      // DescribeImageReferences reports the parameters whose value is the image (ssm:Parameter).
+      emulator.addReferenceSource((account, region, imageIds) =>
+        ssm.imageReferences(account, region, imageIds),
+      ),
       bus.subscribe((record) => timeline.push({ at: Date.now() - startedAt, kind: 'event', record })),
       sns.onPublish((record) => timeline.push({ at: Date.now() - startedAt, kind: 'notification', record })),
     ];

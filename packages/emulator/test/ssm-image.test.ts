@@ -1,6 +1,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DescribeImageReferencesCommand, EC2Client } from '@aws-sdk/client-ec2';
 import {
   GetParameterCommand,
   GetParameterHistoryCommand,
@@ -176,5 +177,29 @@ describe('aws:ec2:image in the local stack, checked against the EC2 emulator', (
       expect(event?.detail).toMatchObject({ operation: 'Create', exception: 'Unable to Describe Resource' });
       expect(current('/golden/never')).toBeUndefined();
     }
+  });
+
+  it('reports the parameters naming an image to EC2 DescribeImageReferences', async () => {
+    const imageId = seed();
+    await publish('/golden/referenced', imageId);
+    const ec2 = new EC2Client({
+      region: 'us-east-1',
+      endpoint: stack.endpoint,
+      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+      maxAttempts: 1,
+    });
+    const { ImageReferences } = await ec2.send(
+      new DescribeImageReferencesCommand({
+        ImageIds: [imageId],
+        ResourceTypes: [{ ResourceType: 'ssm:Parameter' }],
+      }),
+    );
+    expect(ImageReferences).toEqual([
+      {
+        ImageId: imageId,
+        ResourceType: 'ssm:Parameter',
+        Arn: `arn:aws:ssm:us-east-1:${ACCOUNT}:parameter/golden/referenced`,
+      },
+    ]);
   });
 });

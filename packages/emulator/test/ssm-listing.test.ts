@@ -1,5 +1,6 @@
 import {
   DescribeParametersCommand,
+  type DescribeParametersCommandInput,
   GetParameterCommand,
   GetParameterHistoryCommand,
   GetParametersByPathCommand,
@@ -152,7 +153,7 @@ describe('labels and history', () => {
 });
 
 describe('DescribeParameters', () => {
-  const describe_ = (input: ConstructorParameters<typeof DescribeParametersCommand>[0]) =>
+  const describe_ = (input: DescribeParametersCommandInput) =>
     h.client().send(new DescribeParametersCommand(input));
 
   it('filters by Name (Equals, BeginsWith) and by Path, with metadata but no value', async () => {
