@@ -6,9 +6,9 @@ import { lambda } from '../shared/lambda/middleware.js';
 import { accountOf, coldStart } from '../shared/lambda/runtime.js';
 
 /** `EC2 AMI State Change` → copy, share and tag; announce the family's start, failures and completion. */
-const { config, rules, logger, log, events, claims, copySlots } = coldStart();
+const { config, rules, logger, log, events, claims, copySlots, metrics } = coldStart();
 
-export const handler = lambda(logger).handler(async (event: unknown, context: Context) =>
+export const handler = lambda(logger, metrics).handler(async (event: unknown, context: Context) =>
   handleAmiStateChange(parseAmiStateChangeEvent(event), {
     rules,
     accountId: accountOf(context),
@@ -20,5 +20,6 @@ export const handler = lambda(logger).handler(async (event: unknown, context: Co
     invocationId: context.awsRequestId,
     now: () => new Date(),
     copyCap: { slots: copySlots, max: config.maxCopiesInFlight },
+    metrics: metrics.port,
   }),
 );

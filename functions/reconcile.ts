@@ -12,9 +12,9 @@ import { accountOf, coldStart } from '../shared/lambda/runtime.js';
  * not thrown: the next scheduled run is the retry, and a Lambda retry of a long run would only
  * repeat it.
  */
-const { config, rules, logger, log, events, claims, copySlots } = coldStart();
+const { config, rules, logger, log, events, claims, copySlots, metrics } = coldStart();
 
-export const handler = lambda(logger).handler(async (event: unknown, context: Context) => {
+export const handler = lambda(logger, metrics).handler(async (event: unknown, context: Context) => {
   const scheduled = parseScheduledEvent(event);
   const report = await reconcileRegion(
     {
@@ -26,6 +26,7 @@ export const handler = lambda(logger).handler(async (event: unknown, context: Co
       now: () => new Date(),
       completion: { claims, owner: context.awsRequestId },
       copySlots,
+      metrics: metrics.port,
     },
     {
       region: scheduled.region,

@@ -99,11 +99,13 @@ export function createCompletionClaims(
           new UpdateItemCommand({
             TableName: tableName,
             Key: { pk: { S: `${key}/regions` } },
-            UpdateExpression: `SET #region = :imageId, expiresAt = if_not_exists(expiresAt, :expires)${imageName === undefined ? '' : ', imageName = :name'}`,
+            UpdateExpression: `SET #region = :imageId, expiresAt = if_not_exists(expiresAt, :expires), firstDoneAt = if_not_exists(firstDoneAt, :at)${imageName === undefined ? '' : ', imageName = :name'}`,
             ExpressionAttributeNames: { '#region': `${DONE_PREFIX}${doneRegion}` },
             ExpressionAttributeValues: {
               ':imageId': { S: imageId },
               ':expires': { N: String(Math.floor(now() / 1000) + RETENTION_SECONDS) },
+              // The release's completion time (a metric) is measured from its first region done.
+              ':at': { S: new Date(now()).toISOString() },
               ...(imageName === undefined ? {} : { ':name': { S: imageName } }),
             },
             ReturnValues: 'ALL_NEW',
@@ -117,7 +119,12 @@ export function createCompletionClaims(
           regions.set(name.slice(DONE_PREFIX.length), value.S);
       }
       const stored = attributes.imageName?.S;
-      return stored === undefined ? { regions } : { regions, imageName: stored };
+      const firstDoneAt = attributes.firstDoneAt?.S;
+      return {
+        regions,
+        ...(stored === undefined ? {} : { imageName: stored }),
+        ...(firstDoneAt === undefined ? {} : { firstDoneAt }),
+      };
     },
 
     async release(key, owner) {

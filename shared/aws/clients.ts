@@ -6,6 +6,7 @@ import { createCompletionClaims } from './claims.js';
 import { createCopySlots } from './copy-slots.js';
 import { createEc2Port } from './ec2.js';
 import { perRegion } from './per-region.js';
+import { observeRetries } from './sdk-retries.js';
 
 /**
  * SDK clients, one per region, built on first use and kept for the life of the process (a Lambda
@@ -19,7 +20,11 @@ import { perRegion } from './per-region.js';
 export function createEc2Clients(
   config: Omit<EC2ClientConfig, 'region'> = {},
 ): (region: string) => EC2Client {
-  return perRegion((region) => new EC2Client({ maxAttempts: 6, retryMode: 'adaptive', ...config, region }));
+  return perRegion((region) => {
+    const client = new EC2Client({ maxAttempts: 6, retryMode: 'adaptive', ...config, region });
+    observeRetries(client.middlewareStack, 'ec2', region);
+    return client;
+  });
 }
 
 /**
@@ -34,9 +39,17 @@ export function createEc2ForRegion(config: Omit<EC2ClientConfig, 'region'> = {})
 /** The process's EC2 port: one client per region (and its adaptive retry state), for every call. */
 export const ec2ForRegion: Ec2ForRegion = createEc2ForRegion();
 
-export const eventBridgeClient = perRegion((region) => new EventBridgeClient({ region, maxAttempts: 5 }));
+export const eventBridgeClient = perRegion((region) => {
+  const client = new EventBridgeClient({ region, maxAttempts: 5 });
+  observeRetries(client.middlewareStack, 'events', region);
+  return client;
+});
 
-export const dynamoDbClient = perRegion((region) => new DynamoDBClient({ region, maxAttempts: 5 }));
+export const dynamoDbClient = perRegion((region) => {
+  const client = new DynamoDBClient({ region, maxAttempts: 5 });
+  observeRetries(client.middlewareStack, 'dynamodb', region);
+  return client;
+});
 
 /** Completion claims in the table of each region (a family's claims live in its source region). */
 export function claimsForRegion(tableName: string): ClaimsForRegion {

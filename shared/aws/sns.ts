@@ -2,9 +2,14 @@ import { PublishCommand, type PublishCommandInput, SNSClient } from '@aws-sdk/cl
 import { AwsCallError } from '../core/errors.js';
 import type { Notification, Notifier } from '../notify/port.js';
 import { perRegion } from './per-region.js';
+import { observeRetries } from './sdk-retries.js';
 
 /** The process's SNS clients, one per region, built on first use and kept across invocations. */
-export const snsClient = perRegion((region) => new SNSClient({ region, maxAttempts: 5 }));
+export const snsClient = perRegion((region) => {
+  const client = new SNSClient({ region, maxAttempts: 5 });
+  observeRetries(client.middlewareStack, 'sns', region);
+  return client;
+});
 
 export interface NotifierTopics {
   /** Plain text: `Subject` and the body, for email and SMS subscribers. */

@@ -1,7 +1,7 @@
 import type { AnnounceAction } from './actions.js';
 import type { ActionOutcome, ApplyPorts } from './apply.js';
 import { DetailType, imageArn, type ToolEvent, toolEvent } from './notifications.js';
-import type { CompletionClaims, EventPublisher } from './ports.js';
+import type { CompletionClaims, EventPublisher, MetricsPort } from './ports.js';
 
 /**
  * Announcements, from plan to event: what an `announce` action publishes, with the parts that depend
@@ -109,14 +109,15 @@ export function publishAnnouncements(events: EventPublisher): ApplyPorts['announ
 /**
  * The event path's announcer: like `publishAnnouncements`, but `AMI Distribution Started` goes out
  * once per release, however many deliveries of the source's event start (or find) its copies:
- * the first to claim `startedKey` publishes; a publish that fails gives the claim back, so the
- * retry sends it.
+ * the first to claim `startedKey` publishes (and counts the release started); a publish that fails
+ * gives the claim back, so the retry sends it.
  */
 export function announceStartedOnce(
   events: EventPublisher,
   claims: CompletionClaims,
   startedKey: string,
   owner: string,
+  metrics?: MetricsPort,
 ): ApplyPorts['announce'] {
   const publish = publishAnnouncements(events);
   return async (action, prerequisites) => {
@@ -131,5 +132,7 @@ export function announceStartedOnce(
       throw error;
     }
     await claims.published(startedKey, owner);
+    const { rule, sourceRegion } = action.announcement;
+    metrics?.add('ReleasesStarted', 1, { rule, region: sourceRegion });
   };
 }

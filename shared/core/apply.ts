@@ -1,7 +1,8 @@
 import type { Action, AnnounceAction, Plan } from './actions.js';
 import { AwsCallError, InvariantError } from './errors.js';
 import { type ActionResult, execute } from './execute.js';
-import type { Ec2ForRegion } from './ports.js';
+import { recordOutcomes } from './metrics.js';
+import type { Ec2ForRegion, MetricsPort } from './ports.js';
 
 /**
  * The one applier: carries out any plan, distribution and retirement alike.
@@ -44,6 +45,8 @@ export interface ApplyOptions {
   readonly shouldStop?: () => boolean;
   /** Told when an action starts (progress). */
   readonly onStart?: (action: Action) => void;
+  /** Counts copies started, retirement by stage and failed actions, once the plan has settled. */
+  readonly metrics?: MetricsPort;
 }
 
 export async function applyPlan(
@@ -107,6 +110,7 @@ export async function applyPlan(
     if (result.status === 'rejected') throw result.reason;
     outcomes.push(result.value);
   }
+  if (options.metrics !== undefined) recordOutcomes(options.metrics, outcomes);
   return outcomes;
 }
 

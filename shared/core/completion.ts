@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Rule } from '../rules/schema.js';
 import { AmiLifecycleError, AwsCallError } from './errors.js';
+import { elapsedMs } from './metrics.js';
 import type { ObservedImage } from './model.js';
 import {
   type Detail,
@@ -10,7 +11,14 @@ import {
   SCHEMA_VERSION,
   toolEvent,
 } from './notifications.js';
-import type { ClaimsForRegion, CompletionClaims, Ec2ForRegion, EventPublisher, LoggerPort } from './ports.js';
+import type {
+  ClaimsForRegion,
+  CompletionClaims,
+  Ec2ForRegion,
+  EventPublisher,
+  LoggerPort,
+  MetricsPort,
+} from './ports.js';
 
 /**
  * Completion of a distribution: the source and a copy in every target region are available, and
@@ -48,6 +56,8 @@ export interface CompletionDependencies {
   readonly now: () => Date;
   /** Waits between claims while another invocation holds one; injectable so tests need not wait. */
   readonly sleep?: (ms: number) => Promise<void>;
+  /** Releases completed and how long they took, counted by the invocation that announces. */
+  readonly metrics?: MetricsPort;
 }
 
 export type CompletionResult =
@@ -126,7 +136,12 @@ export async function recordDone(done: DoneImage, deps: CompletionDependencies):
   const { rule, sourceRegion, sourceImageId } = done;
   const key = releaseKey(rule, sourceRegion, sourceImageId);
   const claims = deps.claims(sourceRegion);
-  const { regions, imageName } = await claims.markDone(key, done.region, done.imageId, done.imageName);
+  const { regions, imageName, firstDoneAt } = await claims.markDone(
+    key,
+    done.region,
+    done.imageId,
+    done.imageName,
+  );
   const expected = [sourceRegion, ...targetRegions(rule, sourceRegion)];
   const waiting = expected.filter((r) => !regions.has(r));
   if (waiting.length > 0) return { status: 'incomplete', reason: `waiting for ${waiting.join(', ')}` };
@@ -178,6 +193,10 @@ export async function recordDone(done: DoneImage, deps: CompletionDependencies):
     });
   }
   await deps.ec2(sourceRegion).createTags([sourceImageId], { [DISTRIBUTED_TAG]: fingerprint });
+  const dimensions = { rule: rule.name, region: sourceRegion };
+  deps.metrics?.add('ReleasesCompleted', 1, dimensions);
+  const took = elapsedMs(firstDoneAt, deps.now());
+  if (took !== undefined) deps.metrics?.add('ReleaseCompletionTime', took, dimensions);
   deps.logger.info(`distribution of ${sourceImageId} complete: ${expected.length} region(s)`, {
     sourceImageId,
     rule: rule.name,

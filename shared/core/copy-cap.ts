@@ -12,6 +12,7 @@ import type {
   Ec2ForRegion,
   EventPublisher,
   LoggerPort,
+  MetricsPort,
 } from './ports.js';
 
 /**
@@ -71,6 +72,7 @@ export interface NextCopyDependencies {
   readonly events: EventPublisher;
   readonly claims: ClaimsForRegion;
   readonly invocationId: string;
+  readonly metrics?: MetricsPort;
 }
 
 /** Deferred copies tried per finished copy, at most: each that cannot start gives its slot back to the next. */
@@ -127,8 +129,18 @@ export async function startNextCopy(
         });
       } else {
         const key = `${releaseKey(rule, source.region, source.imageId)}/started`;
-        const announce = announceStartedOnce(deps.events, deps.claims(source.region), key, deps.invocationId);
-        const [outcome] = await applyPlan({ actions, notes: [] }, { ec2: deps.ec2, announce });
+        const announce = announceStartedOnce(
+          deps.events,
+          deps.claims(source.region),
+          key,
+          deps.invocationId,
+          deps.metrics,
+        );
+        const [outcome] = await applyPlan(
+          { actions, notes: [] },
+          { ec2: deps.ec2, announce },
+          deps.metrics ? { metrics: deps.metrics } : {},
+        );
         if (outcome?.status === 'applied' && outcome.result?.kind === 'copy') {
           deps.logger.info(
             `deferred copy of ${source.imageId} into ${region} started: ${outcome.result.imageId}`,

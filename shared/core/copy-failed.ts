@@ -45,6 +45,7 @@ export async function reportFailedCopy(
     reason,
   });
   if (deps.dryRun) return { status: 'ignored', reason: 'dry run: nothing published' };
+  deps.metrics?.add('CopiesFailed', 1, { rule: rule.name, region });
   // The whole family, so the message says where the release did arrive.
   const source = await ec2(sourceRegion).describeImage(sourceImageId);
   const regions =

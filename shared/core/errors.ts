@@ -46,13 +46,20 @@ export class InvariantError extends AmiLifecycleError {
  * AWS error codes (EC2 first) that describe a passing condition: throttling, capacity, eventual consistency
  * or a concurrency limit. The same call later can succeed.
  */
-const RETRYABLE_CODES = new Set([
+/** Throttling as AWS's services spell it: the same call later can succeed, and operators count it. */
+const THROTTLING_CODES = new Set([
   'RequestLimitExceeded',
   'Throttling',
   'ThrottlingException',
   // SNS and KMS report their throttling as client faults.
   'ThrottledException',
   'KMSThrottlingException',
+  'TooManyRequestsException',
+  'ProvisionedThroughputExceededException',
+]);
+
+const RETRYABLE_CODES = new Set([
+  ...THROTTLING_CODES,
   'BandwidthLimitExceeded',
   'InternalError',
   'InternalFailure',
@@ -124,6 +131,12 @@ function httpStatus(error: Error): number | undefined {
   const metadata: unknown = error.$metadata;
   if (typeof metadata !== 'object' || metadata === null || !('httpStatusCode' in metadata)) return undefined;
   return typeof metadata.httpStatusCode === 'number' ? metadata.httpStatusCode : undefined;
+}
+
+/** Whether AWS answered "slow down": a throttling code, or HTTP 429 whatever the code. */
+export function isThrottlingError(error: unknown): boolean {
+  if (THROTTLING_CODES.has(awsErrorCode(error))) return true;
+  return error instanceof Error && httpStatus(error) === 429;
 }
 
 /**

@@ -1,3 +1,4 @@
+import type { DimensionsOf, MetricName } from './metrics.js';
 import type { LaunchPermission, ObservedImage, ObservedSnapshot, Tags } from './model.js';
 import type { ToolEvent } from './notifications.js';
 
@@ -104,6 +105,15 @@ export interface LoggerPort {
   error(message: string, ...extra: Record<string, unknown>[]): void;
 }
 
+/**
+ * Counts and durations for operators (the table is `METRICS` in `metrics.ts`). The Lambda adapter
+ * sums counts and keeps durations per invocation and writes them as EMF when the invocation ends,
+ * so a call costs nothing but memory; the CLI passes `noMetrics`.
+ */
+export interface MetricsPort {
+  add<N extends MetricName>(name: N, value: number, dimensions: DimensionsOf<N>): void;
+}
+
 /** What a claim on a family's announcement found. */
 export type ClaimOutcome =
   /** The caller holds the claim: it publishes, then calls `published` (or `release` when it could not). */
@@ -137,6 +147,8 @@ export interface ReleaseProgress {
   /** Region → the image there, for every region recorded done. */
   readonly regions: ReadonlyMap<string, string>;
   readonly imageName?: string;
+  /** When the first region was recorded done (ISO 8601): the release's completion time is measured from it. */
+  readonly firstDoneAt?: string;
 }
 
 /** The claims of a region: a family's claims are kept in its source region. */

@@ -6,7 +6,7 @@ import { AwsCallError } from './errors.js';
 import { DetailType, toolEvent } from './notifications.js';
 import type { RegionInventory } from './observe-region.js';
 import { missingCopies, type RegionPlan } from './plan-region.js';
-import type { EventPublisher, LoggerPort } from './ports.js';
+import type { EventPublisher, LoggerPort, MetricsPort } from './ports.js';
 import { isChange, renderAction } from './render.js';
 import type { RetirementRefusal } from './retire-plan.js';
 
@@ -209,6 +209,23 @@ function retirementSummary(plan: RegionPlan, outcomes: readonly ActionOutcome[])
     wouldDeregister: plan.wouldDeregister,
     retired,
   };
+}
+
+/** Changes a run makes that repair drift (what events missed or someone changed), as opposed to retirement. */
+const REPAIRS = new Set(['tag', 'share-image', 'unshare-image', 'share-snapshot', 'copy']);
+
+/**
+ * A run's report as metrics of its region: drift repaired, copies deferred, failures. Counted every
+ * run, zeros included, so "every run for a day" is a minimum above zero (the stack's alarms).
+ */
+export function countReport(report: ReconcileReport, metrics: MetricsPort): void {
+  const region = { region: report.region };
+  const repairs = Object.entries(report.applied)
+    .filter(([kind]) => REPAIRS.has(kind))
+    .reduce((sum, [, n]) => sum + n, 0);
+  metrics.add('ReconcileRepairs', repairs, region);
+  metrics.add('ReconcileDeferredCopies', report.deferredCopies, region);
+  metrics.add('ReconcileFailures', report.failures.length, region);
 }
 
 /** Failures listed in the published report at most; the log has them all. Keeps the event far below 256 KB. */

@@ -12,8 +12,21 @@ import { copyKey } from './copy-cap.js';
 import { AwsCallError } from './errors.js';
 import { observeRegion, type RegionInventory } from './observe-region.js';
 import { planRegion, resolvePlans } from './plan-region.js';
-import type { CopySlots, CopySlotsForRegion, Ec2ForRegion, EventPublisher, LoggerPort } from './ports.js';
-import { buildReport, failureOf, type ReconcileFailure, type ReconcileReport } from './reconcile-report.js';
+import type {
+  CopySlots,
+  CopySlotsForRegion,
+  Ec2ForRegion,
+  EventPublisher,
+  LoggerPort,
+  MetricsPort,
+} from './ports.js';
+import {
+  buildReport,
+  countReport,
+  failureOf,
+  type ReconcileFailure,
+  type ReconcileReport,
+} from './reconcile-report.js';
 import { renderPlan } from './render.js';
 
 export type { ImageStatus, ReconcileFailure, ReconcileReport } from './reconcile-report.js';
@@ -52,6 +65,8 @@ export interface ReconcileDependencies {
   readonly completion?: Omit<CompletionDependencies, 'ec2' | 'logger' | 'events' | 'now'>;
   /** The event path's copy slots, corrected from what the run sees (`CopySlots.resync`). */
   readonly copySlots?: CopySlotsForRegion;
+  /** Repairs, deferred copies, failures and retirement of each region's run, for operators. */
+  readonly metrics?: MetricsPort;
 }
 
 export interface ReconcileOptions {
@@ -153,6 +168,7 @@ export async function reconcileRegions(
       {
         concurrency: options.concurrency,
         shouldStop,
+        ...(deps.metrics ? { metrics: deps.metrics } : {}),
         onStart: (action) => {
           const region = regionOf.get(action.id) ?? action.region;
           const total = plans.find((p) => p.region === region)?.actions.length ?? 0;
@@ -188,20 +204,19 @@ export async function reconcileRegions(
       deps.completion === undefined || options.dryRun
         ? { announced: [], failures: [] }
         : await recordConverged(deps, deps.completion, inventory, own, shouldStop);
-    results.push({
+    const report = buildReport({
       region,
-      report: buildReport({
-        region,
-        started,
-        dryRun: options.dryRun,
-        inventory,
-        plan,
-        diff: renderPlan(plan),
-        outcomes: own,
-        announced: completion.announced,
-        completionFailures: [...slotFailures, ...completion.failures],
-      }),
+      started,
+      dryRun: options.dryRun,
+      inventory,
+      plan,
+      diff: renderPlan(plan),
+      outcomes: own,
+      announced: completion.announced,
+      completionFailures: [...slotFailures, ...completion.failures],
     });
+    if (deps.metrics !== undefined && !options.dryRun) countReport(report, deps.metrics);
+    results.push({ region, report });
   }
   return results;
 }
@@ -234,6 +249,7 @@ async function recordConverged(
     logger: deps.logger,
     events: deps.events,
     now: deps.now,
+    ...(deps.metrics ? { metrics: deps.metrics } : {}),
   };
   for (const m of inventory.managed) {
     if (shouldStop()) break;

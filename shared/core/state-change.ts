@@ -8,11 +8,12 @@ import { admitCopies, type CopyCap, copyKey, startNextCopy } from './copy-cap.js
 import { reportFailedCopy } from './copy-failed.js';
 import { type AwsCallError, RetryableFailuresError } from './errors.js';
 import { type ImageRole, identifyReading } from './identify.js';
+import { elapsedMs } from './metrics.js';
 import type { Observation, ObservedImage } from './model.js';
 import { DetailType, imageArn, toolEvent } from './notifications.js';
 import { observeCopy, observeSource } from './observe-image.js';
 import { planFamily } from './plan-family.js';
-import type { ClaimsForRegion, Ec2ForRegion, EventPublisher, LoggerPort } from './ports.js';
+import type { ClaimsForRegion, Ec2ForRegion, EventPublisher, LoggerPort, MetricsPort } from './ports.js';
 import { renderAction, renderPlan } from './render.js';
 
 export interface StateChangeDependencies {
@@ -33,6 +34,8 @@ export interface StateChangeDependencies {
   readonly sleep?: (ms: number) => Promise<void>;
   /** The copy cap (copies pending per region); without it the event path starts every copy at once. */
   readonly copyCap?: CopyCap;
+  /** Releases, copies and failures for operators; aggregated per invocation by the adapter. */
+  readonly metrics?: MetricsPort;
 }
 
 export type StateChangeResult =
@@ -178,6 +181,7 @@ async function distribute(
     },
   );
   if (deps.dryRun) return { status: 'planned', role: role.kind, plan, diff };
+  if (role.kind === 'copy') countCompletedCopy(role.rule.name, image, event.time, deps.metrics);
 
   const key = releaseKey(role.rule, observation.sourceRegion, observation.sourceImageId);
   const admitted = deps.copyCap === undefined ? plan : await admitCopies(plan, deps.copyCap);
@@ -190,9 +194,10 @@ async function distribute(
         deps.claims(observation.sourceRegion),
         `${key}/started`,
         deps.invocationId,
+        deps.metrics,
       ),
     },
-    { concurrency: 4 },
+    { concurrency: 4, ...(deps.metrics ? { metrics: deps.metrics } : {}) },
   );
   const failures = settle(outcomes, observation, role.rule.name, imageId, region, deps);
   if (failures.terminal.length > 0)
@@ -222,6 +227,7 @@ async function distribute(
         owner: deps.invocationId,
         now: deps.now,
         ...(deps.sleep ? { sleep: deps.sleep } : {}),
+        ...(deps.metrics ? { metrics: deps.metrics } : {}),
       },
     );
     logger.debug(`completion of ${observation.sourceImageId}: ${completion.status}`, { ...completion });
@@ -242,6 +248,24 @@ async function distribute(
     outcomes,
     ...(completion === undefined ? {} : { completion }),
   };
+}
+
+/**
+ * A copy became available: one more completed in its region, and how long EC2 took, from the copy's
+ * creation (when CopyImage made it) to the event's time (when it became available): both come with
+ * what the handler reads anyway, so the duration costs no call.
+ */
+function countCompletedCopy(
+  rule: string,
+  copy: ObservedImage,
+  availableAt: string,
+  metrics?: MetricsPort,
+): void {
+  if (metrics === undefined) return;
+  const dimensions = { rule, region: copy.region };
+  metrics.add('CopiesCompleted', 1, dimensions);
+  const took = elapsedMs(copy.creationDate, new Date(availableAt));
+  if (took !== undefined) metrics.add('CopyDuration', took, dimensions);
 }
 
 /**

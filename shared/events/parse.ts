@@ -33,8 +33,9 @@ export function isArn(
 
 /**
  * The envelope EventBridge puts around every event of an AWS service, with its detail type, source
- * and detail schema filled in. `time` is kept as a string: it is only ever logged, and AWS's own
- * published examples carry a placeholder there.
+ * and detail schema filled in. `time` is kept as a string: it is logged, and a copy's duration is
+ * measured to it when it reads as a date (AWS's own published examples carry a placeholder there,
+ * which leaves the duration out rather than failing the event).
  */
 export function awsEventEnvelope<D extends z.ZodType>(detailType: string, source: string, detail: D) {
   return z.object({

@@ -4,6 +4,7 @@ import middy, { type MiddlewareObj } from '@middy/core';
 import { AmiLifecycleError } from '../core/errors.js';
 import type { LoggerPort } from '../core/ports.js';
 import { printable } from '../core/printable.js';
+import type { LambdaMetrics } from './metrics.js';
 
 export interface FailedInvocation {
   readonly status: 'failed';
@@ -30,9 +31,13 @@ export function terminalErrorsEndCleanly(logger: LoggerPort): MiddlewareObj<unkn
   };
 }
 
-/** The middy stack every handler shares: the event id as correlation id, and terminal errors that end cleanly. */
-export function lambda(logger: Logger) {
+/**
+ * The middy stack every handler shares: the event id as correlation id, the invocation's metrics
+ * written as EMF when it ends (whether it returns or throws), and terminal errors that end cleanly.
+ */
+export function lambda(logger: Logger, metrics: LambdaMetrics) {
   return middy()
     .use(injectLambdaContext(logger, { correlationIdPath: 'id', resetKeys: true }))
+    .use([...metrics.middlewares])
     .use(terminalErrorsEndCleanly(logger));
 }

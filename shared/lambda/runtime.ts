@@ -7,6 +7,7 @@ import { type Config, ConfigurationError, loadConfig } from '../config.js';
 import type { ClaimsForRegion, CopySlotsForRegion, EventPublisher, LoggerPort } from '../core/ports.js';
 import { printable } from '../core/printable.js';
 import type { Rule } from '../rules/schema.js';
+import { createLambdaMetrics, type LambdaMetrics } from './metrics.js';
 import { readRules } from './rules-file.js';
 
 /** What every handler builds once, at cold start. */
@@ -21,6 +22,8 @@ export interface Runtime {
   readonly claims: ClaimsForRegion;
   /** The copy slots of each region: the copy cap, on the event path and corrected by the schedule. */
   readonly copySlots: CopySlotsForRegion;
+  /** The core's metrics (`metrics.port`) and the middlewares that write them as EMF. */
+  readonly metrics: LambdaMetrics;
 }
 
 /**
@@ -38,14 +41,16 @@ export function coldStart(): Runtime {
     region: config.region,
     ...(config.eventsRegion === undefined ? {} : { eventsRegion: config.eventsRegion }),
   });
+  const log = readableLogger(logger);
   return {
     config,
     rules,
     logger,
-    log: readableLogger(logger),
+    log,
     events,
     claims: claimsForRegion(config.distributionsTable),
     copySlots: copySlotsForRegion(config.distributionsTable),
+    metrics: createLambdaMetrics(log),
   };
 }
 
