@@ -1,6 +1,7 @@
 import type { CounterSnapshot } from '@ami-lifecycle/emulator/ec2/index.js';
 import { type LocalStack, startLocalStack } from '@ami-lifecycle/emulator/stack.js';
 import { wrap } from './events.js';
+import { captureEmf, type EmfMetric, metricLines, summarize } from './metrics.js';
 import { npmKeptMessage, optionsNpmKept, parseDemoOptions, portErrorMessage, USAGE_EXIT } from './options.js';
 import { timelineJsonLines, timelineLines } from './timeline.js';
 
@@ -137,6 +138,17 @@ function printCounters(counters: CounterSnapshot): void {
   console.log(`  ${'total'.padEnd(26)} ${String(total).padStart(3)}`);
 }
 
+/** What the handlers reported as CloudWatch metrics: the EMF lines they printed, summed as CloudWatch would. */
+function printMetrics(metrics: readonly EmfMetric[]): void {
+  const rows = summarize(metrics);
+  console.log(`\nMetrics (namespace ami-lifecycle, summed from the EMF lines the handlers printed)`);
+  if (opts.json) {
+    for (const row of rows) console.log(JSON.stringify({ kind: 'metric', ...row }));
+    return;
+  }
+  for (const line of metricLines(rows)) console.log(line);
+}
+
 async function main(): Promise<number> {
   const started = Date.now();
   let stack: LocalStack;
@@ -167,6 +179,8 @@ async function main(): Promise<number> {
   // A realistic source: root and data volumes, with the tags the rule matches on.
   const tags: Record<string, string> = { ...rule.match.tags };
   for (const key of rule.match.tagKeys ?? []) tags[key] = '2026.11.26';
+  // The handlers run in this process: their EMF lines come off stdout here, for the Metrics section.
+  const emf = captureEmf();
   const seeded = stack.emulator.seedImage({
     region: SOURCE_REGION,
     name,
@@ -177,12 +191,17 @@ async function main(): Promise<number> {
       { deviceName: '/dev/xvdb', volumeSize: 20, volumeType: 'gp3' },
     ],
   });
-  await stack.settle(120_000);
+  try {
+    await stack.settle(120_000);
+  } finally {
+    emf.restore();
+  }
 
   printTimeline(stack);
   const targets = (rule.copy?.regions ?? []).filter((r) => r !== SOURCE_REGION);
   const problems = printMatrix(stack, seeded.imageId, targets);
   printCounters(stack.emulator.counters());
+  printMetrics(emf.metrics);
   console.log(
     `\nWall time: ${((Date.now() - started) / 1000).toFixed(2)} s (copies pending ${opts.copyDelayMs} ms each)`,
   );

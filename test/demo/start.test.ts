@@ -104,6 +104,18 @@ describe('npm start', () => {
       expect(stdout).toMatch(new RegExp(`${region}\\s+ami-[0-9a-f]+\\s+(source|copy)\\s+available`));
     }
     expect(stdout).toMatch(/CopyImage\s+3 /);
+    // The metrics the handlers emitted, read back from their EMF lines (which never reach the output).
+    const metrics = stdout.slice(stdout.indexOf('\nMetrics ('), stdout.indexOf('\nWall time'));
+    for (const region of ['eu-west-1', 'ap-southeast-2', 'us-west-2']) {
+      expect(metrics).toMatch(new RegExp(`CopiesStarted\\s+1\\s+rule=golden-linux region=${region}`));
+      expect(metrics).toMatch(
+        new RegExp(`CopyDuration\\s+1 × \\d+ m?s\\s+rule=golden-linux region=${region}`),
+      );
+    }
+    expect(metrics).toMatch(/ReleasesStarted\s+1\s+rule=golden-linux region=us-east-1/);
+    expect(metrics).toMatch(/ReleasesCompleted\s+1\s+rule=golden-linux region=us-east-1/);
+    expect(metrics).toMatch(/NotificationsSent\s+1\s+detailType=AMI Distribution Completed/);
+    expect(stdout).not.toContain('"_aws"');
     expect(stdout).toContain('Converged:');
   });
 
