@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
 
 /**
@@ -15,6 +16,10 @@ export default defineConfig({
   test: {
     testTimeout: 60_000,
     hookTimeout: 60_000,
+    // One file more than cores (Vitest's default is one fewer): many files spend their time waiting
+    // for processes of their own (serverless package, npm pack, the CLI, the demo, the AWS CLI), so
+    // on two cores one worker left a core idle and `npm test` took half again as long.
+    maxWorkers: availableParallelism() + 1,
     projects: [
       {
         test: {
