@@ -39,6 +39,7 @@ import {
   type Stack,
   type Template,
 } from './checks.js';
+import { observabilityTests } from './observability.js';
 import { type Package, packageService, paramFor, ROOT } from './package.js';
 import { expectedFromRules, securityTests } from './security.js';
 import type { ZipEntry } from './zip.js';
@@ -302,6 +303,14 @@ describe('the CloudFormation template (stage ci)', () => {
   });
 
   securityTests({ stack: () => stack, expected, deleter: 'reconcile' });
+
+  describe('dashboard and alarms', () => {
+    observabilityTests({
+      stack: () => stack,
+      regions: () => expected().regions,
+      notificationsTopic: NOTIFICATIONS_TOPIC,
+    });
+  });
 
   it("every function has a log group with the stage's retention", () => {
     const retention = Number(paramFor(pkg.config, STAGE, 'logRetentionDays'));
