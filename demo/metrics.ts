@@ -140,6 +140,7 @@ export function metricLines(rows: readonly MetricSummary[]): string[] {
   );
 }
 
+/** EventBridge's `time` is to the second, so a duration ending there is too: under a second is just that. */
 function seconds(ms: number): string {
-  return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`;
+  return ms < 1000 ? '< 1 s' : `${(ms / 1000).toFixed(1)} s`;
 }
