@@ -74,36 +74,32 @@ function metricWidget(widget: Widget, service: string, regions: readonly string[
       }
     }
   }
+  return placed(index, widget.title, lines);
+}
+
+/** A time-series widget in the stack's region, half the dashboard's width, two to a row in order. */
+function placed(index: number, title: string, metrics: readonly unknown[]) {
   return {
     type: 'metric',
     width: 12,
     height: 6,
     x: (index % 2) * 12,
     y: Math.floor(index / 2) * 6,
-    properties: { title: widget.title, view: 'timeSeries', region: REGION, period: PERIOD, metrics: lines },
+    properties: { title, view: 'timeSeries', region: REGION, period: PERIOD, metrics },
   };
 }
 
 /** Dead letters are CloudWatch's own metrics of the two queues: no code runs when Lambda or EventBridge gives up. */
 function deadLetterWidget(stage: string, index: number) {
   const queues = [`ami-lifecycle-failed-${stage}`, `ami-lifecycle-rule-dlq-${stage}`];
-  return {
-    type: 'metric',
-    width: 12,
-    height: 6,
-    x: (index % 2) * 12,
-    y: Math.floor(index / 2) * 6,
-    properties: {
-      title: 'Dead letters: messages waiting, and the oldest one’s age (s)',
-      view: 'timeSeries',
-      region: REGION,
-      period: PERIOD,
-      metrics: queues.flatMap((queue) => [
-        ['AWS/SQS', 'ApproximateNumberOfMessagesVisible', 'QueueName', queue, { stat: 'Maximum' }],
-        ['AWS/SQS', 'ApproximateAgeOfOldestMessage', 'QueueName', queue, { stat: 'Maximum', yAxis: 'right' }],
-      ]),
-    },
-  };
+  return placed(
+    index,
+    'Dead letters: messages waiting, and the oldest one’s age (s)',
+    queues.flatMap((queue) => [
+      ['AWS/SQS', 'ApproximateNumberOfMessagesVisible', 'QueueName', queue, { stat: 'Maximum' }],
+      ['AWS/SQS', 'ApproximateAgeOfOldestMessage', 'QueueName', queue, { stat: 'Maximum', yAxis: 'right' }],
+    ]),
+  );
 }
 
 export function dashboardBody(stage: string, regions: readonly string[]): object {
