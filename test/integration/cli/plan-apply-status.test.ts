@@ -8,11 +8,15 @@ import { createEc2Emulator, type Ec2Emulator } from '@ami-lifecycle/emulator/ec2
 import { type LocalServer, startLocalServer } from '@ami-lifecycle/emulator/server.js';
 import { createStsEmulator } from '@ami-lifecycle/emulator/sts/index.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type CliResult, runCliInProcess } from '../../support/cli.js';
 
 /**
- * `plan`, `apply` and `status` as operators run them: the CLI in its own process, through the real
- * SDK and the standard credential chain, against the EC2 emulator on loopback (AWS_ENDPOINT_URL).
- * The tests run in order: they follow one image from first plan to convergence.
+ * `plan`, `apply` and `status` as operators run them, through the real SDK and the standard
+ * credential chain, against the EC2 emulator on loopback (AWS_ENDPOINT_URL). Most runs are in this
+ * process (`runCliInProcess`: the same code without a process start each); the exit codes of a
+ * plan with changes, of bad arguments and of an unreachable endpoint are checked on the built
+ * command in a process of its own. The tests run in order: they follow one image from first plan
+ * to convergence.
  */
 
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
@@ -22,35 +26,39 @@ const TARGETS = ['eu-west-1', 'ap-southeast-2', 'us-west-2'];
 const REGIONS = ['us-east-1', ...TARGETS];
 const MUTATING = ['CopyImage', 'CreateTags', 'ModifyImageAttribute', 'ModifySnapshotAttribute'];
 
-interface Result {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
 let emulator: Ec2Emulator;
 let server: LocalServer;
 let sourceImageId: string;
 
-/** Runs the CLI in a child process pointed at the emulator; `AWS_ACCOUNT_ID` and `RULES_FILE` unset unless given. */
-function cli(args: readonly string[], env: Record<string, string> = {}): Promise<Result> {
+/** The environment of a run pointed at the emulator; `AWS_ACCOUNT_ID` and `RULES_FILE` unset unless given. */
+function environment(env: Record<string, string>): Record<string, string | undefined> {
+  return {
+    AWS_ACCOUNT_ID: undefined,
+    RULES_FILE: undefined,
+    AWS_PROFILE: undefined,
+    AWS_ENDPOINT_URL: server.endpoint,
+    AWS_ACCESS_KEY_ID: 'test',
+    AWS_SECRET_ACCESS_KEY: 'test',
+    AWS_REGION: 'us-east-1',
+    ...env,
+  };
+}
+
+/** Runs the CLI in this process, pointed at the emulator. */
+const cli = (args: readonly string[], env: Record<string, string> = {}): Promise<CliResult> =>
+  runCliInProcess(args, environment(env));
+
+/** Runs the built CLI in a child process pointed at the emulator. */
+function spawnCli(args: readonly string[], env: Record<string, string> = {}): Promise<CliResult> {
   const { AWS_ACCOUNT_ID: _a, RULES_FILE: _r, AWS_PROFILE: _p, ...inherited } = process.env;
+  const given = Object.entries(environment(env)).flatMap(([key, value]) =>
+    value === undefined ? [] : [[key, value]],
+  );
   return new Promise((resolve, reject) => {
     execFile(
       process.execPath,
       [BIN, ...args],
-      {
-        cwd: ROOT,
-        timeout: 50_000,
-        env: {
-          ...inherited,
-          AWS_ENDPOINT_URL: server.endpoint,
-          AWS_ACCESS_KEY_ID: 'test',
-          AWS_SECRET_ACCESS_KEY: 'test',
-          AWS_REGION: 'us-east-1',
-          ...env,
-        },
-      },
+      { cwd: ROOT, timeout: 50_000, env: { ...inherited, ...Object.fromEntries(given) } },
       (error, stdout, stderr) => {
         if (error === null) resolve({ code: 0, stdout, stderr });
         else if (typeof error.code === 'number') resolve({ code: error.code, stdout, stderr });
@@ -112,7 +120,7 @@ afterAll(async () => {
 describe('ami-lifecycle plan, apply and status against the emulator', () => {
   it('plan prints the copies and shares it would make, exits 3, and changes nothing', async () => {
     emulator.resetCounters();
-    const { code, stdout, stderr } = await cli(['plan', '--rules', RULES]);
+    const { code, stdout, stderr } = await spawnCli(['plan', '--rules', RULES]);
     expect(stderr).toBe('');
     expect(code).toBe(3);
     expect(stdout).toContain('Plan: account 123456789012,');
@@ -346,7 +354,7 @@ describe('ami-lifecycle plan, apply and status against the emulator', () => {
     { args: ['--account', '1234'], stderr: '--account must be a 12-digit AWS account id' },
     { args: ['--colour'], stderr: "unknown option '--colour'" },
   ])('exits 2 for bad arguments: $args', async ({ args, stderr }) => {
-    const result = await cli(['plan', '--rules', RULES, ...args]);
+    const result = await spawnCli(['plan', '--rules', RULES, ...args]);
     expect(result.code).toBe(2);
     expect(result.stderr).toContain(stderr);
   });
@@ -370,7 +378,7 @@ describe('ami-lifecycle plan, apply and status against the emulator', () => {
   it('an unreachable endpoint exits 1 with one clear line', async () => {
     const endpoint = `http://127.0.0.1:${await closedPort()}`;
     for (const extra of [[], ['--account', '123456789012']]) {
-      const { code, stdout, stderr } = await cli(['apply', '--rules', RULES, ...extra], {
+      const { code, stdout, stderr } = await spawnCli(['apply', '--rules', RULES, ...extra], {
         AWS_ENDPOINT_URL: endpoint,
       });
       expect(code).toBe(1);
