@@ -1,8 +1,10 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Action } from '../../shared/core/actions.js';
 import type { ActionOutcome } from '../../shared/core/apply.js';
 import { AwsCallError } from '../../shared/core/errors.js';
-import { elapsedMs, recordOutcomes } from '../../shared/core/metrics.js';
+import { elapsedMs, METRICS, recordOutcomes } from '../../shared/core/metrics.js';
 import type { MetricsPort } from '../../shared/core/ports.js';
 import { countReport, type ReconcileReport } from '../../shared/core/reconcile-report.js';
 
@@ -102,5 +104,17 @@ describe('elapsedMs', () => {
     expect(elapsedMs('2026-11-26T10:00:00.000Z', now)).toBe(750_000);
     expect(elapsedMs(undefined, now)).toBeUndefined();
     expect(elapsedMs('yyyy-mm-ddThh:mm:ssZ', now)).toBeUndefined();
+  });
+});
+
+describe('docs/observability.md', () => {
+  it('lists exactly the metrics of the table, each with its unit and dimensions', () => {
+    const page = readFileSync(join(import.meta.dirname, '../../docs/observability.md'), 'utf8');
+    const rows = [...page.matchAll(/^\| `(\w+)`\s+\| (\w+)\s+\| ([\w, ]+?)(?: \(\+\))?\s+\|/gm)].map((m) => [
+      m[1],
+      m[2],
+      m[3],
+    ]);
+    expect(rows).toEqual(Object.entries(METRICS).map(([name, m]) => [name, m.unit, m.dimensions.join(', ')]));
   });
 });
