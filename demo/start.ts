@@ -158,6 +158,7 @@ async function main(): Promise<number> {
       rulesFile: opts.rules,
       ec2: { copyDelayMs: Number(opts.copyDelayMs) },
       logLevel: opts.verbose ? 'INFO' : 'SILENT',
+      metrics: true,
     });
   } catch (error) {
     const message = portErrorMessage(error, opts.port);

@@ -58,6 +58,11 @@ export interface LocalStackOptions {
   retryDelayMs?: number;
   /** Powertools log level for the handlers; default SILENT (the timeline shows what happened). */
   logLevel?: string;
+  /**
+   * Whether the handlers print their metrics (EMF lines, on stdout, as in Lambda); default no, like
+   * their logs. The demo turns them on and reads them back.
+   */
+  metrics?: boolean;
   /** Extra environment for the handlers, e.g. DRY_RUN; overrides everything else. */
   env?: Record<string, string>;
 }
@@ -232,6 +237,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     RULES_FILE: resolve(root, options.rulesFile ?? 'config/ami-rules.yaml'),
     EVENT_BUS_NAME: customBus,
     POWERTOOLS_LOG_LEVEL: options.logLevel ?? 'SILENT',
+    POWERTOOLS_METRICS_DISABLED: options.metrics === true ? 'false' : 'true',
     ...options.env,
   };
   for (const [key, value] of Object.entries(env)) {
