@@ -1,6 +1,7 @@
 import { format } from 'node:util';
 import { vi } from 'vitest';
 import { runCli } from '../../cli/program.js';
+import { printableLines } from '../../shared/core/printable.js';
 
 export interface CliResult {
   code: number;
@@ -21,14 +22,15 @@ export async function runCliInProcess(
 ): Promise<CliResult> {
   const stdout: string[] = [];
   const stderr: string[] = [];
+  // Made printable as cli/main.ts makes the process's stdout and stderr (guardTerminal).
   const writer = (sink: string[]) => (chunk: string | Uint8Array) => {
-    sink.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
+    sink.push(printableLines(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8')));
     return true;
   };
   const line =
     (sink: string[]) =>
     (...values: unknown[]) => {
-      sink.push(`${format(...values)}\n`);
+      sink.push(printableLines(`${format(...values)}\n`));
     };
   const spies = [
     vi.spyOn(process.stdout, 'write').mockImplementation(writer(stdout)),
