@@ -49,7 +49,8 @@ export function rulesDocument(n: number): unknown {
       },
       copy: {
         regions: targets,
-        name: '{name}',
+        // Several source regions: copies say which one they came from, or their names could collide.
+        name: i % 5 === 0 ? '{name} from {sourceRegion}' : '{name}',
         ...(i % 4 === 0
           ? {
               encrypted: true,
