@@ -13,7 +13,7 @@ import {
   ModifySnapshotAttributeCommand,
 } from '@aws-sdk/client-ec2';
 import { mockClient } from 'aws-sdk-client-mock';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { createEc2Port } from '../../shared/aws/ec2.js';
 import { AwsCallError, InvariantError } from '../../shared/core/errors.js';
 import type { Ec2Port } from '../../shared/core/ports.js';
@@ -21,6 +21,10 @@ import { callError, ec2Error, rejectionOf } from '../support/aws-errors.js';
 
 const REGION = 'eu-west-1';
 const ec2Mock = mockClient(EC2Client);
+// Unit test files share a worker: the clients' own send() comes back for the next file.
+afterAll(() => {
+  ec2Mock.restore();
+});
 let port: Ec2Port;
 
 beforeEach(() => {

@@ -11,7 +11,7 @@ import {
   EnableImageDeprecationCommand,
 } from '@aws-sdk/client-ec2';
 import { mockClient } from 'aws-sdk-client-mock';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { ec2ForRegion } from '../../shared/aws/clients.js';
 import { createEc2Port } from '../../shared/aws/ec2.js';
 import type { Ec2Port } from '../../shared/core/ports.js';
@@ -20,6 +20,10 @@ import { callError, ec2Error } from '../support/aws-errors.js';
 const REGION = 'eu-west-1';
 const IMAGE = 'ami-0123456789abcdef0';
 const ec2Mock = mockClient(EC2Client);
+// Unit test files share a worker: the clients' own send() comes back for the next file.
+afterAll(() => {
+  ec2Mock.restore();
+});
 let port: Ec2Port;
 
 beforeEach(() => {

@@ -22,7 +22,7 @@ import {
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { captureConsoleErrors } from '../support/console.js';
 
 /**
@@ -57,6 +57,12 @@ rules:
 const ec2 = mockClient(EC2Client);
 const eventBridge = mockClient(EventBridgeClient);
 const dynamodb = mockClient(DynamoDBClient);
+// Unit test files share a worker: the clients' own send() comes back for the next file.
+afterAll(() => {
+  ec2.restore();
+  eventBridge.restore();
+  dynamodb.restore();
+});
 
 /** Images EC2 knows, by region. */
 let images: Record<string, Image[]>;

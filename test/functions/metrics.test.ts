@@ -14,7 +14,7 @@ import {
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { captureEmf, type EmfCapture, type EmfMetric } from '../../demo/metrics.js';
 import { DetailType, toolEvent } from '../../shared/core/notifications.js';
 
@@ -55,6 +55,13 @@ const ec2 = mockClient(EC2Client);
 const eventBridge = mockClient(EventBridgeClient);
 const dynamodb = mockClient(DynamoDBClient);
 const sns = mockClient(SNSClient);
+// Unit test files share a worker: the clients' own send() comes back for the next file.
+afterAll(() => {
+  ec2.restore();
+  eventBridge.restore();
+  dynamodb.restore();
+  sns.restore();
+});
 let images: Record<string, Image[]>;
 let emf: EmfCapture;
 
