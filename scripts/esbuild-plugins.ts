@@ -87,6 +87,33 @@ export function lambdaRulesFile(): Plugin {
   };
 }
 
+/**
+ * In the function bundles of a package that traces (params.tracing "true"), `shared/lambda/tracing.ts`
+ * (no tracing, imports nothing) is `tracing.on.ts` (Powertools Tracer and the X-Ray SDK). Off, the
+ * default, the plugin does nothing: the bundles are byte for byte those of a tool without tracing.
+ */
+export function lambdaTracing(on: boolean): Plugin {
+  const off = join(ROOT, 'shared', 'lambda', 'tracing.js');
+  return {
+    name: 'lambda-tracing',
+    setup(build) {
+      if (!on) return;
+      build.onResolve({ filter: /^\.\.?\/(?:.*\/)?tracing\.js$/ }, (args) =>
+        resolve(args.resolveDir, args.path) === off
+          ? { path: join(ROOT, 'shared', 'lambda', 'tracing.on.ts') }
+          : undefined,
+      );
+    },
+  };
+}
+
+/** serverless.yml `custom.tracing` (params.tracing): "true" or "false", anything else is a mistake to stop on. */
+export function tracingOn(value: unknown): boolean {
+  if (value === undefined || value === false || value === 'false') return false;
+  if (value === true || value === 'true') return true;
+  throw new Error(`serverless.yml: params.tracing must be "true" or "false", not ${JSON.stringify(value)}`);
+}
+
 const compilations = new Map<string, Promise<void>>();
 
 /**
@@ -140,14 +167,26 @@ async function compileRulesFile(source: string, target: string): Promise<void> {
 
 /** What this file reads of the serverless instance serverless-esbuild passes in. */
 interface Serverless {
-  readonly service: { readonly custom?: { readonly rules?: { source?: unknown; compiled?: unknown } } };
+  readonly service: {
+    readonly custom?: {
+      readonly rules?: { source?: unknown; compiled?: unknown };
+      readonly tracing?: unknown;
+    };
+  };
 }
 
 /** serverless.yml `custom.esbuild.plugins`: the plugins of every function bundle. */
 export default function lambdaPlugins(serverless: Serverless): Plugin[] {
   const { source, compiled } = serverless.service.custom?.rules ?? {};
+  const tracing = tracingOn(serverless.service.custom?.tracing);
   if (typeof source !== 'string' || typeof compiled !== 'string') {
     throw new Error('serverless.yml: custom.rules.source and custom.rules.compiled must be paths');
   }
-  return [zodEnglishOnly(), shakeableSdkSchemas(), lambdaRulesFile(), compiledRules(source, compiled)];
+  return [
+    zodEnglishOnly(),
+    shakeableSdkSchemas(),
+    lambdaRulesFile(),
+    lambdaTracing(tracing),
+    compiledRules(source, compiled),
+  ];
 }

@@ -2,6 +2,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EC2Client, type EC2ClientConfig } from '@aws-sdk/client-ec2';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { ClaimsForRegion, CopySlotsForRegion, Ec2ForRegion } from '../core/ports.js';
+import { traced } from '../lambda/tracing.js';
 import { createCompletionClaims } from './claims.js';
 import { createCopySlots } from './copy-slots.js';
 import { createEc2Port } from './ec2.js';
@@ -15,6 +16,8 @@ import { observeRetries } from './sdk-retries.js';
  *
  * Adaptive retries: EC2 throttles per account and region with token buckets; the adaptive mode
  * slows this client down when it sees RequestLimitExceeded instead of retrying at full speed.
+ *
+ * `traced`: a subsegment per call when the package traces (params.tracing), the client as it is otherwise.
  */
 /** EC2 clients, one per region, built on first use. `config` adds to the defaults (an `endpoint`, say). */
 export function createEc2Clients(
@@ -23,7 +26,7 @@ export function createEc2Clients(
   return perRegion((region) => {
     const client = new EC2Client({ maxAttempts: 6, retryMode: 'adaptive', ...config, region });
     observeRetries(client.middlewareStack, 'ec2', region);
-    return client;
+    return traced(client);
   });
 }
 
@@ -42,13 +45,13 @@ export const ec2ForRegion: Ec2ForRegion = createEc2ForRegion();
 export const eventBridgeClient = perRegion((region) => {
   const client = new EventBridgeClient({ region, maxAttempts: 5 });
   observeRetries(client.middlewareStack, 'events', region);
-  return client;
+  return traced(client);
 });
 
 export const dynamoDbClient = perRegion((region) => {
   const client = new DynamoDBClient({ region, maxAttempts: 5 });
   observeRetries(client.middlewareStack, 'dynamodb', region);
-  return client;
+  return traced(client);
 });
 
 /** Completion claims in the table of each region (a family's claims live in its source region). */

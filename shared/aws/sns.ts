@@ -1,5 +1,6 @@
 import { PublishCommand, type PublishCommandInput, SNSClient } from '@aws-sdk/client-sns';
 import { AwsCallError } from '../core/errors.js';
+import { traced } from '../lambda/tracing.js';
 import type { Notification, Notifier } from '../notify/port.js';
 import { perRegion } from './per-region.js';
 import { observeRetries } from './sdk-retries.js';
@@ -8,7 +9,7 @@ import { observeRetries } from './sdk-retries.js';
 export const snsClient = perRegion((region) => {
   const client = new SNSClient({ region, maxAttempts: 5 });
   observeRetries(client.middlewareStack, 'sns', region);
-  return client;
+  return traced(client);
 });
 
 export interface NotifierTopics {

@@ -5,6 +5,7 @@ import { AmiLifecycleError } from '../core/errors.js';
 import type { LoggerPort } from '../core/ports.js';
 import { printable } from '../core/printable.js';
 import type { LambdaMetrics } from './metrics.js';
+import { tracingMiddlewares } from './tracing.js';
 
 export interface FailedInvocation {
   readonly status: 'failed';
@@ -32,11 +33,14 @@ export function terminalErrorsEndCleanly(logger: LoggerPort): MiddlewareObj<unkn
 }
 
 /**
- * The middy stack every handler shares: the event id as correlation id, the invocation's metrics
- * written as EMF when it ends (whether it returns or throws), and terminal errors that end cleanly.
+ * The middy stack every handler shares: the invocation's trace segment when the package traces
+ * (outermost, to time all of it; none by default), the event id as correlation id, the invocation's
+ * metrics written as EMF when it ends (whether it returns or throws), and terminal errors that end
+ * cleanly.
  */
 export function lambda(logger: Logger, metrics: LambdaMetrics) {
   return middy()
+    .use(tracingMiddlewares())
     .use(injectLambdaContext(logger, { correlationIdPath: 'id', resetKeys: true }))
     .use([...metrics.middlewares])
     .use(terminalErrorsEndCleanly(logger));

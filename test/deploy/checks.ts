@@ -13,12 +13,15 @@ export type Props = { [key: string]: unknown };
 
 export interface Resource {
   Type: string;
+  /** A condition of `Conditions`: the resource exists only when it holds. */
+  Condition?: string;
   Properties?: Props;
   DependsOn?: string | string[];
 }
 
 export interface Template {
   Resources: Record<string, Resource>;
+  Conditions?: Props;
 }
 
 export interface Stack {
@@ -82,9 +85,23 @@ export function resolveString(value: unknown, stack: Stack): string | undefined 
   return text.replace(/\$\{([^}!]+)\}/g, (whole, name: string) => pseudo[name] ?? whole);
 }
 
+/**
+ * Whether a condition of the template holds. The stack's conditions compare strings serverless.yml
+ * resolved at package time (`Fn::Equals` of two literals); anything else is not understood here and
+ * throws, rather than guess.
+ */
+export function conditionHolds(stack: Stack, name: string): boolean {
+  const condition = stack.template.Conditions?.[name];
+  const operands = isObject(condition) ? condition['Fn::Equals'] : undefined;
+  if (!Array.isArray(operands) || operands.length !== 2 || !operands.every((o) => typeof o === 'string'))
+    throw new Error(`condition ${name}: ${JSON.stringify(condition)} is not Fn::Equals of two strings`);
+  return operands[0] === operands[1];
+}
+
+/** The resources of a type that the stack creates: those whose `Condition` does not hold are left out. */
 export function resourcesOfType(stack: Stack, type: string): Array<[string, Props]> {
   return Object.entries(stack.template.Resources)
-    .filter(([, r]) => r.Type === type)
+    .filter(([, r]) => r.Type === type && (r.Condition === undefined || conditionHolds(stack, r.Condition)))
     .map(([id, r]) => [id, r.Properties ?? {}]);
 }
 
@@ -425,7 +442,8 @@ export function functionActions(stack: Stack): Record<string, string[]> {
 export const ALLOWED_WILDCARD_ACTIONS = new Set(['kms:ReEncrypt*']);
 
 /** Actions that have no resource-level permissions, so `Resource: "*"` is their only form. */
-const RESOURCELESS_ACTION = /^ec2:(Describe|Get)[A-Za-z]+$/;
+// X-Ray's trace uploads (params.tracing) have no resource type either.
+const RESOURCELESS_ACTION = /^(?:ec2:(?:Describe|Get)[A-Za-z]+|xray:Put(?:TraceSegments|TelemetryRecords))$/;
 
 /** The resource types each EC2 write action may name (image and snapshot ARNs carry no account). */
 export const EC2_WRITE_RESOURCE_TYPES: Readonly<Record<string, readonly string[]>> = {

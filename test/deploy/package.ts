@@ -49,14 +49,20 @@ interface ServerlessState {
 
 /**
  * `serverless package --stage <stage> --package <dir>`, as CI runs it: offline, with dummy
- * credentials (osls and serverless-esbuild need none to package).
+ * credentials (osls and serverless-esbuild need none to package). `params` are passed as
+ * `--param="name=value"`, as an operator overrides serverless.yml's.
  */
-export async function packageService(dir: string, stage: string): Promise<Package> {
+export async function packageService(
+  dir: string,
+  stage: string,
+  params: Readonly<Record<string, string>> = {},
+): Promise<Package> {
   const env: NodeJS.ProcessEnv = { ...process.env, AWS_ACCESS_KEY_ID: 'ci', AWS_SECRET_ACCESS_KEY: 'ci' };
   delete env.AWS_PROFILE;
   delete env.AWS_SESSION_TOKEN;
   try {
-    await run('npx', ['serverless', 'package', '--stage', stage, '--package', dir], {
+    const overrides = Object.entries(params).map(([name, value]) => `--param=${name}=${value}`);
+    await run('npx', ['serverless', 'package', '--stage', stage, '--package', dir, ...overrides], {
       cwd: ROOT,
       env,
       maxBuffer: 16 * 1024 * 1024,

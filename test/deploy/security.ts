@@ -76,6 +76,9 @@ export const RESOURCELESS = new Set([
   'ec2:DescribeImageReferences',
   'ec2:DescribeInstances',
   'ec2:DescribeLaunchTemplateVersions',
+  // The traces' uploads, in a package with params.tracing "true" (tracing.test.ts).
+  'xray:PutTraceSegments',
+  'xray:PutTelemetryRecords',
 ]);
 
 export const DELETIONS = new Set(['ec2:DeregisterImage', 'ec2:EnableImageDeprecation', 'ec2:DeleteSnapshot']);
