@@ -1,4 +1,4 @@
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { RulesValidationError } from '../shared/core/errors.js';
 import { compileRules } from '../shared/rules/load.js';
@@ -19,11 +19,7 @@ if (source === undefined || target === undefined) {
 try {
   const json = compileRules(source);
   mkdirSync(dirname(target), { recursive: true });
-  // Written aside, then renamed: two packages at once (the deploy tests') write the same file, and
-  // neither may zip it half written.
-  const written = `${target}.${process.pid}`;
-  writeFileSync(written, json);
-  renameSync(written, target);
+  writeFileSync(target, json);
 } catch (error) {
   console.error(error instanceof Error ? error.message : String(error));
   process.exit(error instanceof RulesValidationError ? 2 : 1);

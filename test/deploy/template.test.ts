@@ -42,7 +42,7 @@ import {
 import { observabilityTests } from './observability.js';
 import { type Package, packageService, paramFor, ROOT } from './package.js';
 import { expectedFromRules, securityTests } from './security.js';
-import { markersNotInTheirModules, tracingInBundles, tracingModes, xrayActions } from './tracing.js';
+import { tracingTests } from './tracing.js';
 import type { ZipEntry } from './zip.js';
 
 const runFile = promisify(execFile);
@@ -394,12 +394,8 @@ describe('the function packages', () => {
     expect(problems).toEqual([]);
   });
 
-  it('tracing is off (params.tracing): no Tracer or X-Ray SDK in any bundle, no xray: action, no Active tracing', async () => {
-    expect(paramFor(pkg.config, STAGE, 'tracing')).toBe('false');
-    expect(await markersNotInTheirModules()).toEqual([]);
-    for (const [fn, found] of Object.entries(tracingInBundles(pkg))) expect(found, fn).toEqual([]);
-    for (const [fn, actions] of Object.entries(xrayActions(stack))) expect(actions, fn).toEqual([]);
-    for (const [fn, mode] of Object.entries(tracingModes(stack))) expect(mode, fn).not.toBe('Active');
+  describe('tracing (params.tracing)', () => {
+    tracingTests({ pkg: () => pkg, stack: () => stack, dir: () => dir });
   });
 
   it('source maps are used at run time when shipped (NODE_OPTIONS=--enable-source-maps)', () => {

@@ -1,12 +1,13 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { functionActions, isObject, lambdaFunctions, type Stack } from './checks.js';
-import { type Package, ROOT } from './package.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { functionActions, isObject, lambdaFunctions, resourcesOfType, type Stack } from './checks.js';
+import { type Package, packageService, ROOT } from './package.js';
 
 /**
- * What tracing (params.tracing) leaves in a package, for the two deploy tests that look: the
- * default package (template.test.ts: none of it) and one packaged with `--param="tracing=true"`
- * (tracing.test.ts: all of it).
+ * Tracing (params.tracing) in the packages: none of it in the default package, all of it in one
+ * packaged with `--param="tracing=true"`. Called from template.test.ts, which packages the default
+ * first: osls stages every package in the repository's .serverless/ folder, so two cannot run at once.
  */
 
 /** Strings only Powertools Tracer and the X-Ray SDK put in a bundle: [module, marker]. */
@@ -62,4 +63,61 @@ export function tracingInBundles(pkg: Package): Record<string, string[]> {
       return [fn.name, found.map(([what]) => what)];
     }),
   );
+}
+
+export interface TracingContext {
+  /** The default package (tracing off) and its stack. */
+  readonly pkg: () => Package;
+  readonly stack: () => Stack;
+  /** Where the traced package may be written (a temporary folder of the test). */
+  readonly dir: () => string;
+}
+
+export function tracingTests(context: TracingContext): void {
+  it('off by default: no Tracer or X-Ray SDK in any bundle, no xray: action, no Active tracing', async () => {
+    expect(await markersNotInTheirModules()).toEqual([]);
+    for (const [fn, found] of Object.entries(tracingInBundles(context.pkg()))) expect(found, fn).toEqual([]);
+    for (const [fn, actions] of Object.entries(xrayActions(context.stack()))) expect(actions, fn).toEqual([]);
+    for (const [fn, mode] of Object.entries(tracingModes(context.stack())))
+      expect(mode, fn).not.toBe('Active');
+  });
+
+  describe('packaged with --param="tracing=true"', () => {
+    let traced: Package;
+    let stack: Stack;
+    beforeAll(async () => {
+      traced = await packageService(join(context.dir(), 'traced'), context.pkg().stage, { tracing: 'true' });
+      stack = { ...context.stack(), template: traced.template };
+    }, 300_000);
+
+    it('every bundle carries Powertools Tracer and the X-Ray SDK', () => {
+      const bundles = tracingInBundles(traced);
+      expect(Object.keys(bundles).sort()).toEqual(
+        context
+          .pkg()
+          .functions.map((f) => f.name)
+          .sort(),
+      );
+      for (const [fn, found] of Object.entries(bundles))
+        expect(found, fn).toEqual(Object.keys(TRACING_MARKERS));
+    });
+
+    it('Lambda traces every function (TracingConfig Active)', () => {
+      for (const [fn, mode] of Object.entries(tracingModes(stack))) expect(mode, fn).toBe('Active');
+    });
+
+    it('every role may send traces: exactly PutTraceSegments and PutTelemetryRecords, on "*"', () => {
+      const xray = ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'];
+      for (const [fn, actions] of Object.entries(xrayActions(stack)))
+        expect(actions, fn).toEqual([...xray].sort());
+      const policies = resourcesOfType(stack, 'AWS::IAM::Policy').filter(([, p]) =>
+        JSON.stringify(p).includes('xray:'),
+      );
+      expect(policies.map(([id]) => id)).toEqual(['TracingPolicy']);
+      expect(policies[0]?.[1].PolicyDocument).toEqual({
+        Version: '2012-10-17',
+        Statement: [{ Sid: 'SendTraces', Effect: 'Allow', Action: xray, Resource: '*' }],
+      });
+    });
+  });
 }
