@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { copyFile, mkdir, mkdtemp, readFile, symlink } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { parse } from 'yaml';
 import type { Template } from './checks.js';
@@ -48,14 +49,48 @@ interface ServerlessState {
 }
 
 /**
+ * A copy of the service to package beside the repository: osls stages every package in the
+ * service's own `.serverless/` folder (and serverless-esbuild in `.esbuild/`, the rules in
+ * `.rules/`), so two packages of one tree cannot be built at once. The copy holds the tracked
+ * files the package is built from, and links the repository's node_modules.
+ */
+export async function serviceCopy(): Promise<string> {
+  const copy = await mkdtemp(join(tmpdir(), 'ami-lifecycle-service-'));
+  const { stdout } = await run(
+    'git',
+    [
+      'ls-files',
+      '-z',
+      '--',
+      'serverless.yml',
+      'package.json',
+      'tsconfig.json',
+      'functions',
+      'shared',
+      'scripts',
+      'config',
+    ],
+    { cwd: ROOT },
+  );
+  for (const file of stdout.split('\0').filter((f) => f !== '')) {
+    await mkdir(dirname(join(copy, file)), { recursive: true });
+    await copyFile(join(ROOT, file), join(copy, file));
+  }
+  await symlink(join(ROOT, 'node_modules'), join(copy, 'node_modules'), 'dir');
+  return copy;
+}
+
+/**
  * `serverless package --stage <stage> --package <dir>`, as CI runs it: offline, with dummy
  * credentials (osls and serverless-esbuild need none to package). `params` are passed as
- * `--param="name=value"`, as an operator overrides serverless.yml's.
+ * `--param="name=value"`, as an operator overrides serverless.yml's; `root` is the service to
+ * package (the repository, or a {@link serviceCopy}).
  */
 export async function packageService(
   dir: string,
   stage: string,
   params: Readonly<Record<string, string>> = {},
+  root: string = ROOT,
 ): Promise<Package> {
   const env: NodeJS.ProcessEnv = { ...process.env, AWS_ACCESS_KEY_ID: 'ci', AWS_SECRET_ACCESS_KEY: 'ci' };
   delete env.AWS_PROFILE;
@@ -63,7 +98,7 @@ export async function packageService(
   try {
     const overrides = Object.entries(params).map(([name, value]) => `--param=${name}=${value}`);
     await run('npx', ['serverless', 'package', '--stage', stage, '--package', dir, ...overrides], {
-      cwd: ROOT,
+      cwd: root,
       env,
       maxBuffer: 16 * 1024 * 1024,
     });

@@ -40,7 +40,7 @@ import {
   type Template,
 } from './checks.js';
 import { observabilityTests } from './observability.js';
-import { type Package, packageService, paramFor, ROOT } from './package.js';
+import { type Package, packageService, paramFor, ROOT, serviceCopy } from './package.js';
 import { expectedFromRules, securityTests } from './security.js';
 import { tracingTests } from './tracing.js';
 import type { ZipEntry } from './zip.js';
@@ -165,13 +165,18 @@ const MUST_NOT_BUNDLE: Record<string, Array<keyof typeof CLIENT_MARKERS>> = {
 
 let dir: string;
 let pkg: Package;
+let traced: Package;
 let stack: Stack;
 
 const stackOf = (template: Template): Stack => ({ ...stack, template });
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'ami-lifecycle-package-'));
-  pkg = await packageService(join(dir, 'package'), STAGE);
+  // The default package from the repository and, at the same time, the traced one from a copy.
+  [pkg, traced] = await Promise.all([
+    packageService(join(dir, 'package'), STAGE),
+    serviceCopy().then((copy) => packageService(join(dir, 'traced'), STAGE, { tracing: 'true' }, copy)),
+  ]);
   stack = {
     template: pkg.template,
     service: pkg.service,
@@ -395,7 +400,7 @@ describe('the function packages', () => {
   });
 
   describe('tracing (params.tracing)', () => {
-    tracingTests({ pkg: () => pkg, stack: () => stack, dir: () => dir });
+    tracingTests({ pkg: () => pkg, stack: () => stack, traced: () => traced });
   });
 
   it('source maps are used at run time when shipped (NODE_OPTIONS=--enable-source-maps)', () => {

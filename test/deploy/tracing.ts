@@ -2,12 +2,12 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { functionActions, isObject, lambdaFunctions, resourcesOfType, type Stack } from './checks.js';
-import { type Package, packageService, ROOT } from './package.js';
+import { type Package, ROOT } from './package.js';
 
 /**
  * Tracing (params.tracing) in the packages: none of it in the default package, all of it in one
- * packaged with `--param="tracing=true"`. Called from template.test.ts, which packages the default
- * first: osls stages every package in the repository's .serverless/ folder, so two cannot run at once.
+ * packaged with `--param="tracing=true"`. Called from template.test.ts, which builds both packages
+ * at once, the traced one from a copy of the service (`serviceCopy`).
  */
 
 /** Strings only Powertools Tracer and the X-Ray SDK put in a bundle: [module, marker]. */
@@ -69,8 +69,8 @@ export interface TracingContext {
   /** The default package (tracing off) and its stack. */
   readonly pkg: () => Package;
   readonly stack: () => Stack;
-  /** Where the traced package may be written (a temporary folder of the test). */
-  readonly dir: () => string;
+  /** The package built with `--param="tracing=true"`, beside the default one. */
+  readonly traced: () => Package;
 }
 
 export function tracingTests(context: TracingContext): void {
@@ -85,10 +85,10 @@ export function tracingTests(context: TracingContext): void {
   describe('packaged with --param="tracing=true"', () => {
     let traced: Package;
     let stack: Stack;
-    beforeAll(async () => {
-      traced = await packageService(join(context.dir(), 'traced'), context.pkg().stage, { tracing: 'true' });
+    beforeAll(() => {
+      traced = context.traced();
       stack = { ...context.stack(), template: traced.template };
-    }, 300_000);
+    });
 
     it('every bundle carries Powertools Tracer and the X-Ray SDK', () => {
       const bundles = tracingInBundles(traced);
