@@ -13,18 +13,16 @@ import {
   ModifySnapshotAttributeCommand,
 } from '@aws-sdk/client-ec2';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { createEc2Port } from '../../shared/aws/ec2.js';
 import { AwsCallError, InvariantError } from '../../shared/core/errors.js';
 import type { Ec2Port } from '../../shared/core/ports.js';
 import { callError, ec2Error, rejectionOf } from '../support/aws-errors.js';
+import { restoreAfterAll } from '../support/sdk-mocks.js';
 
 const REGION = 'eu-west-1';
 const ec2Mock = mockClient(EC2Client);
-// Unit test files share a worker: the clients' own send() comes back for the next file.
-afterAll(() => {
-  ec2Mock.restore();
-});
+restoreAfterAll(ec2Mock);
 let port: Ec2Port;
 
 beforeEach(() => {

@@ -11,19 +11,17 @@ import {
   EnableImageDeprecationCommand,
 } from '@aws-sdk/client-ec2';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { ec2ForRegion } from '../../shared/aws/clients.js';
 import { createEc2Port } from '../../shared/aws/ec2.js';
 import type { Ec2Port } from '../../shared/core/ports.js';
 import { callError, ec2Error } from '../support/aws-errors.js';
+import { restoreAfterAll } from '../support/sdk-mocks.js';
 
 const REGION = 'eu-west-1';
 const IMAGE = 'ami-0123456789abcdef0';
 const ec2Mock = mockClient(EC2Client);
-// Unit test files share a worker: the clients' own send() comes back for the next file.
-afterAll(() => {
-  ec2Mock.restore();
-});
+restoreAfterAll(ec2Mock);
 let port: Ec2Port;
 
 beforeEach(() => {

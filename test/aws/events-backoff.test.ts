@@ -1,14 +1,12 @@
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { createEventPublisher } from '../../shared/aws/events.js';
 import { DetailType, toolEvent } from '../../shared/core/notifications.js';
+import { restoreAfterAll } from '../support/sdk-mocks.js';
 
 const eventBridge = mockClient(EventBridgeClient);
-// Unit test files share a worker: the clients' own send() comes back for the next file.
-afterAll(() => {
-  eventBridge.restore();
-});
+restoreAfterAll(eventBridge);
 
 it('waits, longer each time, before re-sending throttled entries, and not before the first send', async () => {
   eventBridge.reset();

@@ -6,19 +6,17 @@ import {
   type PutEventsResultEntry,
 } from '@aws-sdk/client-eventbridge';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { createEventPublisher, entrySize, MAX_BATCH_BYTES } from '../../shared/aws/events.js';
 import { DetailType, type ToolEvent, toolEvent } from '../../shared/core/notifications.js';
 import type { EventPublisher } from '../../shared/core/ports.js';
 import { callError } from '../support/aws-errors.js';
+import { restoreAfterAll } from '../support/sdk-mocks.js';
 
 const REGION = 'us-east-1';
 const BUS = 'ami-lifecycle-bus';
 const ebMock = mockClient(EventBridgeClient);
-// Unit test files share a worker: the clients' own send() comes back for the next file.
-afterAll(() => {
-  ebMock.restore();
-});
+restoreAfterAll(ebMock);
 let publisher: EventPublisher;
 
 const noWait = async () => {};

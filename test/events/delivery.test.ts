@@ -1,17 +1,13 @@
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import { InvalidEventError } from '../../shared/core/errors.js';
 import { parseAmiStateChangeEvent } from '../../shared/events/ami-state-change.js';
 import { parseScheduledEvent } from '../../shared/events/scheduled.js';
+import { awsExample } from '../support/aws-examples.js';
 
 /**
  * Events EventBridge could never have delivered are refused at the edge, saying why: EC2's state
  * changes always name the image's ARN in their region, and a schedule always names its rule.
  */
-const requireFrom = createRequire(import.meta.url);
-const example = (name: string): Record<string, unknown> =>
-  JSON.parse(readFileSync(requireFrom.resolve(`@ami-lifecycle/event-pattern/examples/${name}.json`), 'utf8'));
 
 function refusal(parse: () => unknown): string {
   try {
@@ -24,7 +20,7 @@ function refusal(parse: () => unknown): string {
 }
 
 describe('EC2 AMI State Change', () => {
-  const available = example('ec2-ami-state-change-available');
+  const available = awsExample('ec2-ami-state-change-available');
   const arn = 'arn:aws:ec2:us-east-1::image/ami-0abcdef1234567890';
 
   it.each([
@@ -60,7 +56,7 @@ describe('EC2 AMI State Change', () => {
 });
 
 describe('Scheduled Event', () => {
-  const scheduled = example('scheduled-event');
+  const scheduled = awsExample('scheduled-event');
 
   it("accepts AWS's published example", () => {
     expect(parseScheduledEvent(scheduled).region).toBe('us-east-1');

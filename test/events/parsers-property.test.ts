@@ -1,5 +1,3 @@
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { EXAMPLES } from '../../schemas/examples.js';
@@ -9,6 +7,7 @@ import { parseAmiStateChangeEvent } from '../../shared/events/ami-state-change.j
 import { parseDeadLetter } from '../../shared/events/dead-letter.js';
 import { parseScheduledEvent } from '../../shared/events/scheduled.js';
 import { parseToolEventEnvelope, validDetail } from '../../shared/notify/envelope.js';
+import { awsExample } from '../support/aws-examples.js';
 import { mutated } from '../support/mutate.js';
 
 /**
@@ -17,9 +16,6 @@ import { mutated } from '../support/mutate.js';
  * a stack overflow, a message that says nothing). The inputs are arbitrary values and, more to the
  * point, AWS's own example events with one field replaced by anything or removed.
  */
-const requireFrom = createRequire(import.meta.url);
-const example = (name: string): unknown =>
-  JSON.parse(readFileSync(requireFrom.resolve(`@ami-lifecycle/event-pattern/examples/${name}.json`), 'utf8'));
 
 const inputs = (valid: unknown) => fc.oneof(fc.anything(), mutated(valid), mutated(valid));
 
@@ -39,21 +35,21 @@ describe('event parsers never throw anything but InvalidEventError', () => {
   it('EC2 AMI State Change: AWS examples parse; any mutation parses or is refused with a message', () => {
     const names = ['available', 'failed', 'deregistered', 'disabled'];
     for (const name of names)
-      expect(outcomeOf(() => parseAmiStateChangeEvent(example(`ec2-ami-state-change-${name}`)))).toBe(
+      expect(outcomeOf(() => parseAmiStateChangeEvent(awsExample(`ec2-ami-state-change-${name}`)))).toBe(
         'parsed',
       );
     for (const name of names)
       fc.assert(
-        fc.property(inputs(example(`ec2-ami-state-change-${name}`)), (input) => {
+        fc.property(inputs(awsExample(`ec2-ami-state-change-${name}`)), (input) => {
           outcomeOf(() => parseAmiStateChangeEvent(input));
         }),
       );
   });
 
   it('Scheduled Event: the AWS example parses; any mutation parses or is refused with a message', () => {
-    expect(outcomeOf(() => parseScheduledEvent(example('scheduled-event')))).toBe('parsed');
+    expect(outcomeOf(() => parseScheduledEvent(awsExample('scheduled-event')))).toBe('parsed');
     fc.assert(
-      fc.property(inputs(example('scheduled-event')), (input) => {
+      fc.property(inputs(awsExample('scheduled-event')), (input) => {
         outcomeOf(() => parseScheduledEvent(input));
       }),
     );
@@ -97,7 +93,7 @@ describe('event parsers never throw anything but InvalidEventError', () => {
         condition: 'RetriesExhausted',
         approximateInvokeCount: 3,
       },
-      requestPayload: example('ec2-ami-state-change-available'),
+      requestPayload: awsExample('ec2-ami-state-change-available'),
       responseContext: { statusCode: 200, functionError: 'Unhandled' },
       responsePayload: { errorType: 'AwsCallError', errorMessage: 'Throttling' },
     };

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { lambdaContext } from '@ami-lifecycle/emulator/eventbridge/bus.js';
@@ -22,21 +22,17 @@ import {
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { awsExample } from '../support/aws-examples.js';
 import { captureConsoleErrors } from '../support/console.js';
+import { restoreAfterAll } from '../support/sdk-mocks.js';
+
+const fixture = (name: string) => awsExample(`ec2-ami-state-change-${name}`);
 
 /**
  * The handler, fed AWS's published example events, through the real middy stack and the real SDK
  * clients, with EC2 and EventBridge answered by aws-sdk-client-mock.
  */
-
-const fixture = (name: string): Record<string, unknown> =>
-  JSON.parse(
-    readFileSync(
-      join(import.meta.dirname, '../../packages/event-pattern/examples', `ec2-ami-state-change-${name}.json`),
-      'utf8',
-    ),
-  );
 
 const IMAGE_ID = 'ami-0abcdef1234567890';
 const ACCOUNT = '012345678901';
@@ -57,12 +53,7 @@ rules:
 const ec2 = mockClient(EC2Client);
 const eventBridge = mockClient(EventBridgeClient);
 const dynamodb = mockClient(DynamoDBClient);
-// Unit test files share a worker: the clients' own send() comes back for the next file.
-afterAll(() => {
-  ec2.restore();
-  eventBridge.restore();
-  dynamodb.restore();
-});
+restoreAfterAll(ec2, eventBridge, dynamodb);
 
 /** Images EC2 knows, by region. */
 let images: Record<string, Image[]>;

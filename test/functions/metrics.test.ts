@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { lambdaContext } from '@ami-lifecycle/emulator/eventbridge/bus.js';
@@ -14,22 +14,18 @@ import {
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { captureEmf, type EmfCapture, type EmfMetric } from '../../demo/metrics.js';
 import { DetailType, toolEvent } from '../../shared/core/notifications.js';
+import { awsExample } from '../support/aws-examples.js';
+import { restoreAfterAll } from '../support/sdk-mocks.js';
+
+const stateChange = (name: string) => awsExample(`ec2-ami-state-change-${name}`);
 
 /**
  * The handlers emit their metrics: AWS's example events through the real middy stack, with the
  * SDK answered by aws-sdk-client-mock, and the EMF lines Powertools prints read back from stdout.
  */
-
-const example = (name: string): Record<string, unknown> =>
-  JSON.parse(
-    readFileSync(
-      join(import.meta.dirname, '../../packages/event-pattern/examples', `ec2-ami-state-change-${name}.json`),
-      'utf8',
-    ),
-  );
 
 const SOURCE = 'ami-0abcdef1234567890';
 const COPY = 'ami-0c0c0c0c0c0c0c0c0';
@@ -55,13 +51,7 @@ const ec2 = mockClient(EC2Client);
 const eventBridge = mockClient(EventBridgeClient);
 const dynamodb = mockClient(DynamoDBClient);
 const sns = mockClient(SNSClient);
-// Unit test files share a worker: the clients' own send() comes back for the next file.
-afterAll(() => {
-  ec2.restore();
-  eventBridge.restore();
-  dynamodb.restore();
-  sns.restore();
-});
+restoreAfterAll(ec2, eventBridge, dynamodb, sns);
 let images: Record<string, Image[]>;
 let emf: EmfCapture;
 
@@ -134,7 +124,7 @@ afterEach(() => {
 
 describe('the handlers emit their metrics as EMF', () => {
   it('a source available: a release started and a copy started per target region, in namespace ami-lifecycle', async () => {
-    await invoke('ami-state-change', example('available'));
+    await invoke('ami-state-change', stateChange('available'));
     expect(metric('ReleasesStarted', { rule: 'golden', region: 'us-east-1' })?.values).toEqual([1]);
     for (const region of ['eu-west-1', 'us-west-2']) {
       expect(metric('CopiesStarted', { rule: 'golden', region })).toMatchObject({
@@ -161,11 +151,11 @@ describe('the handlers emit their metrics as EMF', () => {
       },
     ];
     const event = {
-      ...example('available'),
+      ...stateChange('available'),
       region: 'eu-west-1',
       time: '2026-11-26T10:12:30Z',
       resources: [`arn:aws:ec2:eu-west-1::image/${COPY}`],
-      detail: { ...(example('available').detail as object), ImageId: COPY },
+      detail: { ...(stateChange('available').detail as object), ImageId: COPY },
     };
     await invoke('ami-state-change', event, 'eu-west-1');
     const dimensions = { rule: 'golden', region: 'eu-west-1' };
@@ -191,7 +181,7 @@ describe('the handlers emit their metrics as EMF', () => {
         ],
       },
     ];
-    await invoke('ami-state-change', example('failed'));
+    await invoke('ami-state-change', stateChange('failed'));
     expect(metric('CopiesFailed', { rule: 'golden', region: 'us-east-1' })).toMatchObject({
       dimensionSets: [['service', 'rule', 'region'], ['service']],
       values: [1],
@@ -200,7 +190,7 @@ describe('the handlers emit their metrics as EMF', () => {
 
   it('an image no rule matches: no metric, and no warning about it', async () => {
     images['us-east-1'] = [{ ImageId: SOURCE, Name: 'other', OwnerId: ACCOUNT, State: 'available' }];
-    await invoke('ami-state-change', example('available'));
+    await invoke('ami-state-change', stateChange('available'));
     expect(emf.metrics).toEqual([]);
   });
 

@@ -2,10 +2,11 @@ import { lambdaContext } from '@ami-lifecycle/emulator/eventbridge/bus.js';
 import { PublishCommand, SNSClient, SNSServiceException } from '@aws-sdk/client-sns';
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { DetailType, toolEvent } from '../../shared/core/notifications.js';
 import { formatNotification, parseToolEventEnvelope } from '../../shared/notify/format.js';
 import { captureConsoleErrors } from '../support/console.js';
+import { restoreAfterAll } from '../support/sdk-mocks.js';
 
 /**
  * The notify handler through the real middy stack and the real SNS client, with SNS answered by
@@ -17,10 +18,7 @@ const CHAT_TOPIC = 'arn:aws:sns:us-east-1:012345678901:ami-lifecycle-test-chat';
 const SOURCE = 'ami-0123456789abcdef0';
 
 const sns = mockClient(SNSClient);
-// Unit test files share a worker: the clients' own send() comes back for the next file.
-afterAll(() => {
-  sns.restore();
-});
+restoreAfterAll(sns);
 
 const context: Context = lambdaContext({
   functionName: 'notify',
