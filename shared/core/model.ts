@@ -130,9 +130,14 @@ export interface Observation {
   readonly targets: Readonly<Record<string, TargetObservation>>;
 }
 
-/** Lineage tags: every copy names its source image, source region and rule. */
+/**
+ * Lineage tags: every copy names its source image, source region and rule, and (copies made since
+ * pointers were added) the source's creation date, which orders releases (`releaseOrder`) with no
+ * read of the source.
+ */
 export const LINEAGE = {
   rule: 'ami-lifecycle:rule',
   sourceImageId: 'ami-lifecycle:source-image-id',
   sourceRegion: 'ami-lifecycle:source-region',
+  sourceCreated: 'ami-lifecycle:source-created',
 } as const;

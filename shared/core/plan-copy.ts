@@ -81,7 +81,12 @@ export function copyAction(
     rule: rule.name,
     creationDate: source.creationDate ?? '',
   };
-  const imageTags = copyImageTags(rule, source.imageId, source.region);
+  // The source's creation date orders the release (`releaseOrder`): on the copy, its own event
+  // knows the order with no read of the source.
+  const imageTags = {
+    ...copyImageTags(rule, source.imageId, source.region),
+    ...(source.creationDate === undefined ? {} : { [LINEAGE.sourceCreated]: source.creationDate }),
+  };
   const kmsKeyId = copy.kmsKeys[region];
   const request: Omit<CopyImageRequest, 'clientToken'> = {
     name: amiName(render(copy.name, values)),

@@ -6,11 +6,11 @@ import type { Rule } from './schema.js';
  * with where AWS documents it; `docs/rules.md` lists them from here.
  *
  * Counted after the tool adds its own tags: a source image carries `ami-lifecycle:rule`,
- * `ami-lifecycle:distributed` and, when retired, `ami-lifecycle:retired`; a copy carries the three
- * lineage tags (`rule`, `source-image-id`, `source-region`), may bring the source's two others
- * through `CopyImageTags`, and `retired` once retired.
+ * `ami-lifecycle:distributed` and, when retired, `ami-lifecycle:retired`; a copy carries the four
+ * lineage tags (`rule`, `source-image-id`, `source-region`, `source-created`), may bring the
+ * source's two others through `CopyImageTags`, and `retired` once retired.
  */
-export const TOOL_TAGS = { source: 3, copy: 5 } as const;
+export const TOOL_TAGS = { source: 3, copy: 6 } as const;
 
 export interface Limit {
   readonly what: string;

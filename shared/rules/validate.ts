@@ -5,6 +5,7 @@ import { issueText } from './issue-text.js';
 import { limitChecks } from './limits.js';
 import { noEffectChecks } from './no-effect.js';
 import { overlappingPairs } from './overlaps.js';
+import { publishChecks, sharedParameters } from './publish.js';
 import { type Rule, type RulesFile, RulesFileSchema } from './schema.js';
 
 /**
@@ -91,9 +92,17 @@ function crossChecks(file: RulesFile): string[] {
     if (earlier !== undefined)
       problems.push(`${label}: name: also used by rules[${earlier}]; rule names must be unique`);
     seen.set(rule.name, index);
-    for (const problem of [...ruleChecks(rule), ...limitChecks(rule), ...noEffectChecks(rule)])
+    for (const problem of [
+      ...ruleChecks(rule),
+      ...limitChecks(rule),
+      ...noEffectChecks(rule),
+      ...publishChecks(rule),
+    ])
       problems.push(`${label}: ${problem}`);
   });
+  for (const { rule, problem } of sharedParameters(file.rules)) {
+    problems.push(`${ruleLabel(rule, file.rules[rule]?.name)}: ${problem}`);
+  }
   for (const [i, j] of overlappingPairs(file.rules)) {
     const [a, b] = [file.rules[i] as Rule, file.rules[j] as Rule];
     problems.push(

@@ -153,11 +153,16 @@ const cases: Case[] = [
           [LINEAGE.rule]: 'golden',
           [LINEAGE.sourceImageId]: SOURCE.imageId,
           [LINEAGE.sourceRegion]: 'us-east-1',
+          [LINEAGE.sourceCreated]: SOURCE.creationDate,
         },
       });
       // CopyImage's TagSpecifications: the image gets its CopyImage tags (CopyImageTags brings the
-      // source's), the snapshots everything the copy should carry, the rule's image tags included.
-      expect(copy?.imageTags).toEqual(copyImageTags(rule(), SOURCE.imageId, 'us-east-1'));
+      // source's) and the source's creation date (the release's order), the snapshots everything
+      // the copy should carry, the rule's image tags included.
+      expect(copy?.imageTags).toEqual({
+        ...copyImageTags(rule(), SOURCE.imageId, 'us-east-1'),
+        [LINEAGE.sourceCreated]: SOURCE.creationDate,
+      });
       expect(copy?.snapshotTags).toEqual(
         snapshotTags(rule(), desiredCopyTags(rule(), SOURCE.imageId, 'us-east-1')),
       );
