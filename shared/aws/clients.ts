@@ -1,13 +1,15 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EC2Client, type EC2ClientConfig } from '@aws-sdk/client-ec2';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import type { ClaimsForRegion, CopySlotsForRegion, Ec2ForRegion } from '../core/ports.js';
+import { SSMClient, type SSMClientConfig } from '@aws-sdk/client-ssm';
+import type { ClaimsForRegion, CopySlotsForRegion, Ec2ForRegion, SsmForRegion } from '../core/ports.js';
 import { traced } from '../lambda/tracing.js';
 import { createCompletionClaims } from './claims.js';
 import { createCopySlots } from './copy-slots.js';
 import { createEc2Port } from './ec2.js';
 import { perRegion } from './per-region.js';
 import { observeRetries } from './sdk-retries.js';
+import { createSsmPort } from './ssm.js';
 
 /**
  * SDK clients, one per region, built on first use and kept for the life of the process (a Lambda
@@ -41,6 +43,18 @@ export function createEc2ForRegion(config: Omit<EC2ClientConfig, 'region'> = {})
 
 /** The process's EC2 port: one client per region (and its adaptive retry state), for every call. */
 export const ec2ForRegion: Ec2ForRegion = createEc2ForRegion();
+
+/** An `SsmForRegion` with its own clients (one per region, built on first use); `config` as for EC2. */
+export function createSsmForRegion(config: Omit<SSMClientConfig, 'region'> = {}): SsmForRegion {
+  return perRegion((region) => {
+    const client = new SSMClient({ maxAttempts: 5, ...config, region });
+    observeRetries(client.middlewareStack, 'ssm', region);
+    return createSsmPort(traced(client), region);
+  });
+}
+
+/** The process's SSM port: the pointers' parameters and the rules' state. */
+export const ssmForRegion: SsmForRegion = createSsmForRegion();
 
 export const eventBridgeClient = perRegion((region) => {
   const client = new EventBridgeClient({ region, maxAttempts: 5 });

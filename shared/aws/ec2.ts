@@ -20,6 +20,7 @@ import { awsCall, awsErrorCode, InvariantError, rethrowClassified } from '../cor
 import type { ImageState, LaunchPermission, ObservedImage, ObservedSnapshot, Tags } from '../core/model.js';
 import type { Ec2Port } from '../core/ports.js';
 import { lifecycleCalls } from './ec2-lifecycle.js';
+import { templateCalls } from './ec2-templates.js';
 
 /** CreateTags takes at most 1000 resource ids a call; ModifySnapshotAttribute 500 modifications. */
 const CREATE_TAGS_BATCH = 1000;
@@ -34,13 +35,17 @@ const DESCRIBE_SNAPSHOTS_BATCH = 200;
  * `AwsCallError` naming the operation and region, anything else propagates as it is).
  */
 export function createEc2Port(client: EC2Client, region: string): Ec2Port {
-  return { ...imageCalls(client, region), ...lifecycleCalls(client, region) };
+  return {
+    ...imageCalls(client, region),
+    ...lifecycleCalls(client, region),
+    ...templateCalls(client, region),
+  };
 }
 
 function imageCalls(
   client: EC2Client,
   region: string,
-): Omit<Ec2Port, keyof ReturnType<typeof lifecycleCalls>> {
+): Omit<Ec2Port, keyof ReturnType<typeof lifecycleCalls> | keyof ReturnType<typeof templateCalls>> {
   const call = <T>(operation: string, send: () => Promise<T>): Promise<T> => awsCall(operation, region, send);
 
   return {

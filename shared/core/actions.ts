@@ -1,4 +1,5 @@
 import type { LaunchPermission, Tags } from './model.js';
+import type { Release, RuleState } from './pointers-model.js';
 import type { CopyImageRequest } from './ports.js';
 
 /**
@@ -121,6 +122,63 @@ export interface DeleteSnapshotAction extends Base {
   readonly reason: string;
 }
 
+/**
+ * A managed SSM parameter moved to `imageId` (PutParameter, data type `aws:ec2:image`): created
+ * with the tool's tags when it did not exist (`exists`), else overwritten. AWS validates the value
+ * asynchronously: a GetParameters shows the previous value until it has.
+ */
+export interface PutParameterAction extends Base {
+  readonly kind: 'put-parameter';
+  readonly rule: string;
+  readonly name: string;
+  readonly imageId: string;
+  /** The image it named before, when it existed. */
+  readonly previous?: string;
+  readonly exists: boolean;
+  readonly release: Release;
+}
+
+/** LabelParameterVersion: the version that names the release gets the release's label. */
+export interface LabelParameterAction extends Base {
+  readonly kind: 'label-parameter';
+  readonly rule: string;
+  readonly name: string;
+  readonly version: number;
+  readonly label: string;
+}
+
+/**
+ * A named launch template moved to `imageId`: a new version from the default (`sourceVersion`)
+ * with only the image id changed (CreateLaunchTemplateVersion with a deterministic client token,
+ * so a repeat answers the version already made), and, with `makeDefault`, that version made the
+ * default (ModifyLaunchTemplate). `version`: the version carrying the image exists already (the
+ * latest); only the default is moved.
+ */
+export interface TemplateVersionAction extends Base {
+  readonly kind: 'template-version';
+  readonly rule: string;
+  readonly templateId: string;
+  /** The template as the rule names it. */
+  readonly template: string;
+  readonly imageId: string;
+  readonly previous?: string;
+  readonly sourceVersion: number;
+  readonly version?: number;
+  readonly makeDefault: boolean;
+  readonly clientToken: string;
+  readonly release: Release;
+}
+
+/** The rule's state in the region (`/ami-lifecycle/rules/<rule>`), written after the pointers moved. */
+export interface PutRuleStateAction extends Base {
+  readonly kind: 'put-rule-state';
+  readonly rule: string;
+  readonly state: RuleState;
+  readonly exists: boolean;
+  /** What changes, in words (`head -> ami-…`, `pinned to ami-…`). */
+  readonly change: string;
+}
+
 /** What the tool tells operators on its bus once the actions it follows are applied. */
 export type Announcement =
   | {
@@ -158,6 +216,10 @@ export type Action =
   | DeprecateAction
   | DeregisterAction
   | DeleteSnapshotAction
+  | PutParameterAction
+  | LabelParameterAction
+  | TemplateVersionAction
+  | PutRuleStateAction
   | AnnounceAction;
 
 export type ActionKind = Action['kind'];
@@ -186,6 +248,11 @@ export function subjectImageIds(action: Action): readonly string[] {
     case 'tag':
       return action.imageIds;
     case 'copy':
+    case 'put-parameter':
+    case 'label-parameter':
+    case 'template-version':
+    case 'put-rule-state':
+      // Pointers are the rule's, not the image's: a pointer that did not move leaves the image converged.
       return [];
     case 'announce':
       return 'imageId' in action.announcement ? [action.announcement.imageId] : [];
@@ -209,14 +276,18 @@ const PHASE: Record<ActionKind, number> = {
   'share-image': 2,
   'share-snapshot': 3,
   copy: 4,
-  deprecate: 5,
-  deregister: 6,
-  'delete-snapshot': 7,
-  announce: 8,
+  'template-version': 5,
+  'put-parameter': 5,
+  'label-parameter': 6,
+  'put-rule-state': 7,
+  deprecate: 8,
+  deregister: 9,
+  'delete-snapshot': 10,
+  announce: 11,
 };
 
 /**
- * Tags, then permissions, then copies, then retirement, each kind in the order planned: the order
+ * Tags, then permissions, then copies, then pointers, then retirement, each kind in the order planned: the order
  * the applier starts actions in within a region (edges order what must be ordered).
  */
 export function sortByPhase(actions: readonly Action[]): Action[] {

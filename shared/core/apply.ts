@@ -2,7 +2,7 @@ import type { Action, AnnounceAction, Plan } from './actions.js';
 import { AwsCallError, InvariantError } from './errors.js';
 import { type ActionResult, execute } from './execute.js';
 import { recordOutcomes } from './metrics.js';
-import type { Ec2ForRegion, MetricsPort } from './ports.js';
+import type { Ec2ForRegion, MetricsPort, SsmForRegion } from './ports.js';
 
 /**
  * The one applier: carries out any plan, distribution and retirement alike.
@@ -34,6 +34,8 @@ export type ActionOutcome =
 
 export interface ApplyPorts {
   readonly ec2: Ec2ForRegion;
+  /** SSM, for plans that move the pointers' parameters (rules with `publish`). */
+  readonly ssm?: SsmForRegion;
   /** Publishes an announcement, given the outcomes of the actions it follows (`after` and `waitsFor`). */
   readonly announce: (action: AnnounceAction, prerequisites: readonly ActionOutcome[]) => Promise<void>;
 }
@@ -90,7 +92,7 @@ export async function applyPlan(
           const result =
             action.kind === 'announce'
               ? await ports.announce(action, prerequisites).then(() => undefined)
-              : await execute(action, ports.ec2(action.region), prerequisites);
+              : await execute(action, ports.ec2(action.region), prerequisites, ports.ssm?.(action.region));
           return result === undefined ? { action, status: 'applied' } : { action, status: 'applied', result };
         } catch (error) {
           if (error instanceof AwsCallError) return { action, status: 'failed', error };

@@ -68,6 +68,8 @@ const RETRYABLE_CODES = new Set([
   'Unavailable',
   'ResourceLimitExceeded',
   'ConcurrentTagAccess',
+  // SSM: another update of the parameter is in progress (an `aws:ec2:image` value still validating).
+  'TooManyUpdates',
   'IncorrectState',
   'RequestExpired',
   'TimeoutError',

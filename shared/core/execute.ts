@@ -2,8 +2,9 @@ import type { Action, CopyAction, DeleteSnapshotAction, DeregisterAction } from 
 import { tagsOf } from './actions.js';
 import type { ActionOutcome } from './apply.js';
 import { AwsCallError, InvariantError } from './errors.js';
+import { executePointer, type PointerResult } from './execute-pointers.js';
 import { copyRequest, occupiesRegion } from './plan-copy.js';
-import type { Ec2Port, SnapshotDeletionResult } from './ports.js';
+import type { Ec2Port, SnapshotDeletionResult, SsmPort } from './ports.js';
 
 /**
  * One AWS call (or a few, for a copy whose token is spent) per action: the only code that turns an
@@ -11,6 +12,7 @@ import type { Ec2Port, SnapshotDeletionResult } from './ports.js';
  */
 
 export type ActionResult =
+  | PointerResult
   | { readonly kind: 'copy'; readonly imageId: string; readonly generation: number }
   | {
       readonly kind: 'deregister';
@@ -32,6 +34,8 @@ export async function execute(
   action: Exclude<Action, { kind: 'announce' }>,
   ec2: Ec2Port,
   prerequisites: readonly ActionOutcome[],
+  /** For the pointers' parameters; a plan with a parameter action and no port is a wiring bug. */
+  ssm?: SsmPort,
 ): Promise<ActionResult | undefined> {
   switch (action.kind) {
     case 'tag':
@@ -55,6 +59,11 @@ export async function execute(
       return deregister(action, ec2);
     case 'delete-snapshot':
       return deleteSnapshot(action, ec2, prerequisites);
+    case 'put-parameter':
+    case 'label-parameter':
+    case 'template-version':
+    case 'put-rule-state':
+      return executePointer(action, ec2, ssm);
   }
 }
 

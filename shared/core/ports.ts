@@ -1,6 +1,7 @@
 import type { DimensionsOf, MetricName } from './metrics.js';
 import type { LaunchPermission, ObservedImage, ObservedSnapshot, Tags } from './model.js';
 import type { ToolEvent } from './notifications.js';
+import type { ObservedParameter, ObservedTemplate } from './pointers-model.js';
 
 /**
  * The small interfaces the core needs from the outside world. The AWS adapters in `shared/aws/`
@@ -40,6 +41,24 @@ export interface Ec2Reader {
    * `launch-template lt-… v3`, `ssm-parameter …`). Empty: nothing found.
    */
   findReferences(imageId: string): Promise<string[]>;
+  /**
+   * A launch template's `$Default` and `$Latest` versions, by id or name: one
+   * DescribeLaunchTemplateVersions. Undefined when the region has no such template.
+   */
+  describeLaunchTemplate(template: {
+    readonly id?: string;
+    readonly name?: string;
+  }): Promise<ObservedTemplate | undefined>;
+}
+
+/** A new launch template version: `sourceVersion`'s data with only the image id changed. */
+export interface LaunchTemplateVersionRequest {
+  readonly templateId: string;
+  readonly sourceVersion: number;
+  readonly imageId: string;
+  readonly description: string;
+  /** Deterministic, so a repeated action answers the version already made. */
+  readonly clientToken: string;
 }
 
 export interface CopyImageRequest {
@@ -83,6 +102,10 @@ export interface Ec2Writer {
   deregister(imageId: string): Promise<{ snapshotResults: SnapshotDeletionResult[] }>;
   /** DeleteSnapshot. EC2 refuses (`InvalidSnapshot.InUse`) while any registered image uses it. */
   deleteSnapshot(snapshotId: string): Promise<void>;
+  /** CreateLaunchTemplateVersion; returns the new version's number. */
+  createLaunchTemplateVersion(request: LaunchTemplateVersionRequest): Promise<number>;
+  /** ModifyLaunchTemplate's default version. */
+  setDefaultLaunchTemplateVersion(templateId: string, version: number): Promise<void>;
 }
 
 /** The one EC2 port: every call the tool makes in one region. */
@@ -90,6 +113,34 @@ export type Ec2Port = Ec2Reader & Ec2Writer;
 
 /** The EC2 interface of a region; implementations build one client per region, once. */
 export type Ec2ForRegion = (region: string) => Ec2Port;
+
+/** What PutParameter writes. */
+export interface PutParameterRequest {
+  readonly name: string;
+  readonly value: string;
+  /** `aws:ec2:image` for the pointers (AWS validates the value asynchronously), `text` for the rule state. */
+  readonly dataType: 'text' | 'aws:ec2:image';
+  readonly description: string;
+  /** Put on the parameter when it is created (AWS refuses Tags with Overwrite; see `SsmPort.putParameter`). */
+  readonly tags: Tags;
+}
+
+/** SSM Parameter Store in one region, as the pointers need it. */
+export interface SsmPort {
+  /** The parameters that exist among `names` (GetParameters, 10 names a call); absent names do not exist. */
+  getParameters(names: readonly string[]): Promise<Map<string, ObservedParameter>>;
+  /**
+   * Writes the value: creates the parameter with its tags, or, when it exists (`exists`, as
+   * observed), overwrites it, with no tag call (the tool tagged it when it created it). A create
+   * that finds the parameter made meanwhile (a repeat, a race) overwrites it and then tags it with
+   * AddTagsToResource, since AWS refuses Tags together with Overwrite. Returns the version.
+   */
+  putParameter(request: PutParameterRequest, exists: boolean): Promise<number>;
+  /** LabelParameterVersion: attaches the labels to the version (moving them from another). */
+  labelParameterVersion(name: string, version: number, labels: readonly string[]): Promise<void>;
+}
+
+export type SsmForRegion = (region: string) => SsmPort;
 
 /** Operator notifications on the tool's own event bus. */
 export interface EventPublisher {

@@ -57,6 +57,22 @@ function actionLine(action: Action): string {
       return `- ${action.region} deregister ${action.imageId} (${action.role} of rule ${action.rule}) and delete ${snapshotList(action.snapshotIds)}: ${action.reason}`;
     case 'delete-snapshot':
       return `- ${action.region} delete ${action.snapshotId} (of ${action.imageId}, gone): ${action.reason}`;
+    case 'put-parameter': {
+      const release = `release ${action.release.sourceImageId} (${action.release.sourceRegion})`;
+      return action.exists
+        ? `~ ${action.region} parameter ${action.name}: ${action.previous ?? '?'} -> ${action.imageId} (${release})`
+        : `+ ${action.region} parameter ${action.name} = ${action.imageId} (${release})`;
+    }
+    case 'label-parameter':
+      return `~ ${action.region} label parameter ${action.name} version ${action.version} ${action.label}`;
+    case 'template-version': {
+      const change = `${action.previous ?? 'no image'} -> ${action.imageId}`;
+      return action.version === undefined
+        ? `+ ${action.region} launch template ${action.template} new version from v${action.sourceVersion}: ${change}${action.makeDefault ? ', made default' : ''}`
+        : `~ ${action.region} launch template ${action.template} default -> v${action.version}: ${change}`;
+    }
+    case 'put-rule-state':
+      return `~ ${action.region} rule state of ${action.rule}: ${action.change}`;
     case 'announce':
       return `> ${action.region} announce ${action.announcement.kind}`;
   }

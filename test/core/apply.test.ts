@@ -97,6 +97,16 @@ function controlledEc2(
           snapshotResults: [] as { snapshotId: string; returnCode: string }[],
         })),
       deleteSnapshot: (id) => call(region, `DeleteSnapshot ${id}`, () => undefined),
+      describeLaunchTemplate: (t) =>
+        call(region, `DescribeLaunchTemplateVersions ${t.id ?? t.name}`, () => undefined),
+      createLaunchTemplateVersion: (r) =>
+        call(
+          region,
+          `CreateLaunchTemplateVersion ${r.templateId} ${r.imageId} from v${r.sourceVersion}`,
+          () => 7,
+        ),
+      setDefaultLaunchTemplateVersion: (id, version) =>
+        call(region, `ModifyLaunchTemplate ${id} default v${version}`, () => undefined),
     };
     return port;
   };

@@ -70,6 +70,9 @@ function recordingEc2(): { ec2: Ec2ForRegion; calls: string[] } {
       enableDeprecation: unexpected('EnableImageDeprecation'),
       deregister: unexpected('DeregisterImage'),
       deleteSnapshot: unexpected('DeleteSnapshot'),
+      describeLaunchTemplate: unexpected('DescribeLaunchTemplateVersions'),
+      createLaunchTemplateVersion: unexpected('CreateLaunchTemplateVersion'),
+      setDefaultLaunchTemplateVersion: unexpected('ModifyLaunchTemplate'),
     };
     return port;
   };

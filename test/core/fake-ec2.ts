@@ -47,6 +47,14 @@ export function fakeEc2(images: readonly ObservedImage[]): { ec2: Ec2ForRegion; 
       deleteSnapshot: async (snapshotId) => {
         writes.push(`${region} DeleteSnapshot ${snapshotId}`);
       },
+      describeLaunchTemplate: async () => undefined,
+      createLaunchTemplateVersion: async (request) => {
+        writes.push(`${region} CreateLaunchTemplateVersion ${request.templateId} ${request.imageId}`);
+        return 2;
+      },
+      setDefaultLaunchTemplateVersion: async (templateId, version) => {
+        writes.push(`${region} ModifyLaunchTemplate ${templateId} ${version}`);
+      },
     };
     return port;
   };

@@ -195,6 +195,17 @@ export function retirementWorld(options: RetirementWorldOptions): RetirementWorl
         }
         answer('DeleteSnapshot', snapshotId);
       },
+      async describeLaunchTemplate(template) {
+        call('DescribeLaunchTemplateVersions', template.id ?? template.name ?? '');
+        return undefined;
+      },
+      async createLaunchTemplateVersion(request) {
+        call('CreateLaunchTemplateVersion', request.templateId);
+        return 2;
+      },
+      async setDefaultLaunchTemplateVersion(templateId) {
+        call('ModifyLaunchTemplate', templateId);
+      },
     };
     return port;
   };

@@ -308,6 +308,9 @@ describe('identifyReading: the one read identification may need', () => {
         enableDeprecation: unexpected('enableDeprecation'),
         deregister: unexpected('deregister'),
         deleteSnapshot: unexpected('deleteSnapshot'),
+        describeLaunchTemplate: unexpected('describeLaunchTemplate'),
+        createLaunchTemplateVersion: unexpected('createLaunchTemplateVersion'),
+        setDefaultLaunchTemplateVersion: unexpected('setDefaultLaunchTemplateVersion'),
       };
       return port;
     };
