@@ -1,5 +1,5 @@
 import type { Context } from 'aws-lambda';
-import { ec2ForRegion } from '../shared/aws/clients.js';
+import { ec2ForRegion, ssmForRegion } from '../shared/aws/clients.js';
 import { handleAmiStateChange } from '../shared/core/state-change.js';
 import { parseAmiStateChangeEvent } from '../shared/events/ami-state-change.js';
 import { lambda } from '../shared/lambda/middleware.js';
@@ -13,6 +13,7 @@ export const handler = lambda(logger, metrics).handler(async (event: unknown, co
     rules,
     accountId: accountOf(context),
     ec2: ec2ForRegion,
+    ssm: ssmForRegion,
     events,
     claims,
     logger: log,

@@ -13,7 +13,15 @@ import type { Observation, ObservedImage } from './model.js';
 import { DetailType, imageArn, toolEvent } from './notifications.js';
 import { observeCopy, observeSource } from './observe-image.js';
 import { planFamily } from './plan-family.js';
-import type { ClaimsForRegion, Ec2ForRegion, EventPublisher, LoggerPort, MetricsPort } from './ports.js';
+import type {
+  ClaimsForRegion,
+  Ec2ForRegion,
+  EventPublisher,
+  LoggerPort,
+  MetricsPort,
+  SsmForRegion,
+} from './ports.js';
+import { movePointersOnRelease } from './release-pointers.js';
 import { renderAction, renderPlan } from './render.js';
 
 export interface StateChangeDependencies {
@@ -21,6 +29,8 @@ export interface StateChangeDependencies {
   /** The account this function acts for, from its own identity (never the event's word). */
   readonly accountId: string;
   readonly ec2: Ec2ForRegion;
+  /** SSM, for rules that publish pointers (`publish`). */
+  readonly ssm?: SsmForRegion;
   readonly events: EventPublisher;
   /** Announcement claims and releases' regions done, per region (a family's are in its source region). */
   readonly claims: ClaimsForRegion;
@@ -199,14 +209,31 @@ async function distribute(
     },
     { concurrency: 4, ...(deps.metrics ? { metrics: deps.metrics } : {}) },
   );
-  const failures = settle(outcomes, observation, role.rule.name, imageId, region, deps);
+  // This image is done when every change to it went through: its pointers move, then it is
+  // recorded; the last one announces.
+  const own = outcomes.filter((o) => o.action.region === region && o.action.kind !== 'announce');
+  const done = own.every((o) => o.status === 'applied');
+  const pointers = done
+    ? await movePointersOnRelease(
+        role.rule,
+        image,
+        { role: role.kind, sourceImageId: observation.sourceImageId, sourceRegion: observation.sourceRegion },
+        deps,
+      )
+    : undefined;
+  const failures = settle(
+    [...outcomes, ...(pointers?.outcomes ?? [])],
+    observation,
+    role.rule.name,
+    imageId,
+    region,
+    deps,
+  );
   if (failures.terminal.length > 0)
     await publishTerminal(failures.terminal, observation, role.rule.name, imageId, region, deps);
 
-  // This image is done when every change to it went through: record it; the last one announces.
-  const own = outcomes.filter((o) => o.action.region === region && o.action.kind !== 'announce');
   let completion: CompletionResult | undefined;
-  if (own.every((o) => o.status === 'applied')) {
+  if (done) {
     completion = await recordDone(
       {
         rule: role.rule,
@@ -245,7 +272,7 @@ async function distribute(
     role: role.kind,
     plan: admitted,
     diff: admitted === plan ? diff : renderPlan(admitted),
-    outcomes,
+    outcomes: [...outcomes, ...(pointers?.outcomes ?? [])],
     ...(completion === undefined ? {} : { completion }),
   };
 }

@@ -3,7 +3,7 @@ import type { LocalStack } from '@ami-lifecycle/emulator/stack.js';
 import { DeregisterImageCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { expectValidToolEvents } from '../support/tool-events.js';
-import { startIntegrationStack } from './helpers.js';
+import { availableEvent as ec2AvailableEvent, startIntegrationStack } from './helpers.js';
 
 /**
  * End to end, locally: the real `amiStateChange` handler, invoked by the local bus built from
@@ -55,17 +55,7 @@ function calls(action: string, region?: string): { calls: number; failed: number
 
 /** The published shape of the event EC2 sends when the image became available. */
 function availableEvent(imageId: string) {
-  return {
-    version: '0',
-    id: `replayed-${imageId}`,
-    'detail-type': 'EC2 AMI State Change',
-    source: 'aws.ec2',
-    account: stack.emulator.accountId,
-    time: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
-    region: 'us-east-1',
-    resources: [`arn:aws:ec2:us-east-1::image/${imageId}`],
-    detail: { RequestId: 'r-1', ImageId: imageId, State: 'available', ErrorMessage: '' },
-  };
+  return ec2AvailableEvent(stack.emulator.accountId, imageId);
 }
 
 /** The source and one available, shared, lineage-tagged copy in every target region. */

@@ -15,6 +15,21 @@ export function emulatorEc2(endpoint: string): Ec2ForRegion {
   });
 }
 
+/** The published shape of the event EC2 sends when an image became available (id `replayed-<image>`). */
+export function availableEvent(accountId: string, imageId: string, region = 'us-east-1') {
+  return {
+    version: '0',
+    id: `replayed-${imageId}`,
+    'detail-type': 'EC2 AMI State Change',
+    source: 'aws.ec2',
+    account: accountId,
+    time: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    region,
+    resources: [`arn:aws:ec2:${region}::image/${imageId}`],
+    detail: { RequestId: 'r-1', ImageId: imageId, State: 'available', ErrorMessage: '' },
+  };
+}
+
 export const quietLogger: LoggerPort = { debug() {}, info() {}, warn() {}, error() {} };
 
 export const MUTATING = ['CopyImage', 'CreateTags', 'ModifyImageAttribute', 'ModifySnapshotAttribute'];
@@ -150,7 +165,7 @@ export function seedLostRelease(
  * handlers, the integration rules file, copies pending 50 ms.
  */
 export function startIntegrationStack(
-  options: { retryDelayMs?: number; env?: Record<string, string> } = {},
+  options: { retryDelayMs?: number; env?: Record<string, string>; rulesFile?: string } = {},
 ): Promise<LocalStack> {
   return startLocalStack({
     root: join(import.meta.dirname, '../..'),
