@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Command } from 'commander';
 import { AwsCallError, RulesValidationError } from '../shared/core/errors.js';
-import type { Ec2ForRegion, EventPublisher, LoggerPort } from '../shared/core/ports.js';
+import type { Ec2ForRegion, EventPublisher, LoggerPort, SsmForRegion } from '../shared/core/ports.js';
 import type { ReconcileDependencies, ReconcileProgress, RegionResult } from '../shared/core/reconcile.js';
 import { KNOWN_REGIONS } from '../shared/rules/regions.js';
 import type { Rule } from '../shared/rules/schema.js';
@@ -36,6 +36,8 @@ export interface RunContext {
   readonly concurrency: number;
   readonly maxCopiesInFlight: number;
   readonly ec2: Ec2ForRegion;
+  /** SSM, for the rules' pointers (`publish`). */
+  readonly ssm: SsmForRegion;
   /** Where deletions (and completions) are announced: `--event-bus`, or stderr without one. */
   readonly events: EventPublisher;
   /**
@@ -218,6 +220,7 @@ export async function loadContext(
     concurrency,
     maxCopiesInFlight,
     ec2: ec2 ?? aws.ec2ForRegion,
+    ssm: aws.ssmForRegion,
     events,
     retire: raw.retire !== false,
     ...completion,
@@ -253,6 +256,7 @@ export async function reconcileAll(
       rules: ctx.rules,
       accountId: ctx.accountId,
       ec2: ctx.ec2,
+      ssm: ctx.ssm,
       logger: quietLogger,
       events: ctx.events,
       now: () => new Date(),

@@ -1,5 +1,5 @@
 import type { Context } from 'aws-lambda';
-import { ec2ForRegion } from '../shared/aws/clients.js';
+import { ec2ForRegion, ssmForRegion } from '../shared/aws/clients.js';
 import { reconcileRegion } from '../shared/core/reconcile.js';
 import { publishReconcileReport } from '../shared/core/reconcile-report.js';
 import { parseScheduledEvent } from '../shared/events/scheduled.js';
@@ -21,6 +21,7 @@ export const handler = lambda(logger, metrics).handler(async (event: unknown, co
       rules,
       accountId: accountOf(context),
       ec2: ec2ForRegion,
+      ssm: ssmForRegion,
       logger: log,
       events,
       now: () => new Date(),

@@ -1,6 +1,6 @@
 import type { Rule } from '../rules/schema.js';
 import type { PlanNote } from './actions.js';
-import { AwsCallError } from './errors.js';
+import { AwsCallError, InvariantError } from './errors.js';
 import { type ImageRole, identifyImage, sourceToLookUp } from './identify.js';
 import {
   type ImageDetail,
@@ -9,8 +9,11 @@ import {
   type ObservedImage,
   type ObservedSnapshot,
 } from './model.js';
+import { observePointersOf } from './observe-pointers.js';
+import type { ObservedPointers } from './pointers-model.js';
 import { runLimited } from './pool.js';
-import type { Ec2ForRegion, Ec2Reader } from './ports.js';
+import type { Ec2ForRegion, Ec2Reader, SsmForRegion, SsmPort } from './ports.js';
+import { protectedImages, publishingRulesIn } from './region-pointers.js';
 import { decideRetirement, type ManagedImage, type RetirementDecision } from './retire-decide.js';
 import { retirementCandidates, type SafetyFacts } from './retire-plan.js';
 
@@ -26,6 +29,8 @@ import { retirementCandidates, type SafetyFacts } from './retire-plan.js';
  *   retired snapshots a failed deletion left);
  * - per account the rules share with, one listing of the images it can launch and one of the
  *   snapshots it can create volumes from;
+ * - for the rules with pointers here, one GetParameters per 10 of their parameters (the rules'
+ *   states included) and one DescribeLaunchTemplateVersions per named template;
  *
  * plus the reads EC2 has no bulk form for: launch permissions of images shared with organizations
  * or OUs (one per image), the source of a copy that lost its lineage tags, and for the images a
@@ -52,6 +57,10 @@ export interface RegionInventory {
   readonly decisions: ReadonlyMap<string, ReadonlyMap<string, RetirementDecision>>;
   /** Safety facts of the images a deregistration is pending for. */
   readonly safety: ReadonlyMap<string, SafetyFacts>;
+  /** The pointers of every rule with pointers here, by rule name. */
+  readonly pointers: ReadonlyMap<string, ObservedPointers>;
+  /** Images a pointer names (or a rollback pin holds), with why: never deprecated, disabled or deregistered. */
+  readonly protectedImages: ReadonlyMap<string, string>;
   /** Reads that failed for one image (its safety facts): that image is left alone, the rest go on. */
   readonly failures: readonly AwsCallError[];
   readonly notes: readonly PlanNote[];
@@ -62,6 +71,8 @@ export interface ObserveRegionInput {
   readonly region: string;
   readonly accountId: string;
   readonly ec2: Ec2ForRegion;
+  /** SSM, for the rules with pointers (`publish`) here. */
+  readonly ssm?: SsmForRegion;
   readonly now: Date;
   /** Reads in flight at once for the per-image reads. */
   readonly concurrency: number;
@@ -183,9 +194,16 @@ export async function observeRegion(input: ObserveRegionInput): Promise<RegionIn
     }
   }
 
-  const { toolSnapshots, details } = await observeDetails(here, managed, input);
+  const publishing = publishingRulesIn(rules, region);
+  const [{ toolSnapshots, details }, pointers] = await Promise.all([
+    observeDetails(here, managed, input),
+    publishing.length === 0
+      ? Promise.resolve(new Map<string, ObservedPointers>())
+      : observePointersOf(publishing, region, ssmOf(input), here),
+  ]);
+  const kept = protectedImages(pointers, managed);
   const retirement = input.retirement
-    ? await observeRetirement(input, managed, sourcesByRule, partial, known)
+    ? await observeRetirement(input, managed, sourcesByRule, partial, known, kept)
     : undefined;
   return {
     region,
@@ -196,6 +214,8 @@ export async function observeRegion(input: ObserveRegionInput): Promise<RegionIn
     managed,
     details,
     toolSnapshots,
+    pointers,
+    protectedImages: kept,
     decisions: retirement?.decisions ?? new Map(),
     safety: retirement?.safety ?? new Map(),
     failures: retirement?.failures ?? [],
@@ -286,6 +306,7 @@ async function observeRetirement(
   sourcesByRule: ReadonlyMap<string, readonly ObservedImage[]>,
   partial: ReadonlySet<string>,
   known: ReadonlyMap<string, ObservedImage>,
+  kept: ReadonlyMap<string, string>,
 ): Promise<{
   decisions: Map<string, ReadonlyMap<string, RetirementDecision>>;
   safety: Map<string, SafetyFacts>;
@@ -299,7 +320,14 @@ async function observeRetirement(
       decisions.set(rule.name, decideRetirement(rule, sources, now));
     }
   }
-  const candidates = retirementCandidates({ region, accountId, managed, decisions, now });
+  const candidates = retirementCandidates({
+    region,
+    accountId,
+    managed,
+    decisions,
+    now,
+    protectedImages: kept,
+  });
   const safety = new Map<string, SafetyFacts>();
   const failures: AwsCallError[] = [];
   await runLimited(candidates, input.concurrency, async ({ managed: entry, orphan, checkSharing }) => {
@@ -325,4 +353,13 @@ async function observeRetirement(
     if (facts !== undefined) safety.set(imageId, facts);
   });
   return { decisions, safety, failures };
+}
+
+function ssmOf(input: ObserveRegionInput): SsmPort {
+  if (input.ssm === undefined) {
+    throw new InvariantError(
+      `rules publish pointers in ${input.region}, and the reconcile was given no SSM port`,
+    );
+  }
+  return input.ssm(input.region);
 }

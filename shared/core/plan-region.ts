@@ -13,6 +13,7 @@ import { planSnapshotSweep, RETIRED_TAG } from './deletion.js';
 import { LINEAGE, type Observation } from './model.js';
 import type { RegionInventory } from './observe-region.js';
 import { planFamily } from './plan-family.js';
+import { planRegionPointers } from './region-pointers.js';
 import type { ManagedImage } from './retire-decide.js';
 import { planRetirement, type RetirementRefusal } from './retire-plan.js';
 
@@ -75,6 +76,7 @@ export function planRegion(
     decisions: inventory.decisions,
     safety: inventory.safety,
     now: options.now,
+    protectedImages: inventory.protectedImages,
   });
   notes.push(...retirement.notes);
   const deregistering = new Set(retirement.actions.filter(isKind('deregister')).map((a) => a.imageId));
@@ -164,7 +166,11 @@ export function planRegion(
     inventory.own,
   );
 
-  const { actions, aliases } = groupTags([...family, ...retirement.actions, ...sweep]);
+  // Pointers follow the family's actions (a move waits for its image's tags and shares here).
+  const pointers = planRegionPointers(inventory, family, options.now);
+  notes.push(...pointers.notes);
+
+  const { actions, aliases } = groupTags([...family, ...pointers.actions, ...retirement.actions, ...sweep]);
   return {
     region,
     actions: sortByPhase(actions),

@@ -19,6 +19,7 @@ import type {
   EventPublisher,
   LoggerPort,
   MetricsPort,
+  SsmForRegion,
 } from './ports.js';
 import {
   buildReport,
@@ -52,6 +53,8 @@ export interface ReconcileDependencies {
   /** The account the tool acts for. */
   readonly accountId: string;
   readonly ec2: Ec2ForRegion;
+  /** SSM, for the rules with pointers (`publish`). */
+  readonly ssm?: SsmForRegion;
   readonly logger: LoggerPort;
   /** Where deprecations and deregistrations are announced. */
   readonly events: EventPublisher;
@@ -137,6 +140,7 @@ export async function reconcileRegions(
           region,
           accountId,
           ec2,
+          ...(deps.ssm ? { ssm: deps.ssm } : {}),
           now,
           concurrency: options.concurrency,
           retirement: deps.retire !== false && rules.some((r) => r.retire !== undefined),
@@ -164,7 +168,7 @@ export async function reconcileRegions(
     const begun = new Map<string, number>();
     outcomes = await applyPlan(
       { actions, notes: [] },
-      { ec2, announce: publishAnnouncements(deps.events) },
+      { ec2, ...(deps.ssm ? { ssm: deps.ssm } : {}), announce: publishAnnouncements(deps.events) },
       {
         concurrency: options.concurrency,
         shouldStop,

@@ -1,13 +1,13 @@
 import type { RetireSettings } from '../rules/schema.js';
 import { type Action, actionId, type DeprecateAction, type Lineage, type PlanNote } from './actions.js';
 import { deregistration } from './deletion.js';
-import { type LaunchPermission, LINEAGE, type ObservedImage } from './model.js';
+import type { LaunchPermission, ObservedImage } from './model.js';
 import { snapshotList } from './render.js';
+import { isProtected, lineageProblem, needsDeprecation } from './retire-checks.js';
 import {
   DAY_MS,
   decisionFor,
   type ManagedImage,
-  MINUTE_MS,
   parseTime,
   type RetirementDecision,
   timeAgo,
@@ -88,6 +88,8 @@ export interface RetirementPlanInput {
    */
   readonly decisions: ReadonlyMap<string, ReadonlyMap<string, RetirementDecision>>;
   readonly now: Date;
+  /** Images a pointer names (or a rollback pin holds), with why: left alone, whatever their decision. */
+  readonly protectedImages?: ReadonlyMap<string, string>;
 }
 
 export interface RetirementPlan {
@@ -253,6 +255,11 @@ function assess(input: RetirementPlanInput): Assessed {
       note(decision.reason);
       continue;
     }
+    const pointer = input.protectedImages?.get(imageId);
+    if (pointer !== undefined) {
+      note(`not retired: ${pointer} (${decision.reason})`);
+      continue;
+    }
     if (image.state !== 'available') {
       note(`not retired: the image is ${image.state} (${decision.reason})`);
       continue;
@@ -357,42 +364,4 @@ function sharing(permissions: readonly LaunchPermission[] | undefined): string |
     ...count('organizational-unit', 'OU', 'OUs'),
   ];
   return `it is shared with ${parts.join(', ')}`;
-}
-
-/**
- * Why the image's own tags do not confirm the rule and lineage it was handed with, or undefined
- * when they do. The tool retires only images it tagged as managed by that rule.
- */
-function lineageProblem(entry: ManagedImage): string | undefined {
-  const { image, rule } = entry;
-  const tagged = image.tags[LINEAGE.rule];
-  if (tagged !== rule.name) {
-    return tagged === undefined
-      ? `no ${LINEAGE.rule} tag; only images the tool tagged as managed by rule "${rule.name}" are retired`
-      : `tagged ${LINEAGE.rule}=${tagged}, not "${rule.name}"`;
-  }
-  if (entry.role === 'source') {
-    if (entry.sourceImageId !== image.imageId || entry.sourceRegion !== image.region) {
-      return `given as a source of ${entry.sourceImageId} (${entry.sourceRegion}), which is not itself`;
-    }
-    return undefined;
-  }
-  const source = image.tags[LINEAGE.sourceImageId] ?? image.sourceImageId;
-  if (source !== entry.sourceImageId) {
-    return `given as a copy of ${entry.sourceImageId}, but its lineage says ${source ?? 'no source'}`;
-  }
-  if (entry.sourceImageId === image.imageId) return 'given as a copy of itself';
-  return undefined;
-}
-
-/** Anything but absent or `disabled` protects (`enabled`, `enabled-with-cooldown`, ...). */
-function isProtected(image: ObservedImage): boolean {
-  const protection = image.deregistrationProtection;
-  return protection !== undefined && protection !== '' && protection !== 'disabled';
-}
-
-/** Deprecation is only brought forward: set when absent, or when set more than a minute later than `at`. */
-function needsDeprecation(current: string | undefined, at: Date): boolean {
-  const time = parseTime(current);
-  return time === undefined || time > at.getTime() + MINUTE_MS;
 }

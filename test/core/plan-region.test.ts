@@ -92,6 +92,8 @@ function inventory(region: string, parts: Partial<RegionInventory> = {}): Region
     managed: [],
     details: new Map(),
     toolSnapshots: [],
+    pointers: new Map(),
+    protectedImages: new Map(),
     decisions: new Map(),
     safety: new Map(),
     failures: [],

@@ -3,8 +3,8 @@ import { join } from 'node:path';
 import type { Ec2Emulator } from '@ami-lifecycle/emulator/ec2/index.js';
 import { type LocalStack, startLocalStack } from '@ami-lifecycle/emulator/stack.js';
 import { expect } from 'vitest';
-import { createEc2ForRegion } from '../../shared/aws/clients.js';
-import type { Ec2ForRegion, LoggerPort } from '../../shared/core/ports.js';
+import { createEc2ForRegion, createSsmForRegion } from '../../shared/aws/clients.js';
+import type { Ec2ForRegion, LoggerPort, SsmForRegion } from '../../shared/core/ports.js';
 
 /** The real EC2 adapter over the real SDK, pointed at a local endpoint; one client per region. */
 export function emulatorEc2(endpoint: string): Ec2ForRegion {
@@ -28,6 +28,11 @@ export function availableEvent(accountId: string, imageId: string, region = 'us-
     resources: [`arn:aws:ec2:${region}::image/${imageId}`],
     detail: { RequestId: 'r-1', ImageId: imageId, State: 'available', ErrorMessage: '' },
   };
+}
+
+/** The real SSM adapter over the real SDK, pointed at a local endpoint; one client per region. */
+export function emulatorSsm(endpoint: string): SsmForRegion {
+  return createSsmForRegion({ endpoint, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
 }
 
 export const quietLogger: LoggerPort = { debug() {}, info() {}, warn() {}, error() {} };

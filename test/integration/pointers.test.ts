@@ -1,8 +1,19 @@
 import type { LocalStack } from '@ami-lifecycle/emulator/stack.js';
 import { DescribeLaunchTemplateVersionsCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { reconcileRegions } from '../../shared/core/reconcile.js';
+import { loadRulesFile, parseRules } from '../../shared/rules/load.js';
+import type { Rule } from '../../shared/rules/schema.js';
 import { expectValidToolEvents } from '../support/tool-events.js';
-import { availableEvent, startIntegrationStack } from './helpers.js';
+import {
+  availableEvent,
+  emulatorEc2,
+  emulatorSsm,
+  MUTATING,
+  quietLogger,
+  startIntegrationStack,
+} from './helpers.js';
 
 /**
  * Pointers end to end: the real `amiStateChange` handler, invoked by the local bus, moving SSM
@@ -63,6 +74,58 @@ async function templateVersions(region: string) {
     imageId: v.LaunchTemplateData?.ImageId,
     instanceType: v.LaunchTemplateData?.InstanceType,
   }));
+}
+
+const { rules: POINTER_RULES } = loadRulesFile('test/fixtures/rules/pointers.yaml');
+
+/** One scheduled run of every region, as the functions make it, with `rules`. */
+async function reconcile(rules: readonly Rule[] = POINTER_RULES) {
+  const results = await reconcileRegions(
+    {
+      rules,
+      accountId: stack.emulator.accountId,
+      ec2: emulatorEc2(stack.endpoint),
+      ssm: emulatorSsm(stack.endpoint),
+      logger: quietLogger,
+      events: { publish: async () => {} },
+      now: () => new Date(),
+    },
+    { regions: REGIONS, dryRun: false, maxCopiesInFlight: 20, concurrency: 4 },
+  );
+  await stack.settle();
+  return results.flatMap((r) => ('report' in r ? [r.report] : []));
+}
+
+/** An operator's own PutParameter (not the tool's). */
+async function overwrite(region: string, name: string, value: string): Promise<void> {
+  const client = new SSMClient({
+    region,
+    endpoint: stack.endpoint,
+    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+  });
+  await client.send(
+    new PutParameterCommand({
+      Name: name,
+      Value: value,
+      Type: 'String',
+      DataType: 'aws:ec2:image',
+      Overwrite: true,
+    }),
+  );
+  await stack.settle();
+}
+
+function ssmWrites(): number {
+  const calls = stack.ssm.calls();
+  return (calls.PutParameter ?? 0) + (calls.LabelParameterVersion ?? 0) + (calls.AddTagsToResource ?? 0);
+}
+
+function ec2Writes(): number {
+  const counters = stack.emulator.counters();
+  return [...MUTATING, 'CreateLaunchTemplateVersion', 'ModifyLaunchTemplate'].reduce(
+    (n, action) => n + Object.values(counters[action] ?? {}).reduce((m, c) => m + c.calls, 0),
+    0,
+  );
 }
 
 function parameterCalls(): number {
@@ -128,5 +191,61 @@ describe('pointers through the local stack', () => {
       'success',
       'success',
     ]);
+  });
+
+  it('the schedule sets back a parameter someone changed and labels each version; converged, it writes nothing', async () => {
+    fresh();
+    const source = release('golden-linux-1', '2026-11-01T00:00:00.000Z');
+    await stack.settle();
+    const handmade = stack.emulator.seedImage({ region: 'eu-west-1', name: 'handmade-1', emitEvent: false });
+    await overwrite('eu-west-1', PARAM, handmade.imageId);
+    expect(stack.ssm.getParameter('eu-west-1', PARAM)?.value).toBe(handmade.imageId);
+
+    await reconcile();
+    for (const region of REGIONS) {
+      const parameter = stack.ssm.getParameter(region, PARAM);
+      expect(parameter?.value, region).toBe(imageIn(region, source));
+    }
+    // AWS validated the values since: the next run labels each with its release, once.
+    await reconcile();
+    for (const region of REGIONS) {
+      const parameter = stack.ssm.getParameter(region, PARAM);
+      expect(parameter?.labels[parameter.version], region).toEqual([source]);
+    }
+    const [ssm, ec2] = [ssmWrites(), ec2Writes()];
+    const reports = await reconcile();
+    expect(ssmWrites()).toBe(ssm);
+    expect(ec2Writes()).toBe(ec2);
+    expect(reports.flatMap((r) => r.diff.filter((line) => !line.startsWith('!')))).toEqual([]);
+  });
+
+  it('retirement keeps an image a parameter names, and says so; the next run, the parameter moved, retires it', async () => {
+    fresh();
+    const [rule] = POINTER_RULES;
+    const rules = parseRules(
+      JSON.stringify({ version: 1, rules: [{ ...rule, retire: { keep: 1, deprecateAfterDays: 0 } }] }),
+      'retire-pointers.json',
+    ).rules;
+    const older = release('golden-linux-1', '2026-11-01T00:00:00.000Z');
+    await stack.settle();
+    const newer = release('golden-linux-2', '2026-11-02T00:00:00.000Z');
+    await stack.settle();
+    // Someone points us-east-1's parameter back at the older release by hand.
+    await overwrite('us-east-1', PARAM, older);
+    expect(stack.ssm.getParameter('us-east-1', PARAM)?.value).toBe(older);
+
+    const [east] = await reconcile(rules);
+    expect(stack.emulator.getImage('us-east-1', older)?.deprecationTime).toBeUndefined();
+    expect(east?.diff).toContainEqual(
+      expect.stringMatching(new RegExp(`^! us-east-1 ${older} not retired: SSM parameter ${PARAM} names it`)),
+    );
+    // The older copies nothing names are deprecated; the run moved the parameter forward again.
+    expect(
+      stack.emulator.getImage('eu-west-1', imageIn('eu-west-1', older) ?? '')?.deprecationTime,
+    ).toBeDefined();
+    expect(stack.ssm.getParameter('us-east-1', PARAM)?.value).toBe(newer);
+
+    await reconcile(rules);
+    expect(stack.emulator.getImage('us-east-1', older)?.deprecationTime).toBeDefined();
   });
 });
