@@ -99,6 +99,27 @@ export interface DeprecateAction extends Base, Lineage {
   readonly reason: string;
 }
 
+/** DisableImage: a retired image no one can launch any more, reversible (EnableImage). */
+export interface DisableImageAction extends Base, Lineage {
+  readonly kind: 'disable-image';
+  readonly imageId: string;
+  readonly reason: string;
+}
+
+/** EnableImage: a disabled image made launchable again (a rollback to its release). */
+export interface EnableImageAction extends Base, Lineage {
+  readonly kind: 'enable-image';
+  readonly imageId: string;
+  readonly reason: string;
+}
+
+/** DisableImageDeprecation: a deprecated image no longer deprecated (a rollback to its release). */
+export interface UndeprecateAction extends Base, Lineage {
+  readonly kind: 'undeprecate';
+  readonly imageId: string;
+  readonly reason: string;
+}
+
 /**
  * DeregisterImage with its snapshots (`DeleteAssociatedSnapshots`). A lost answer is confirmed by
  * reading: an image EC2 no longer shows counts as deregistered.
@@ -214,6 +235,9 @@ export type Action =
   | ShareSnapshotAction
   | CopyAction
   | DeprecateAction
+  | DisableImageAction
+  | EnableImageAction
+  | UndeprecateAction
   | DeregisterAction
   | DeleteSnapshotAction
   | PutParameterAction
@@ -276,18 +300,21 @@ const PHASE: Record<ActionKind, number> = {
   'share-image': 2,
   'share-snapshot': 3,
   copy: 4,
-  'template-version': 5,
-  'put-parameter': 5,
-  'label-parameter': 6,
-  'put-rule-state': 7,
-  deprecate: 8,
-  deregister: 9,
-  'delete-snapshot': 10,
-  announce: 11,
+  'enable-image': 5,
+  undeprecate: 5,
+  'template-version': 6,
+  'put-parameter': 6,
+  'label-parameter': 7,
+  'put-rule-state': 8,
+  deprecate: 9,
+  'disable-image': 10,
+  deregister: 11,
+  'delete-snapshot': 12,
+  announce: 13,
 };
 
 /**
- * Tags, then permissions, then copies, then pointers, then retirement, each kind in the order planned: the order
+ * Tags, then permissions, then copies, then rollback's re-enabling, then pointers, then retirement, each kind in the order planned: the order
  * the applier starts actions in within a region (edges order what must be ordered).
  */
 export function sortByPhase(actions: readonly Action[]): Action[] {

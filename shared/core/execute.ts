@@ -53,6 +53,15 @@ export async function execute(
     case 'deprecate':
       await ec2.enableDeprecation(action.imageId, action.at);
       return undefined;
+    case 'disable-image':
+      await ec2.disableImage(action.imageId);
+      return undefined;
+    case 'enable-image':
+      await ec2.enableImage(action.imageId);
+      return undefined;
+    case 'undeprecate':
+      await ec2.disableDeprecation(action.imageId);
+      return undefined;
     case 'copy':
       return copy(action, ec2);
     case 'deregister':

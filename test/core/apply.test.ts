@@ -97,6 +97,9 @@ function controlledEc2(
           snapshotResults: [] as { snapshotId: string; returnCode: string }[],
         })),
       deleteSnapshot: (id) => call(region, `DeleteSnapshot ${id}`, () => undefined),
+      disableImage: (id) => call(region, `DisableImage ${id}`, () => undefined),
+      enableImage: (id) => call(region, `EnableImage ${id}`, () => undefined),
+      disableDeprecation: (id) => call(region, `DisableImageDeprecation ${id}`, () => undefined),
       describeLaunchTemplate: (t) =>
         call(region, `DescribeLaunchTemplateVersions ${t.id ?? t.name}`, () => undefined),
       createLaunchTemplateVersion: (r) =>

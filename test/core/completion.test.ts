@@ -71,6 +71,9 @@ function recordingEc2(): { ec2: Ec2ForRegion; calls: string[] } {
       deregister: unexpected('DeregisterImage'),
       deleteSnapshot: unexpected('DeleteSnapshot'),
       describeLaunchTemplate: unexpected('DescribeLaunchTemplateVersions'),
+      disableImage: unexpected('DisableImage'),
+      enableImage: unexpected('EnableImage'),
+      disableDeprecation: unexpected('DisableImageDeprecation'),
       createLaunchTemplateVersion: unexpected('CreateLaunchTemplateVersion'),
       setDefaultLaunchTemplateVersion: unexpected('ModifyLaunchTemplate'),
     };

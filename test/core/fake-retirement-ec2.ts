@@ -195,6 +195,15 @@ export function retirementWorld(options: RetirementWorldOptions): RetirementWorl
         }
         answer('DeleteSnapshot', snapshotId);
       },
+      async disableImage(imageId) {
+        call('DisableImage', imageId);
+      },
+      async enableImage(imageId) {
+        call('EnableImage', imageId);
+      },
+      async disableDeprecation(imageId) {
+        call('DisableImageDeprecation', imageId);
+      },
       async describeLaunchTemplate(template) {
         call('DescribeLaunchTemplateVersions', template.id ?? template.name ?? '');
         return undefined;

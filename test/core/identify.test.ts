@@ -309,6 +309,9 @@ describe('identifyReading: the one read identification may need', () => {
         deregister: unexpected('deregister'),
         deleteSnapshot: unexpected('deleteSnapshot'),
         describeLaunchTemplate: unexpected('describeLaunchTemplate'),
+        disableImage: unexpected('disableImage'),
+        enableImage: unexpected('enableImage'),
+        disableDeprecation: unexpected('disableDeprecation'),
         createLaunchTemplateVersion: unexpected('createLaunchTemplateVersion'),
         setDefaultLaunchTemplateVersion: unexpected('setDefaultLaunchTemplateVersion'),
       };
