@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import * as apply from './commands/apply.js';
 import * as plan from './commands/plan.js';
 import * as replay from './commands/replay.js';
+import * as rollback from './commands/rollback.js';
 import * as status from './commands/status.js';
 import * as testPattern from './commands/test-pattern.js';
 import * as validate from './commands/validate.js';
@@ -24,6 +25,7 @@ function createProgram(): Command {
     apply,
     status,
     replay,
+    rollback,
     testPattern,
   ];
   for (const command of commands) command.register(program);

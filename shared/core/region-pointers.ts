@@ -84,6 +84,25 @@ function usable(m: ManagedImage, now: Date): boolean {
 }
 
 /**
+ * The release a rule's pointers should name here, with its image: the release of `only` when
+ * given (a pin: its image available), else the newest whose image is usable.
+ */
+export function chooseRelease(
+  inventory: RegionInventory,
+  ruleName: string,
+  now: Date,
+  only?: string,
+): { m: ManagedImage; release: Release } | undefined {
+  return inventory.managed
+    .filter((m) => m.rule.name === ruleName && m.image.region === inventory.region)
+    .filter((m) =>
+      only === undefined ? usable(m, now) : m.sourceImageId === only && m.image.state === 'available',
+    )
+    .map((m) => ({ m, release: releaseOfManaged(m, inventory.sourcesByRule) }))
+    .sort((a, b) => b.release.order.localeCompare(a.release.order))[0];
+}
+
+/**
  * The pointer actions of the region's plan: per rule with pointers here, `planPointers` toward the
  * pinned release (when pinned) or the newest release whose image here is usable, each move after
  * that image's own actions in `family` (its tags and shares), so a pointer moves only to an image
@@ -98,18 +117,9 @@ export function planRegionPointers(
   const actions: Action[] = [];
   const notes: PlanNote[] = [];
   for (const [ruleName, observed] of inventory.pointers) {
-    const mine = inventory.managed.filter((m) => m.rule.name === ruleName && m.image.region === region);
-    const rule = mine[0]?.rule;
     const pin = observed.state?.pin;
-    const ranked = mine
-      .filter((m) =>
-        pin === undefined
-          ? usable(m, now)
-          : m.sourceImageId === pin.sourceImageId && m.image.state === 'available',
-      )
-      .map((m) => ({ m, release: releaseOfManaged(m, inventory.sourcesByRule) }))
-      .sort((a, b) => b.release.order.localeCompare(a.release.order));
-    const chosen = ranked[0];
+    const chosen = chooseRelease(inventory, ruleName, now, pin?.sourceImageId);
+    const rule = chosen?.m.rule;
     if (rule === undefined || chosen === undefined) {
       notes.push({
         region,
