@@ -139,6 +139,22 @@ function toolEventText(detailType: DetailTypeName, detail: unknown): string | un
       const kept = d.snapshotsNotDeleted.length;
       return `${d.imageId} in ${d.region} (${d.role}, ${d.rule}): ${why(d.reason)}, ${plural(d.snapshotsDeleted.length, 'snapshot')} deleted${kept > 0 ? `, ${kept} kept` : ''}`;
     }
+    case DetailType.PointersMoved: {
+      const parsed = DetailSchemas[detailType].safeParse(detail);
+      if (!parsed.success) return undefined;
+      const d = parsed.data;
+      const moved = [
+        ...d.parameters.map((p) => p.name),
+        ...d.launchTemplates.map((t) => `template ${t.template}`),
+      ];
+      return `${d.imageId} in ${d.region} (${d.rule}): ${moved.join(', ')}`;
+    }
+    case DetailType.Rollback: {
+      const parsed = DetailSchemas[detailType].safeParse(detail);
+      if (!parsed.success) return undefined;
+      const d = parsed.data;
+      return `${d.rule} ${d.pinned ? 'pinned to' : 'unpinned from'} ${d.sourceImageId} in ${d.regions.join(', ')}`;
+    }
     case DetailType.ReconcileReport: {
       const parsed = DetailSchemas[detailType].safeParse(detail);
       if (!parsed.success) return undefined;

@@ -1,5 +1,7 @@
 import type { CounterSnapshot } from '@ami-lifecycle/emulator/ec2/index.js';
 import { type LocalStack, startLocalStack } from '@ami-lifecycle/emulator/stack.js';
+import { parameterNamesFor } from '../shared/rules/publish.js';
+import type { Rule } from '../shared/rules/schema.js';
 import { wrap } from './events.js';
 import { captureEmf, type EmfMetric, metricLines, summarize } from './metrics.js';
 import { npmKeptMessage, optionsNpmKept, parseDemoOptions, portErrorMessage, USAGE_EXIT } from './options.js';
@@ -138,6 +140,35 @@ function printCounters(counters: CounterSnapshot): void {
   console.log(`  ${'total'.padEnd(26)} ${String(total).padStart(3)}`);
 }
 
+/**
+ * The SSM parameters the rule publishes (`publish.parameters`), read from the emulator in every
+ * region: each must name the release's image there. Returns what does not.
+ */
+function printParameters(
+  stack: LocalStack,
+  rule: Rule,
+  sourceImageId: string,
+  regions: readonly string[],
+): string[] {
+  const rows = regions.flatMap((region) =>
+    parameterNamesFor(rule, region, SOURCE_REGION).map((name) => ({ region, name })),
+  );
+  if (rows.length === 0) return [];
+  const problems: string[] = [];
+  console.log('\nSSM parameters (publish.parameters, data type aws:ec2:image)');
+  for (const { region, name } of rows) {
+    const value = stack.ssm.getParameter(region, name)?.value;
+    const image =
+      region === SOURCE_REGION
+        ? sourceImageId
+        : stack.emulator.listImages(region).find((i) => i.sourceImageId === sourceImageId)?.imageId;
+    console.log(`  ${region.padEnd(15)} ${name} = ${value ?? '(missing)'}`);
+    if (value === undefined || value !== image)
+      problems.push(`${name} in ${region} names ${value ?? 'nothing'}, not ${image ?? 'a copy'}`);
+  }
+  return problems;
+}
+
 /** What the handlers reported as CloudWatch metrics: the EMF lines they printed, summed as CloudWatch would. */
 function printMetrics(metrics: readonly EmfMetric[]): void {
   const rows = summarize(metrics);
@@ -200,7 +231,10 @@ async function main(): Promise<number> {
 
   printTimeline(stack);
   const targets = (rule.copy?.regions ?? []).filter((r) => r !== SOURCE_REGION);
-  const problems = printMatrix(stack, seeded.imageId, targets);
+  const problems = [
+    ...printMatrix(stack, seeded.imageId, targets),
+    ...printParameters(stack, rule, seeded.imageId, [SOURCE_REGION, ...targets]),
+  ];
   printCounters(stack.emulator.counters());
   printMetrics(emf.metrics);
   console.log(
@@ -226,7 +260,7 @@ The emulator keeps running at ${endpoint} (${portNote}). Ctrl-C stops it. Point 
   npx ami-lifecycle status                         # the tool's own commands honour AWS_ENDPOINT_URL
   aws --endpoint-url ${endpoint} ec2 describe-images --owners self --region eu-west-1
   aws --endpoint-url ${endpoint} sqs list-queues --region ${SOURCE_REGION}   # failed invocations land here
-  aws --endpoint-url ${endpoint} sts get-caller-identity   # the account the emulator acts as
+  aws --endpoint-url ${endpoint} sts get-caller-identity   # the account the emulator acts as${parameterHint(endpoint, rule)}
 Handlers stay subscribed: images that become available (register-image, copy-image) are handled as in AWS.`);
     await new Promise<void>((resolveStop) => {
       process.once('SIGINT', () => resolveStop());
@@ -235,6 +269,15 @@ Handlers stay subscribed: images that become available (register-image, copy-ima
   }
   await stack.close();
   return problems.length === 0 ? 0 : 1;
+}
+
+/** The AWS CLI line that reads the rule's first published parameter in a target region, if it publishes one. */
+function parameterHint(endpoint: string, rule: Rule): string {
+  const region = rule.copy?.regions.find((r) => r !== SOURCE_REGION) ?? SOURCE_REGION;
+  const [name] = parameterNamesFor(rule, region, SOURCE_REGION);
+  return name === undefined
+    ? ''
+    : `\n  aws --endpoint-url ${endpoint} ssm get-parameter --name ${name} --region ${region}   # the release, as consumers read it`;
 }
 
 main().then(

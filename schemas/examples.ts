@@ -69,6 +69,12 @@ export const EXAMPLES: { readonly [T in DetailTypeName]: Detail<T> } = {
       public: false,
     },
     completedAt: '2026-11-26T10:42:17.512Z',
+    parameters: [
+      { region: 'us-east-1', name: '/golden/golden-linux/latest' },
+      { region: 'eu-west-1', name: '/golden/golden-linux/latest' },
+      { region: 'ap-southeast-2', name: '/golden/golden-linux/latest' },
+      { region: 'us-west-2', name: '/golden/golden-linux/latest' },
+    ],
   },
   [DetailType.ActionsFailed]: {
     schemaVersion: 1,
@@ -116,6 +122,43 @@ export const EXAMPLES: { readonly [T in DetailTypeName]: Detail<T> } = {
       { snapshotId: 'snap-0b2c3d4e5f6071829', outcome: 'in-use', detail: 'used by ami-0aaaabbbbccccdddd' },
     ],
   },
+  [DetailType.PointersMoved]: {
+    schemaVersion: 1,
+    eventId: '5e4d3c2b1a09f8e7d6c5b4a392817065',
+    rule: 'golden-linux',
+    sourceImageId: 'ami-0123456789abcdef0',
+    sourceRegion: 'us-east-1',
+    imageId: 'ami-0a1b2c3d4e5f60718',
+    region: 'eu-west-1',
+    parameters: [
+      {
+        name: '/golden/golden-linux/latest',
+        previous: 'ami-0f9e8d7c6b5a43210',
+        imageId: 'ami-0a1b2c3d4e5f60718',
+        version: 7,
+      },
+    ],
+    launchTemplates: [
+      {
+        template: 'web',
+        templateId: 'lt-0123456789abcdef0',
+        version: 12,
+        previous: 'ami-0f9e8d7c6b5a43210',
+        imageId: 'ami-0a1b2c3d4e5f60718',
+        isDefault: true,
+      },
+    ],
+  },
+  [DetailType.Rollback]: {
+    schemaVersion: 1,
+    eventId: '8a7b6c5d4e3f2a1b0c9d8e7f6a5b4c3d',
+    rule: 'golden-linux',
+    sourceImageId: 'ami-0f9e8d7c6b5a43210',
+    sourceRegion: 'us-east-1',
+    regions: ['us-east-1', 'eu-west-1', 'ap-southeast-2', 'us-west-2'],
+    pinned: true,
+    by: 'ami-lifecycle CLI (alice) in account 123456789012',
+  },
   [DetailType.ReconcileReport]: {
     schemaVersion: 1,
     eventId: 'c0b1a2938475665748392a1b0c9d8e7f',
@@ -161,5 +204,10 @@ export const EXAMPLE_RESOURCES: { readonly [T in DetailTypeName]: readonly strin
   [DetailType.ActionsFailed]: about(EXAMPLES[DetailType.ActionsFailed]),
   [DetailType.Deprecated]: about(EXAMPLES[DetailType.Deprecated]),
   [DetailType.Deregistered]: about(EXAMPLES[DetailType.Deregistered]),
+  [DetailType.PointersMoved]: about(EXAMPLES[DetailType.PointersMoved]),
+  [DetailType.Rollback]: about({
+    region: EXAMPLES[DetailType.Rollback].sourceRegion,
+    imageId: EXAMPLES[DetailType.Rollback].sourceImageId,
+  }),
   [DetailType.ReconcileReport]: [],
 };

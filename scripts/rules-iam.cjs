@@ -34,6 +34,8 @@ for (const name of [
   'ec2ViaServices',
   'namesKmsKeys',
   'kmsStatements',
+  'publishesPointers',
+  'pointerStatements',
 ]) {
   module.exports[name] = async ({ resolveVariable }) => (await derive(resolveVariable))[name];
 }

@@ -1,6 +1,7 @@
 import { pathToFileURL } from 'node:url';
 import { loadRulesFile } from '../shared/rules/load.js';
 import { RESERVED_TAG_PREFIX, type RulesFile } from '../shared/rules/schema.js';
+import { pointerStatements } from './pointers-iam.js';
 
 /**
  * What the IAM statements of serverless.yml take from the rules file, at package time: the regions
@@ -31,6 +32,10 @@ export interface RulesIam {
   readonly namesKmsKeys: 'true' | 'false';
   /** The KMS statements of the encrypted copies ([] when no key is named). */
   readonly kmsStatements: object[];
+  /** Whether any rule publishes pointers (the pointers' policy exists only then). */
+  readonly publishesPointers: 'true' | 'false';
+  /** The pointers' statements: their SSM parameters and named launch templates ([] without `publish`). */
+  readonly pointerStatements: object[];
 }
 
 /** IAM's managed-policy limit is 6,144 characters; the generated lists must leave room for the rest. */
@@ -85,6 +90,7 @@ export function rulesIam(file: RulesFile, extraKeyArns: readonly string[] = []):
     ec2ViaServices,
     namesKmsKeys: keys.length > 0 ? 'true' : 'false',
     kmsStatements: kmsStatements(keys, ec2ViaServices),
+    ...pointerStatements(file.rules),
   };
   const size = JSON.stringify([result.regions, result.tagKeys, result.ruleNames, accounts]).length;
   if (size > GENERATED_LIST_BUDGET)

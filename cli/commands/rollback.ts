@@ -69,6 +69,11 @@ async function dependencies(ctx: RunContext, rule: Rule) {
   };
 }
 
+/** Who asks, for the pin and the announcement: the CLI, its user, the account. */
+function who(ctx: RunContext): string {
+  return `ami-lifecycle CLI (${process.env.USER || 'unknown user'}) in account ${ctx.accountId}`;
+}
+
 async function rollback(ctx: RunContext, options: Record<string, unknown>): Promise<ExitCode> {
   const rule = ruleOf(ctx, options);
   const to = typeof options.to === 'string' ? options.to : undefined;
@@ -82,11 +87,7 @@ async function rollback(ctx: RunContext, options: Record<string, unknown>): Prom
   const deps = await dependencies(ctx, rule);
   let planned: Awaited<ReturnType<typeof core.planRollback>>;
   try {
-    planned = await core.planRollback(
-      deps,
-      target,
-      `ami-lifecycle CLI (${process.env.USER || 'unknown user'}) in account ${ctx.accountId}`,
-    );
+    planned = await core.planRollback(deps, target, who(ctx));
   } catch (error) {
     if (error instanceof core.RollbackInputError) throw new CliInputError(error.message);
     throw error;
@@ -99,7 +100,7 @@ async function rollback(ctx: RunContext, options: Record<string, unknown>): Prom
 async function unpin(ctx: RunContext, options: Record<string, unknown>): Promise<ExitCode> {
   const rule = ruleOf(ctx, options);
   const core = await import('../../shared/core/rollback.js');
-  const plans = await core.planUnpin(await dependencies(ctx, rule));
+  const plans = await core.planUnpin(await dependencies(ctx, rule), who(ctx));
   return finish(ctx, 'unpin', `Unpin of rule ${rule.name}`, plans, options.apply === true, {});
 }
 

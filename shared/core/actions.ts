@@ -217,7 +217,25 @@ export type Announcement =
   | ({ readonly kind: 'deregistered'; readonly imageId: string; readonly region: string } & Lineage & {
         readonly reason: string;
         readonly snapshotIds: readonly string[];
-      });
+      })
+  /** The moves it waits for that were applied are reported (none applied: nothing is published). */
+  | {
+      readonly kind: 'pointers-moved';
+      readonly rule: string;
+      readonly sourceImageId: string;
+      readonly sourceRegion: string;
+      readonly imageId: string;
+      readonly region: string;
+    }
+  /** The regions whose rule state it waits for was written are reported. */
+  | {
+      readonly kind: 'rollback';
+      readonly rule: string;
+      readonly sourceImageId: string;
+      readonly sourceRegion: string;
+      readonly pinned: boolean;
+      readonly by: string;
+    };
 
 /**
  * An event on the tool's bus, published after `after`. Its content that depends on how those went

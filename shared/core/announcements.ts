@@ -1,6 +1,6 @@
 import type { AnnounceAction } from './actions.js';
 import type { ActionOutcome, ApplyPorts } from './apply.js';
-import { DetailType, imageArn, type ToolEvent, toolEvent } from './notifications.js';
+import { type Detail, DetailType, imageArn, type ToolEvent, toolEvent } from './notifications.js';
 import type { CompletionClaims, EventPublisher, MetricsPort } from './ports.js';
 
 /**
@@ -95,7 +95,89 @@ export function announcementEvent(
         { resources: [imageArn(a.region, a.imageId)], busRegion: a.sourceRegion },
       );
     }
+    case 'pointers-moved':
+      return pointersMoved(a, prerequisites);
+    case 'rollback':
+      return rollback(a, prerequisites);
   }
+}
+
+/** `AMI Pointers Moved`: the moves among the prerequisites that were applied; none, no event. */
+function pointersMoved(
+  a: Extract<AnnounceAction['announcement'], { kind: 'pointers-moved' }>,
+  prerequisites: readonly ActionOutcome[],
+): ToolEvent | undefined {
+  const parameters: Detail<typeof DetailType.PointersMoved>['parameters'] = [];
+  const launchTemplates: Detail<typeof DetailType.PointersMoved>['launchTemplates'] = [];
+  for (const o of prerequisites) {
+    if (o.status !== 'applied') continue;
+    const { action, result } = o;
+    if (action.kind === 'put-parameter' && result?.kind === 'put-parameter') {
+      parameters.push({
+        name: action.name,
+        ...(action.previous === undefined ? {} : { previous: action.previous }),
+        imageId: action.imageId,
+        version: result.version,
+      });
+    } else if (action.kind === 'template-version' && result?.kind === 'template-version') {
+      launchTemplates.push({
+        template: action.template,
+        templateId: action.templateId,
+        version: result.version,
+        ...(action.previous === undefined ? {} : { previous: action.previous }),
+        imageId: action.imageId,
+        isDefault: action.makeDefault,
+      });
+    }
+  }
+  if (parameters.length === 0 && launchTemplates.length === 0) return undefined;
+  return toolEvent(
+    DetailType.PointersMoved,
+    {
+      rule: a.rule,
+      sourceImageId: a.sourceImageId,
+      sourceRegion: a.sourceRegion,
+      imageId: a.imageId,
+      region: a.region,
+      parameters,
+      launchTemplates,
+    },
+    [
+      a.region,
+      a.rule,
+      a.imageId,
+      ...parameters.map((p) => `${p.name}@${p.version}`),
+      ...launchTemplates.map((t) => `${t.templateId}@${t.version}`),
+    ],
+    { resources: [imageArn(a.region, a.imageId)], busRegion: a.sourceRegion },
+  );
+}
+
+/** `AMI Rollback`: the regions whose rule state (the pin) was written. */
+function rollback(
+  a: Extract<AnnounceAction['announcement'], { kind: 'rollback' }>,
+  prerequisites: readonly ActionOutcome[],
+): ToolEvent | undefined {
+  const regions = prerequisites.flatMap((o) =>
+    o.status === 'applied' && o.action.kind === 'put-rule-state' ? [o.action.region] : [],
+  );
+  if (regions.length === 0) return undefined;
+  const at = prerequisites.flatMap((o) =>
+    o.action.kind === 'put-rule-state' && o.action.state.pin !== undefined ? [o.action.state.pin.at] : [],
+  );
+  return toolEvent(
+    DetailType.Rollback,
+    {
+      rule: a.rule,
+      sourceImageId: a.sourceImageId,
+      sourceRegion: a.sourceRegion,
+      regions,
+      pinned: a.pinned,
+      by: a.by,
+    },
+    [a.rule, a.sourceImageId, String(a.pinned), ...at.slice(0, 1), ...[...regions].sort()],
+    { resources: [imageArn(a.sourceRegion, a.sourceImageId)], busRegion: a.sourceRegion },
+  );
 }
 
 /** The applier's announcer: publishes each announcement's event on the tool's bus. */

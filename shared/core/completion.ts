@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { parameterNamesFor } from '../rules/publish.js';
 import type { Rule } from '../rules/schema.js';
 import { AmiLifecycleError, AwsCallError } from './errors.js';
 import { elapsedMs } from './metrics.js';
@@ -168,6 +169,7 @@ export async function recordDone(done: DoneImage, deps: CompletionDependencies):
     })),
     sharedWith: sharedWith(rule),
     completedAt: deps.now().toISOString(),
+    ...publishedParameters(rule, sourceRegion, expected),
   };
   const event = toolEvent(
     DetailType.DistributionCompleted,
@@ -205,6 +207,20 @@ export async function recordDone(done: DoneImage, deps: CompletionDependencies):
   return {
     status: 'announced',
     detail: { schemaVersion: SCHEMA_VERSION, eventId: event.detail.eventId, ...input },
+  };
+}
+
+/** The parameters the rule publishes for a release of `sourceRegion` in each of its regions: what the completion names. */
+function publishedParameters(
+  rule: Rule,
+  sourceRegion: string,
+  regions: readonly string[],
+): { parameters?: { region: string; name: string }[] } {
+  if ((rule.publish?.parameters ?? []).length === 0) return {};
+  return {
+    parameters: regions.flatMap((region) =>
+      parameterNamesFor(rule, region, sourceRegion).map((name) => ({ region, name })),
+    ),
   };
 }
 

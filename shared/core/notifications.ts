@@ -24,6 +24,8 @@ export const DetailType = {
   ActionsFailed: 'AMI Actions Failed',
   Deprecated: 'AMI Deprecated',
   Deregistered: 'AMI Deregistered',
+  PointersMoved: 'AMI Pointers Moved',
+  Rollback: 'AMI Rollback',
   ReconcileReport: 'Reconcile Report',
 } as const;
 
@@ -147,6 +149,12 @@ export const DetailSchemas = {
       regions: z.array(RegionStatus).min(1).describe('The source first, then every target region'),
       sharedWith: SharedWith,
       completedAt: isoTime.describe('When the tool observed the family complete'),
+      parameters: z
+        .array(z.object({ region, name: z.string() }).strict())
+        .optional()
+        .describe(
+          "The SSM parameters the rule publishes for this release, per region (`publish.parameters`): they name the release's image there, unless the rule is pinned by a rollback or a newer release arrived first",
+        ),
     })
     .strict()
     .describe(
@@ -193,6 +201,55 @@ export const DetailSchemas = {
     })
     .strict()
     .describe('Retirement deregistered an image and deleted its snapshots.'),
+  [DetailType.PointersMoved]: z
+    .object({
+      ...base,
+      ...familyImage,
+      parameters: z
+        .array(
+          z
+            .object({
+              name: z.string(),
+              previous: imageId.optional().describe('The image it named before; absent when it was created'),
+              imageId,
+              version: z.number().int().describe("The parameter's new version"),
+            })
+            .strict(),
+        )
+        .describe('The SSM parameters moved to the image'),
+      launchTemplates: z
+        .array(
+          z
+            .object({
+              template: z.string().describe('The template as the rule names it'),
+              templateId: z.string(),
+              version: z.number().int().describe('The version that uses the image'),
+              previous: imageId.optional().describe("The default version's image before"),
+              imageId,
+              isDefault: z.boolean().describe('Whether that version was made the default'),
+            })
+            .strict(),
+        )
+        .describe('The launch templates moved to the image'),
+    })
+    .strict()
+    .describe(
+      "A rule's pointers (SSM parameters, launch templates) in one region moved to a release's image: on a release, by the reconcile, by a rollback or an unpin.",
+    ),
+  [DetailType.Rollback]: z
+    .object({
+      ...base,
+      rule,
+      sourceImageId: imageId.describe('The release rolled back to (pinned), or unpinned from'),
+      sourceRegion,
+      regions: z.array(region).describe('The regions whose pin changed'),
+      pinned: z.boolean().describe('true: a rollback pinned the rule; false: an unpin removed the pin'),
+      by: z.string().describe('Who asked (the CLI and its user)'),
+    })
+    .strict()
+    .describe(
+      "A rule's pointers were rolled back and pinned to a release (`ami-lifecycle rollback`), or unpinned.",
+    ),
   [DetailType.ReconcileReport]: z
     .object({
       ...base,

@@ -74,6 +74,23 @@ export function planPointers(
     ...(pin === undefined ? {} : { pin }),
   };
   const actions = [...moves];
+  const moved = moves.filter((a) => a.kind === 'put-parameter' || a.kind === 'template-version');
+  if (target !== undefined && moved.length > 0) {
+    actions.push({
+      kind: 'announce',
+      id: actionId('announce', region, `pointers-moved/${rule.name}`),
+      region,
+      waitsFor: moved.map((a) => a.id),
+      announcement: {
+        kind: 'pointers-moved',
+        rule: rule.name,
+        sourceImageId: target.release.sourceImageId,
+        sourceRegion: target.release.sourceRegion,
+        imageId: target.imageId,
+        region,
+      },
+    });
+  }
   if (JSON.stringify(desired) !== JSON.stringify(state ?? { version: 1 })) {
     actions.push({
       kind: 'put-rule-state',

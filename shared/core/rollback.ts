@@ -130,7 +130,36 @@ export async function planRollback(
       plan: { actions: [...revive, ...pointers.actions], notes: [...notes, ...pointers.notes] },
     };
   });
-  return { release, plans };
+  return { release, plans: withAnnouncement(plans, rule, release, true, by) };
+}
+
+/**
+ * The plans with one `AMI Rollback` announcement (in the first region's plan), waiting for every
+ * region's rule state: it reports the regions whose pin changed.
+ */
+function withAnnouncement(
+  plans: RegionPointerPlan[],
+  rule: Rule,
+  release: Pick<Release, 'sourceImageId' | 'sourceRegion'>,
+  pinned: boolean,
+  by: string,
+): RegionPointerPlan[] {
+  const states = plans.flatMap((p) =>
+    p.plan.actions.filter((a) => a.kind === 'put-rule-state').map((a) => a.id),
+  );
+  const [first, ...rest] = plans;
+  if (first === undefined || states.length === 0) return plans;
+  const announce: Action = {
+    kind: 'announce',
+    id: actionId('announce', first.region, `rollback/${rule.name}`),
+    region: first.region,
+    waitsFor: states,
+    announcement: { kind: 'rollback', rule: rule.name, ...release, pinned, by },
+  };
+  return [
+    { region: first.region, plan: { ...first.plan, actions: [...first.plan.actions, announce] } },
+    ...rest,
+  ];
 }
 
 /** The image made launchable and undeprecated again, before the pointers move to it. */
@@ -171,10 +200,11 @@ function reviveActions(m: ManagedImage, release: Release): Action[] {
   ];
 }
 
-export async function planUnpin(deps: PointerCommandDependencies): Promise<RegionPointerPlan[]> {
+export async function planUnpin(deps: PointerCommandDependencies, by: string): Promise<RegionPointerPlan[]> {
   const { rule } = deps;
   const inventories = await observeAll(deps);
-  return inventories.map((inventory) => {
+  const pin = inventories.map((i) => i.pointers.get(rule.name)?.state?.pin).find((p) => p !== undefined);
+  const plans = inventories.map((inventory) => {
     const { region } = inventory;
     const observed = inventory.pointers.get(rule.name);
     if (observed === undefined) return nothing(region, `rule ${rule.name} has no pointers here`);
@@ -187,6 +217,7 @@ export async function planUnpin(deps: PointerCommandDependencies): Promise<Regio
     const plan = planPointers(rule, region, target, observed, { kind: 'unpin' });
     return { region, plan: { actions: [...plan.actions], notes: [...plan.notes] } };
   });
+  return pin === undefined ? plans : withAnnouncement(plans, rule, pin, false, by);
 }
 
 /** A region with nothing to do, and why. */

@@ -56,6 +56,13 @@ export function distributionCompleted(
     sections: [
       { lines: [[label('Image'), clip(d.imageName)], sourceLine(d.sourceImageId, d.sourceRegion)] },
       regionsSection(d.regions),
+      d.parameters === undefined || d.parameters.length === 0
+        ? undefined
+        : {
+            heading: `SSM parameters naming it (${d.parameters.length})`,
+            lines: d.parameters.map((p) => [code(p.region), '  ', code(clip(p.name, 200))]),
+            list: { one: 'parameter', many: 'parameters' },
+          },
       footer(time, d.rule, [sharedWithLine(d.sharedWith)]),
     ],
     eventId: d.eventId,

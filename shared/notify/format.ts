@@ -13,6 +13,7 @@ import {
 } from './drafts.js';
 import { type ToolEventEnvelope, validDetail } from './envelope.js';
 import { LIMITS } from './limits.js';
+import { pointersMoved, rollback } from './pointer-drafts.js';
 import type { Notification } from './port.js';
 import { clip } from './text.js';
 
@@ -50,6 +51,10 @@ export function formatNotification(event: ToolEventEnvelope): Notification {
       return finish(deprecated(validDetail(type, DetailSchemas[type], event.detail), time), type);
     case DetailType.Deregistered:
       return finish(deregistered(validDetail(type, DetailSchemas[type], event.detail), time), type);
+    case DetailType.PointersMoved:
+      return finish(pointersMoved(validDetail(type, DetailSchemas[type], event.detail), time), type);
+    case DetailType.Rollback:
+      return finish(rollback(validDetail(type, DetailSchemas[type], event.detail), time), type);
     case DetailType.ReconcileReport:
       return finish(reconcileReport(validDetail(type, DetailSchemas[type], event.detail), time), type);
     default:

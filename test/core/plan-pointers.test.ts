@@ -240,10 +240,14 @@ describe('planPointers', () => {
 
   it('a move waits for the image to be shared and tagged here, and the state for every move', () => {
     const plan = planPointers(rule(), 'eu-west-1', target(NEW), observed(undefined, undefined), forward);
-    const moves = plan.actions.filter((a) => a.kind !== 'put-rule-state');
+    const moves = plan.actions.filter((a) => a.kind === 'put-parameter' || a.kind === 'template-version');
     for (const move of moves) expect(move.after).toEqual(['share-image:eu-west-1:x']);
     const state = plan.actions.find((a) => a.kind === 'put-rule-state');
     expect(state?.after).toEqual(moves.map((a) => a.id));
+    // The announcement reports the moves however they went: it waits for them, it does not need them.
+    const announce = plan.actions.find((a) => a.kind === 'announce');
+    expect(announce?.waitsFor).toEqual(moves.map((a) => a.id));
+    expect(announce?.after).toBeUndefined();
   });
 
   it("a template version's client token is the same for the same move, so a repeat makes no second version", () => {

@@ -37,6 +37,61 @@ describe('scripts/rules-iam.ts: what the IAM statements take from the rules file
     expect(iam.kmsStatements).toEqual([]);
   });
 
+  it('pointers: SSM only on the parameters the rules can produce and their state; templates by id where named by id', () => {
+    const none = rulesIam(file([rule('a')]));
+    expect(none.publishesPointers).toBe('false');
+    expect(none.pointerStatements).toEqual([]);
+
+    const iam = rulesIam(
+      file([
+        rule('a', {
+          publish: {
+            parameters: [{ name: '/golden/{rule}/{region}' }],
+            launchTemplates: [{ id: 'lt-0123456789abcdef0', regions: ['us-east-1'] }, { name: 'web' }],
+          },
+        }),
+      ]),
+    );
+    const arn = (service: string, region: string, resource: string) => ({
+      'Fn::Sub': `arn:${PARTITION}:${service}:${region}:${ACCOUNT}:${resource}`,
+    });
+    expect(iam.publishesPointers).toBe('true');
+    expect(iam.pointerStatements).toEqual([
+      {
+        Sid: 'MovePointerParameters',
+        Effect: 'Allow',
+        Action: [
+          'ssm:GetParameters',
+          'ssm:PutParameter',
+          'ssm:AddTagsToResource',
+          'ssm:LabelParameterVersion',
+        ],
+        Resource: [
+          arn('ssm', 'eu-west-1', 'parameter/ami-lifecycle/rules/a'),
+          arn('ssm', 'eu-west-1', 'parameter/golden/a/eu-west-1'),
+          arn('ssm', 'us-east-1', 'parameter/ami-lifecycle/rules/a'),
+          arn('ssm', 'us-east-1', 'parameter/golden/a/us-east-1'),
+        ],
+      },
+      {
+        Sid: 'ReadNamedLaunchTemplates',
+        Effect: 'Allow',
+        Action: 'ec2:DescribeLaunchTemplateVersions',
+        Resource: '*',
+      },
+      {
+        Sid: 'VersionNamedLaunchTemplates',
+        Effect: 'Allow',
+        Action: ['ec2:CreateLaunchTemplateVersion', 'ec2:ModifyLaunchTemplate'],
+        Resource: [
+          arn('ec2', 'eu-west-1', 'launch-template/*'),
+          arn('ec2', 'us-east-1', 'launch-template/lt-0123456789abcdef0'),
+          arn('ec2', 'us-east-1', 'launch-template/*'),
+        ],
+      },
+    ]);
+  });
+
   it('no snapshot sharing: the condition still has a value, this account', () => {
     expect(rulesIam(file([rule('a')])).snapshotShareAccounts).toEqual([{ Ref: 'AWS::AccountId' }]);
   });

@@ -113,12 +113,24 @@ const DISTRIBUTION = [
  * Exactly the actions each function's role allows, from what its code sends. Equality, not
  * inclusion: a permission no code uses is a finding too. A new function needs a row here.
  */
+/**
+ * shared/aws/ssm.ts: the pointers' parameters and the rules' state (config/ami-rules.yaml publishes
+ * a parameter; it names no launch template, so no template action is granted).
+ */
+const POINTERS = [
+  'ssm:GetParameters',
+  'ssm:PutParameter',
+  'ssm:AddTagsToResource',
+  'ssm:LabelParameterVersion',
+];
+
 const EXPECTED_ACTIONS: Record<string, string[]> = {
-  // functions/ami-state-change.ts: observe, copy, share, tag, publish. Never retire.
-  amiStateChange: [...DISTRIBUTION, ...LAMBDA_ITSELF],
+  // functions/ami-state-change.ts: observe, copy, share, tag, move pointers, publish. Never retire.
+  amiStateChange: [...DISTRIBUTION, ...POINTERS, ...LAMBDA_ITSELF],
   // functions/reconcile.ts: the same, plus shared/aws/ec2-lifecycle.ts, and the copy slots' resync.
   reconcile: [
     ...DISTRIBUTION,
+    ...POINTERS,
     'dynamodb:GetItem', // CopySlots.resync reads the slots before correcting them
     'ec2:DescribeImageReferences', // findReferences
     'ec2:DescribeInstances', // the fallback scan

@@ -23,7 +23,7 @@ import {
 
 const REGIONS = ['us-east-1', 'eu-west-1', 'us-west-2'];
 const PARAM = '/golden/golden/latest';
-const BASE_IMAGE = 'ami-0base0000000000001';
+const BASE_IMAGE = 'ami-0ba5e000000000001';
 
 let stack: LocalStack;
 
@@ -148,6 +148,19 @@ describe('pointers through the local stack', () => {
       const state = JSON.parse(stack.ssm.getParameter(region, '/ami-lifecycle/rules/golden')?.value ?? '{}');
       expect(state.head).toMatchObject({ sourceImageId: source, sourceRegion: 'us-east-1' });
     }
+    // Each region announced its moves; the completion names the parameters of every region.
+    const published = (type: string) =>
+      stack.bus
+        .events()
+        .filter((r) => r.event['detail-type'] === type)
+        .map((r) => r.event.detail);
+    expect(published('AMI Pointers Moved')).toEqual(
+      expect.arrayContaining(REGIONS.map((region) => expect.objectContaining({ region }))),
+    );
+    expect(published('AMI Pointers Moved')).toHaveLength(REGIONS.length);
+    expect(published('AMI Distribution Completed')).toEqual([
+      expect.objectContaining({ parameters: REGIONS.map((region) => ({ region, name: PARAM })) }),
+    ]);
     // A new version from the default, with only the image id changed, made the default.
     for (const region of ['us-east-1', 'eu-west-1']) {
       expect(await templateVersions(region)).toEqual([

@@ -328,6 +328,70 @@ describe('formatNotification', () => {
       threadId: SOURCE,
       eventType: 'AMI Deprecated',
     },
+    {
+      name: 'Pointers Moved: each parameter and template, from what to what',
+      event: () =>
+        format(
+          toolEvent(
+            DetailType.PointersMoved,
+            {
+              rule: 'golden-linux',
+              sourceImageId: SOURCE,
+              sourceRegion: 'us-east-1',
+              imageId: COPY_EU,
+              region: 'eu-west-1',
+              parameters: [
+                { name: '/golden/latest', previous: 'ami-0f0f0f0f0f0f0f0f0', imageId: COPY_EU, version: 3 },
+              ],
+              launchTemplates: [
+                {
+                  template: 'web',
+                  templateId: 'lt-0123456789abcdef0',
+                  version: 5,
+                  imageId: COPY_EU,
+                  isDefault: true,
+                },
+              ],
+            },
+            ['p'],
+          ),
+        ),
+      subject: `→ 2 pointers of golden-linux now name ${COPY_EU} in eu-west-1`,
+      body: [
+        'SSM parameters (1):',
+        `/golden/latest: ami-0f0f0f0f0f0f0f0f0 → ${COPY_EU} (version 3)`,
+        'Launch templates (1):',
+        `web version 5 (default): no image → ${COPY_EU}`,
+      ],
+      threadId: SOURCE,
+      eventType: 'AMI Pointers Moved',
+    },
+    {
+      name: 'Rollback: where it is pinned, and how to unpin',
+      event: () =>
+        format(
+          toolEvent(
+            DetailType.Rollback,
+            {
+              rule: 'golden-linux',
+              sourceImageId: SOURCE,
+              sourceRegion: 'us-east-1',
+              regions: ['us-east-1', 'eu-west-1'],
+              pinned: true,
+              by: 'ami-lifecycle CLI (alice) in account 123456789012',
+            },
+            ['r'],
+          ),
+        ),
+      subject: `↩ Rule golden-linux rolled back to ${SOURCE} and pinned in 2 regions`,
+      body: [
+        'Regions: us-east-1, eu-west-1',
+        'By: ami-lifecycle CLI (alice) in account 123456789012',
+        '- To follow new releases again: `npx ami-lifecycle unpin --rule golden-linux --apply`.',
+      ],
+      threadId: SOURCE,
+      eventType: 'AMI Rollback',
+    },
   ];
 
   it.each(cases)('$name', ({ event, subject, body, threadId, eventType }) => {

@@ -48,7 +48,7 @@ it('rollback --previous: a dry run first; then every pointer back, the retired c
   stack.emulator.seedLaunchTemplate({
     region: 'eu-west-1',
     name: 'web',
-    versions: [{ imageId: 'ami-0base0000000000001' }],
+    versions: [{ imageId: 'ami-0ba5e000000000001' }],
   });
   const older = release('golden-linux-1', '2026-11-01T00:00:00.000Z');
   await stack.settle();
@@ -74,7 +74,16 @@ it('rollback --previous: a dry run first; then every pointer back, the retired c
   expect(dry.stdout).toContain(`~ eu-west-1 undeprecate ${retired}`);
   expect(pointers()).toEqual(imagesOf(newer));
 
-  const applied = await cli(['rollback', '--rule', 'golden', '--previous', '--apply', '--json']);
+  const applied = await cli([
+    'rollback',
+    '--rule',
+    'golden',
+    '--previous',
+    '--apply',
+    '--json',
+    '--event-bus',
+    'ami-lifecycle-dev',
+  ]);
   expect(applied.code, applied.stderr).toBe(0);
   expect(JSON.parse(applied.stdout)).toMatchObject({
     command: 'rollback',
@@ -86,6 +95,10 @@ it('rollback --previous: a dry run first; then every pointer back, the retired c
   expect(stack.emulator.getImage('eu-west-1', retired)).toMatchObject({ state: 'available' });
   expect(stack.emulator.getImage('eu-west-1', retired)?.deprecationTime).toBeUndefined();
   for (const region of REGIONS) expect(ruleState(region).pin).toMatchObject({ sourceImageId: older });
+  const rollbacks = stack.bus.events().filter((r) => r.event['detail-type'] === 'AMI Rollback');
+  expect(rollbacks.map((r) => r.event.detail)).toEqual([
+    expect.objectContaining({ rule: 'golden', sourceImageId: older, pinned: true }),
+  ]);
 
   // Pinned: a new release is distributed, and moves no pointer.
   const newest = release('golden-linux-3', '2026-11-03T00:00:00.000Z');
