@@ -148,6 +148,17 @@ describe('pointers through the local stack', () => {
       const state = JSON.parse(stack.ssm.getParameter(region, '/ami-lifecycle/rules/golden')?.value ?? '{}');
       expect(state.head).toMatchObject({ sourceImageId: source, sourceRegion: 'us-east-1' });
     }
+    // What it cost, per region: one GetParameters (the rule state with the parameter), two
+    // PutParameter (the parameter, then the state); per named template one read and two writes.
+    // A copy knows its release's order from its own tag: no read of its source.
+    expect(stack.ssm.calls()).toMatchObject({ GetParameters: 3, PutParameter: 6 });
+    expect(stack.ssm.calls().AddTagsToResource ?? 0).toBe(0);
+    const ec2 = stack.emulator.counters();
+    const total = (action: string) => Object.values(ec2[action] ?? {}).reduce((n, c) => n + c.calls, 0);
+    expect(
+      ['DescribeLaunchTemplateVersions', 'CreateLaunchTemplateVersion', 'ModifyLaunchTemplate'].map(total),
+    ).toEqual([2, 2, 2]);
+    expect(total('DescribeImages')).toBe(REGIONS.length);
     // Each region announced its moves; the completion names the parameters of every region.
     const published = (type: string) =>
       stack.bus
