@@ -78,9 +78,16 @@ export function createSsmPort(client: SSMClient, region: string): SsmPort {
 
     labelParameterVersion(name, version, labels) {
       return call('LabelParameterVersion', async () => {
-        await client.send(
+        const output = await client.send(
           new LabelParameterVersionCommand({ Name: name, ParameterVersion: version, Labels: [...labels] }),
         );
+        // AWS answers success and lists labels it did not attach; the tool's labels (a source's
+        // image id) follow the label rules, so one refused is a broken invariant, not a failure.
+        if ((output.InvalidLabels ?? []).length > 0) {
+          throw new InvariantError(
+            `LabelParameterVersion of ${name} in ${region} refused the labels ${(output.InvalidLabels ?? []).join(', ')}`,
+          );
+        }
       });
     },
   };

@@ -625,6 +625,29 @@ const planCases: PlanCase[] = [
       expect(only(plan, 'deregister')[0]?.after).toBeUndefined();
     },
   },
+  {
+    name: 'named by a pointer',
+    reason:
+      'an image a managed parameter (or a named template, or a rollback pin) holds is neither deprecated nor deregistered, nor are its references read; the plan says which pointer',
+    run: () => {
+      const old = src(40);
+      const managed = [asSource(old, APPLY)];
+      const input: RetirementPlanInput = {
+        region: 'us-east-1',
+        accountId: ACCOUNT,
+        managed,
+        decisions: new Map([[APPLY.name, decideRetirement(APPLY, [old, src(1)], NOW)]]),
+        now: NOW,
+        protectedImages: new Map([[old.imageId, 'SSM parameter /golden/latest names it']]),
+      };
+      expect(retirementCandidates(input)).toEqual([]);
+      const plan = planRetirement({ ...input, safety: new Map() });
+      expect(plan.actions).toEqual([]);
+      expect(notesOf(plan)).toMatch(/^not retired: SSM parameter \/golden\/latest names it \(superseded/);
+      // Without the pointer, the same image is retired.
+      expect(planFor(APPLY, managed, [old, src(1)]).actions.map((a) => a.kind)).toContain('deregister');
+    },
+  },
 ];
 
 describe('planRetirement', () => {
