@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { claimsForRegion, ec2ForRegion, eventBridgeClient } from '../../shared/aws/clients.js';
+import { claimsForRegion, ec2ForRegion, eventBridgeClient, ssmForRegion } from '../../shared/aws/clients.js';
 import { openDeadLetterQueue } from '../../shared/aws/dead-letter-queue.js';
 import { createEventPublisher } from '../../shared/aws/events.js';
 import { callerAccount } from '../../shared/aws/identity.js';
@@ -118,6 +118,7 @@ function router(config: RouterConfig): ReplayRouter {
         rules: loadRules(),
         accountId: await accountId(),
         ec2: ec2ForRegion,
+        ssm: ssmForRegion,
         events: publisherFor(event.region),
         claims,
         logger: quietLogger,
@@ -149,6 +150,7 @@ function router(config: RouterConfig): ReplayRouter {
         rules: loadRules(),
         accountId: await accountId(),
         ec2: ec2ForRegion,
+        ssm: ssmForRegion,
         logger: quietLogger,
         events,
         now: () => new Date(),
