@@ -78,6 +78,9 @@ export default defineConfig({
           include: ['packages/emulator/test/awscli/**/*.test.ts'],
           // Each AWS CLI invocation is a second of Python start-up; a loaded machine stretches it.
           testTimeout: 180_000,
+          // Files share a worker, and so the AWS CLI fork server of aws.ts (the CLI imported and the
+          // models parsed once a worker, not once a file). Each file starts its own emulator.
+          isolate: false,
         },
       },
     ],
