@@ -1,7 +1,10 @@
 import {
   DeleteSnapshotCommand,
   DeregisterImageCommand,
+  DisableImageCommand,
+  DisableImageDeprecationCommand,
   type EC2Client,
+  EnableImageCommand,
   EnableImageDeprecationCommand,
   type ImageReference,
   paginateDescribeImageReferences,
@@ -46,7 +49,16 @@ const MINUTE_MS = 60_000;
 export function lifecycleCalls(
   client: EC2Client,
   region: string,
-): Pick<Ec2Port, 'findReferences' | 'enableDeprecation' | 'deregister' | 'deleteSnapshot'> {
+): Pick<
+  Ec2Port,
+  | 'findReferences'
+  | 'enableDeprecation'
+  | 'disableDeprecation'
+  | 'disableImage'
+  | 'enableImage'
+  | 'deregister'
+  | 'deleteSnapshot'
+> {
   const call = <T>(operation: string, send: () => Promise<T>): Promise<T> => awsCall(operation, region, send);
 
   /** Once a region says DescribeImageReferences does not exist, do not ask again. */
@@ -149,6 +161,24 @@ export function lifecycleCalls(
         // EC2 keeps the minute; rounding up here means never earlier than asked, never in the past.
         const deprecateAt = new Date(Math.ceil(at.getTime() / MINUTE_MS) * MINUTE_MS);
         await client.send(new EnableImageDeprecationCommand({ ImageId: imageId, DeprecateAt: deprecateAt }));
+      });
+    },
+
+    disableDeprecation(imageId) {
+      return call('DisableImageDeprecation', async () => {
+        await client.send(new DisableImageDeprecationCommand({ ImageId: imageId }));
+      });
+    },
+
+    disableImage(imageId) {
+      return call('DisableImage', async () => {
+        await client.send(new DisableImageCommand({ ImageId: imageId }));
+      });
+    },
+
+    enableImage(imageId) {
+      return call('EnableImage', async () => {
+        await client.send(new EnableImageCommand({ ImageId: imageId }));
       });
     },
 

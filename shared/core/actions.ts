@@ -99,6 +99,31 @@ export interface DeprecateAction extends Base, Lineage {
 }
 
 /**
+ * DisableImage: the retirement stage between deprecation and deregistration. EC2 removes every
+ * launch permission with it (EnableImage does not restore them: the plan shares the image again).
+ * Disabling a disabled image is not planned; repeating one that went through is harmless.
+ */
+export interface DisableImageAction extends Base, Lineage {
+  readonly kind: 'disable-image';
+  readonly imageId: string;
+  readonly reason: string;
+}
+
+/** EnableImage: a disabled image made launchable again (rollback). */
+export interface EnableImageAction extends Base {
+  readonly kind: 'enable-image';
+  readonly imageId: string;
+  readonly reason: string;
+}
+
+/** DisableImageDeprecation: a deprecated image made current again (rollback). */
+export interface UndeprecateAction extends Base {
+  readonly kind: 'undeprecate';
+  readonly imageId: string;
+  readonly reason: string;
+}
+
+/**
  * DeregisterImage with its snapshots (`DeleteAssociatedSnapshots`). A lost answer is confirmed by
  * reading: an image EC2 no longer shows counts as deregistered.
  */
@@ -135,6 +160,9 @@ export type Announcement =
         readonly deprecationTime: string;
         readonly reason: string;
       })
+  | ({ readonly kind: 'disabled'; readonly imageId: string; readonly region: string } & Lineage & {
+        readonly reason: string;
+      })
   | ({ readonly kind: 'deregistered'; readonly imageId: string; readonly region: string } & Lineage & {
         readonly reason: string;
         readonly snapshotIds: readonly string[];
@@ -156,6 +184,9 @@ export type Action =
   | ShareSnapshotAction
   | CopyAction
   | DeprecateAction
+  | DisableImageAction
+  | EnableImageAction
+  | UndeprecateAction
   | DeregisterAction
   | DeleteSnapshotAction
   | AnnounceAction;
@@ -204,19 +235,22 @@ export function isKind<K extends ActionKind>(kind: K): (action: Action) => actio
 }
 
 const PHASE: Record<ActionKind, number> = {
-  tag: 0,
-  'unshare-image': 1,
-  'share-image': 2,
-  'share-snapshot': 3,
-  copy: 4,
-  deprecate: 5,
-  deregister: 6,
-  'delete-snapshot': 7,
-  announce: 8,
+  'enable-image': 0,
+  undeprecate: 0,
+  tag: 1,
+  'unshare-image': 2,
+  'share-image': 3,
+  'share-snapshot': 4,
+  copy: 5,
+  deprecate: 6,
+  'disable-image': 7,
+  deregister: 8,
+  'delete-snapshot': 9,
+  announce: 10,
 };
 
 /**
- * Tags, then permissions, then copies, then retirement, each kind in the order planned: the order
+ * Images brought back (rollback), then tags, then permissions, then copies, then retirement, each kind in the order planned: the order
  * the applier starts actions in within a region (edges order what must be ordered).
  */
 export function sortByPhase(actions: readonly Action[]): Action[] {

@@ -58,6 +58,7 @@ export interface RegionPlan extends Plan {
   readonly deferred: readonly DeferredCopy[];
   readonly refused: readonly RetirementRefusal[];
   readonly wouldDeregister: readonly RetirementRefusal[];
+  readonly wouldDisable: readonly RetirementRefusal[];
 }
 
 export function planRegion(
@@ -175,6 +176,7 @@ export function planRegion(
     deferred: [],
     refused: retirement.refused,
     wouldDeregister: retirement.wouldDeregister,
+    wouldDisable: retirement.wouldDisable,
   };
 }
 

@@ -236,13 +236,21 @@ const Retire = z.strictObject({
     .describe(
       'Deprecate each older image this many days after its creation (at once if that is past), and its copies in every region at the same time.',
     ),
+  disableAfterDays: z
+    .number()
+    .int('must be a whole number of days')
+    .min(1)
+    .optional()
+    .describe(
+      'Disable each older image and its copies (`DisableImage`) this many days after its creation: it can no longer be launched, loses its launch permissions and leaves default listings, and `EnableImage` brings it back (the tool re-shares it then). At least `deprecateAfterDays` and at most `deregisterAfterDays`. Like deregistration, a dry run (logged `would disable` lines) until `apply: true`, and held back by the same checks (references, recent launches).',
+    ),
   deregisterAfterDays: z
     .number()
     .int('must be a whole number of days')
     .min(1)
     .optional()
     .describe(
-      'Deregister each older image and its copies, deleting their snapshots, this many days after its creation. At least `deprecateAfterDays`; set at least one of the two.',
+      'Deregister each older image and its copies, deleting their snapshots, this many days after its creation. At least `deprecateAfterDays` and `disableAfterDays`; set at least one of the three.',
     ),
   notLaunchedForDays: z
     .number({ error: 'must be a whole number of days, at least 1' })
@@ -256,7 +264,7 @@ const Retire = z.strictObject({
     .boolean()
     .default(false)
     .describe(
-      'Deregistration is a dry run (logged `would deregister` lines) until this is `true`. Deprecation is reversible and is applied either way.',
+      'Disabling and deregistration are a dry run (logged `would disable` and `would deregister` lines) until this is `true`. Deprecation is applied either way.',
     ),
 });
 
@@ -290,7 +298,7 @@ export const RuleSchema = z.strictObject({
   share: Share.optional().describe('Who may launch the sources and their copies.'),
   tags: RuleTags.optional().describe('Tags for the sources and the snapshots.'),
   retire: Retire.optional().describe(
-    "Retirement of a rule's older images: deprecate, then deregister with their snapshots, in every region.",
+    "Retirement of a rule's older images: deprecate, disable, then deregister with their snapshots, in every region.",
   ),
 });
 

@@ -68,6 +68,9 @@ function recordingEc2(): { ec2: Ec2ForRegion; calls: string[] } {
       removeLaunchPermissions: unexpected('ModifyImageAttribute remove'),
       addCreateVolumePermissions: unexpected('ModifySnapshotAttribute'),
       enableDeprecation: unexpected('EnableImageDeprecation'),
+      disableDeprecation: unexpected('DisableImageDeprecation'),
+      disableImage: unexpected('DisableImage'),
+      enableImage: unexpected('EnableImage'),
       deregister: unexpected('DeregisterImage'),
       deleteSnapshot: unexpected('DeleteSnapshot'),
     };

@@ -306,6 +306,9 @@ describe('identifyReading: the one read identification may need', () => {
         removeLaunchPermissions: unexpected('removeLaunchPermissions'),
         addCreateVolumePermissions: unexpected('addCreateVolumePermissions'),
         enableDeprecation: unexpected('enableDeprecation'),
+        disableDeprecation: unexpected('disableDeprecation'),
+        disableImage: unexpected('disableImage'),
+        enableImage: unexpected('enableImage'),
         deregister: unexpected('deregister'),
         deleteSnapshot: unexpected('deleteSnapshot'),
       };

@@ -132,6 +132,7 @@ const EXPECTED_ACTIONS: Record<string, string[]> = {
     'imagebuilder:ListContainerRecipes',
     'imagebuilder:GetContainerRecipe',
     'ec2:EnableImageDeprecation', // enableDeprecation
+    'ec2:DisableImage', // disableImage
     'ec2:DeregisterImage', // deregister
     'ec2:DeleteSnapshot', // deleteSnapshot
     ...LAMBDA_ITSELF,
