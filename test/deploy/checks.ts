@@ -452,6 +452,7 @@ export const EC2_WRITE_RESOURCE_TYPES: Readonly<Record<string, readonly string[]
   'ec2:ModifyImageAttribute': ['image'],
   'ec2:ModifySnapshotAttribute': ['snapshot'],
   'ec2:EnableImageDeprecation': ['image'],
+  'ec2:DisableImage': ['image'],
   'ec2:DeregisterImage': ['image'],
   'ec2:DeleteSnapshot': ['snapshot'],
 };
@@ -460,6 +461,7 @@ export const EC2_WRITE_RESOURCE_TYPES: Readonly<Record<string, readonly string[]
 export const TAG_GUARDED_ACTIONS = new Set([
   'ec2:DeregisterImage',
   'ec2:EnableImageDeprecation',
+  'ec2:DisableImage',
   'ec2:DeleteSnapshot',
 ]);
 
