@@ -87,11 +87,16 @@ export function resolveString(value: unknown, stack: Stack): string | undefined 
 
 /**
  * Whether a condition of the template holds. The stack's conditions compare strings serverless.yml
- * resolved at package time (`Fn::Equals` of two literals); anything else is not understood here and
- * throws, rather than guess.
+ * resolved at package time (`Fn::Equals` of two literals, or its `Fn::Not`); anything else is not
+ * understood here and throws, rather than guess.
  */
 export function conditionHolds(stack: Stack, name: string): boolean {
-  const condition = stack.template.Conditions?.[name];
+  return equalsHolds(stack.template.Conditions?.[name], name);
+}
+
+function equalsHolds(condition: unknown, name: string): boolean {
+  const negated = isObject(condition) ? condition['Fn::Not'] : undefined;
+  if (Array.isArray(negated) && negated.length === 1) return !equalsHolds(negated[0], name);
   const operands = isObject(condition) ? condition['Fn::Equals'] : undefined;
   if (!Array.isArray(operands) || operands.length !== 2 || !operands.every((o) => typeof o === 'string'))
     throw new Error(`condition ${name}: ${JSON.stringify(condition)} is not Fn::Equals of two strings`);
