@@ -132,6 +132,12 @@ function toolEventText(detailType: DetailTypeName, detail: unknown): string | un
       const d = parsed.data;
       return `${d.imageId} in ${d.region} (${d.role}, ${d.rule}): from ${minutes(d.deprecationTime)}, ${why(d.reason)}`;
     }
+    case DetailType.Disabled: {
+      const parsed = DetailSchemas[detailType].safeParse(detail);
+      if (!parsed.success) return undefined;
+      const d = parsed.data;
+      return `${d.imageId} in ${d.region} (${d.role}, ${d.rule}): ${why(d.reason)}`;
+    }
     case DetailType.Deregistered: {
       const parsed = DetailSchemas[detailType].safeParse(detail);
       if (!parsed.success) return undefined;

@@ -106,6 +106,18 @@ export const EXAMPLES: { readonly [T in DetailTypeName]: Detail<T> } = {
     reason:
       'superseded: number 3 of 3 in family "golden-linux-*" in us-east-1 (keep 2), created 2026-10-01T09:12:44Z',
   },
+  [DetailType.Disabled]: {
+    schemaVersion: 1,
+    eventId: '3c2b1a09f8e7d6c5b4a3928170f6e5d4',
+    rule: 'golden-linux',
+    role: 'copy',
+    sourceImageId: 'ami-0fedcba9876543210',
+    sourceRegion: 'us-east-1',
+    imageId: 'ami-0e5f60718293a4b5c',
+    region: 'eu-west-1',
+    reason:
+      'superseded: number 3 of 3 in family "golden-linux-*" in us-east-1 (keep 2), created 2026-10-01T09:12:44Z',
+  },
   [DetailType.Deregistered]: {
     schemaVersion: 1,
     eventId: '5b4a39281706f5e4d3c2b1a098f7e6d5',
@@ -203,6 +215,7 @@ export const EXAMPLE_RESOURCES: { readonly [T in DetailTypeName]: readonly strin
   ),
   [DetailType.ActionsFailed]: about(EXAMPLES[DetailType.ActionsFailed]),
   [DetailType.Deprecated]: about(EXAMPLES[DetailType.Deprecated]),
+  [DetailType.Disabled]: about(EXAMPLES[DetailType.Disabled]),
   [DetailType.Deregistered]: about(EXAMPLES[DetailType.Deregistered]),
   [DetailType.PointersMoved]: about(EXAMPLES[DetailType.PointersMoved]),
   [DetailType.Rollback]: about({

@@ -65,6 +65,7 @@ export interface StatusRow {
 export const LEGEND: readonly (readonly [string, string])[] = [
   ['src STATE', 'the source image itself, in its own region'],
   ['available, pending, failed', "the state of the source's copy in the region"],
+  ['disabled', 'retired as far as launching goes (retire.disableAfterDays): EnableImage brings it back'],
   ['missing', 'the rule copies here and there is no copy yet (apply starts one)'],
   ['-', 'the rule does not copy here'],
   ['*', 'sharing or tags drifted: plan shows the changes, apply makes them'],
@@ -75,7 +76,7 @@ export const LEGEND: readonly (readonly [string, string])[] = [
 ];
 
 /** Live copies first: what a cell shows when a region has several copies of one source. */
-const STATE_ORDER = ['available', 'pending', 'failed', 'error', 'invalid'];
+const STATE_ORDER = ['available', 'pending', 'disabled', 'failed', 'error', 'invalid'];
 const rank = (state: string) => {
   const i = STATE_ORDER.indexOf(state);
   return i < 0 ? STATE_ORDER.length : i;
@@ -230,11 +231,14 @@ async function status(ctx: RunContext): Promise<ExitCode> {
     const cells = rows.flatMap((row) => Object.values(row.cells).filter((c) => c.role === 'copy'));
     const by = (state: string) => cells.filter((c) => c.state === state).length;
     const drifted = rows.filter((row) => Object.values(row.cells).some((c) => c.pendingChanges > 0)).length;
-    const failed = cells.filter((c) => !['available', 'pending', 'missing'].includes(c.state)).length;
+    const failed = cells.filter(
+      (c) => !['available', 'pending', 'missing', 'disabled'].includes(c.state),
+    ).length;
+    const disabled = by('disabled') > 0 ? `${by('disabled')} disabled, ` : '';
     lines.push(
       '',
       `${count(rows.length, 'source image')}: ${count(by('available'), 'copy', 'copies')} available, ` +
-        `${by('pending')} pending, ${by('missing')} missing, ${failed} failed; ${drifted} with drift.`,
+        `${by('pending')} pending, ${by('missing')} missing, ${disabled}${failed} failed; ${drifted} with drift.`,
       '',
       'Legend:',
       ...table(LEGEND.map(([mark, meaning]) => [`  ${mark}`, meaning])),

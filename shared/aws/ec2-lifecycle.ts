@@ -53,9 +53,9 @@ export function lifecycleCalls(
   Ec2Port,
   | 'findReferences'
   | 'enableDeprecation'
+  | 'disableDeprecation'
   | 'disableImage'
   | 'enableImage'
-  | 'disableDeprecation'
   | 'deregister'
   | 'deleteSnapshot'
 > {
@@ -164,6 +164,12 @@ export function lifecycleCalls(
       });
     },
 
+    disableDeprecation(imageId) {
+      return call('DisableImageDeprecation', async () => {
+        await client.send(new DisableImageDeprecationCommand({ ImageId: imageId }));
+      });
+    },
+
     disableImage(imageId) {
       return call('DisableImage', async () => {
         await client.send(new DisableImageCommand({ ImageId: imageId }));
@@ -173,12 +179,6 @@ export function lifecycleCalls(
     enableImage(imageId) {
       return call('EnableImage', async () => {
         await client.send(new EnableImageCommand({ ImageId: imageId }));
-      });
-    },
-
-    disableDeprecation(imageId) {
-      return call('DisableImageDeprecation', async () => {
-        await client.send(new DisableImageDeprecationCommand({ ImageId: imageId }));
       });
     },
 

@@ -99,22 +99,26 @@ export interface DeprecateAction extends Base, Lineage {
   readonly reason: string;
 }
 
-/** DisableImage: a retired image no one can launch any more, reversible (EnableImage). */
+/**
+ * DisableImage: the retirement stage between deprecation and deregistration. EC2 removes every
+ * launch permission with it (EnableImage does not restore them: the plan shares the image again).
+ * Disabling a disabled image is not planned; repeating one that went through is harmless.
+ */
 export interface DisableImageAction extends Base, Lineage {
   readonly kind: 'disable-image';
   readonly imageId: string;
   readonly reason: string;
 }
 
-/** EnableImage: a disabled image made launchable again (a rollback to its release). */
-export interface EnableImageAction extends Base, Lineage {
+/** EnableImage: a disabled image made launchable again (rollback). */
+export interface EnableImageAction extends Base {
   readonly kind: 'enable-image';
   readonly imageId: string;
   readonly reason: string;
 }
 
-/** DisableImageDeprecation: a deprecated image no longer deprecated (a rollback to its release). */
-export interface UndeprecateAction extends Base, Lineage {
+/** DisableImageDeprecation: a deprecated image made current again (rollback). */
+export interface UndeprecateAction extends Base {
   readonly kind: 'undeprecate';
   readonly imageId: string;
   readonly reason: string;
@@ -212,6 +216,9 @@ export type Announcement =
     }
   | ({ readonly kind: 'deprecated'; readonly imageId: string; readonly region: string } & Lineage & {
         readonly deprecationTime: string;
+        readonly reason: string;
+      })
+  | ({ readonly kind: 'disabled'; readonly imageId: string; readonly region: string } & Lineage & {
         readonly reason: string;
       })
   | ({ readonly kind: 'deregistered'; readonly imageId: string; readonly region: string } & Lineage & {
@@ -313,13 +320,13 @@ export function isKind<K extends ActionKind>(kind: K): (action: Action) => actio
 }
 
 const PHASE: Record<ActionKind, number> = {
-  tag: 0,
-  'unshare-image': 1,
-  'share-image': 2,
-  'share-snapshot': 3,
-  copy: 4,
-  'enable-image': 5,
-  undeprecate: 5,
+  'enable-image': 0,
+  undeprecate: 0,
+  tag: 1,
+  'unshare-image': 2,
+  'share-image': 3,
+  'share-snapshot': 4,
+  copy: 5,
   'template-version': 6,
   'put-parameter': 6,
   'label-parameter': 7,
@@ -332,7 +339,8 @@ const PHASE: Record<ActionKind, number> = {
 };
 
 /**
- * Tags, then permissions, then copies, then rollback's re-enabling, then pointers, then retirement, each kind in the order planned: the order
+ * Images brought back (rollback), then tags, then permissions, then copies, then pointers, then
+ * retirement, each kind in the order planned: the order
  * the applier starts actions in within a region (edges order what must be ordered).
  */
 export function sortByPhase(actions: readonly Action[]): Action[] {

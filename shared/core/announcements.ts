@@ -1,4 +1,4 @@
-import type { AnnounceAction } from './actions.js';
+import type { AnnounceAction, Lineage } from './actions.js';
 import type { ActionOutcome, ApplyPorts } from './apply.js';
 import { type Detail, DetailType, imageArn, type ToolEvent, toolEvent } from './notifications.js';
 import type { CompletionClaims, EventPublisher, MetricsPort } from './ports.js';
@@ -39,16 +39,18 @@ export function announcementEvent(
       return toolEvent(
         DetailType.Deprecated,
         {
-          rule: a.rule,
-          role: a.role,
-          sourceImageId: a.sourceImageId,
-          sourceRegion: a.sourceRegion,
-          imageId: a.imageId,
-          region: a.region,
+          ...retiredImage(a),
           deprecationTime: a.deprecationTime,
           reason: a.reason,
         },
         [a.region, a.imageId, a.deprecationTime],
+        { resources: [imageArn(a.region, a.imageId)], busRegion: a.sourceRegion },
+      );
+    case 'disabled':
+      return toolEvent(
+        DetailType.Disabled,
+        { ...retiredImage(a), reason: a.reason },
+        [a.region, a.imageId, 'disabled'],
         { resources: [imageArn(a.region, a.imageId)], busRegion: a.sourceRegion },
       );
     case 'deregistered': {
@@ -81,12 +83,7 @@ export function announcementEvent(
       return toolEvent(
         DetailType.Deregistered,
         {
-          rule: a.rule,
-          role: a.role,
-          sourceImageId: a.sourceImageId,
-          sourceRegion: a.sourceRegion,
-          imageId: a.imageId,
-          region: a.region,
+          ...retiredImage(a),
           reason: a.reason,
           snapshotsDeleted: deleted,
           snapshotsNotDeleted: notDeleted,
@@ -178,6 +175,18 @@ function rollback(
     [a.rule, a.sourceImageId, String(a.pinned), ...at.slice(0, 1), ...[...regions].sort()],
     { resources: [imageArn(a.sourceRegion, a.sourceImageId)], busRegion: a.sourceRegion },
   );
+}
+
+/** The image a retirement announcement is about, with its family. */
+function retiredImage(a: Lineage & { readonly imageId: string; readonly region: string }) {
+  return {
+    rule: a.rule,
+    role: a.role,
+    sourceImageId: a.sourceImageId,
+    sourceRegion: a.sourceRegion,
+    imageId: a.imageId,
+    region: a.region,
+  };
 }
 
 /** The applier's announcer: publishes each announcement's event on the tool's bus. */

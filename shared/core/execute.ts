@@ -53,14 +53,14 @@ export async function execute(
     case 'deprecate':
       await ec2.enableDeprecation(action.imageId, action.at);
       return undefined;
-    case 'disable-image':
-      await ec2.disableImage(action.imageId);
-      return undefined;
-    case 'enable-image':
-      await ec2.enableImage(action.imageId);
-      return undefined;
     case 'undeprecate':
       await ec2.disableDeprecation(action.imageId);
+      return undefined;
+    case 'disable-image':
+      await toState(ec2, action.imageId, 'disabled', () => ec2.disableImage(action.imageId));
+      return undefined;
+    case 'enable-image':
+      await toState(ec2, action.imageId, 'available', () => ec2.enableImage(action.imageId));
       return undefined;
     case 'copy':
       return copy(action, ec2);
@@ -109,6 +109,26 @@ async function isLive(ec2: Ec2Port, imageId: string): Promise<boolean> {
     if (image !== undefined) return occupiesRegion(image);
   }
   return false;
+}
+
+/**
+ * DisableImage or EnableImage. EC2 refuses either for an image not in the state it starts from,
+ * which is what a repeat of a call that went through (its answer lost) meets: a failure is read
+ * back, and an image already in the wanted state counts as done.
+ */
+async function toState(
+  ec2: Ec2Port,
+  imageId: string,
+  wanted: 'disabled' | 'available',
+  call: () => Promise<void>,
+): Promise<void> {
+  try {
+    await call();
+  } catch (error) {
+    if (!(error instanceof AwsCallError)) throw error;
+    const image = await ec2.describeImage(imageId);
+    if (image?.state !== wanted) throw error;
+  }
 }
 
 /** Codes DeregisterImage answers a repeat with, once the first call went through. */

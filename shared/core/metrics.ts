@@ -74,7 +74,7 @@ export const METRICS = {
   RetirementActions: {
     unit: 'Count',
     dimensions: ['action', 'region'],
-    what: 'Retirement applied, by stage: `deprecate`, `deregister`, `delete-snapshot`',
+    what: 'Retirement applied, by stage: `deprecate`, `disable-image`, `deregister`, `delete-snapshot`',
   },
   ReconcileRepairs: {
     unit: 'Count',
@@ -124,7 +124,7 @@ export type DimensionsOf<N extends MetricName> = {
 export const noMetrics: MetricsPort = { add: () => undefined };
 
 /** Retirement stages as `RetirementActions` counts them. */
-const RETIREMENT = new Set(['deprecate', 'deregister', 'delete-snapshot']);
+const RETIREMENT = new Set(['deprecate', 'disable-image', 'deregister', 'delete-snapshot']);
 
 /**
  * What an applied plan adds to the metrics, counted first so each (metric, dimensions) is one call

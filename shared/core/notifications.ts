@@ -23,6 +23,7 @@ export const DetailType = {
   DistributionCompleted: 'AMI Distribution Completed',
   ActionsFailed: 'AMI Actions Failed',
   Deprecated: 'AMI Deprecated',
+  Disabled: 'AMI Disabled',
   Deregistered: 'AMI Deregistered',
   PointersMoved: 'AMI Pointers Moved',
   Rollback: 'AMI Rollback',
@@ -180,6 +181,17 @@ export const DetailSchemas = {
     })
     .strict()
     .describe("Retirement set an image's deprecation time."),
+  [DetailType.Disabled]: z
+    .object({
+      ...base,
+      ...familyImage,
+      role: z.enum(['source', 'copy']),
+      reason: z.string().describe('Why the image is retired: its rank in its family and its age'),
+    })
+    .strict()
+    .describe(
+      'Retirement disabled an image (`DisableImage`): it cannot be launched and lost its launch permissions; `EnableImage` brings it back.',
+    ),
   [DetailType.Deregistered]: z
     .object({
       ...base,

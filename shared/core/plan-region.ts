@@ -59,6 +59,7 @@ export interface RegionPlan extends Plan {
   readonly deferred: readonly DeferredCopy[];
   readonly refused: readonly RetirementRefusal[];
   readonly wouldDeregister: readonly RetirementRefusal[];
+  readonly wouldDisable: readonly RetirementRefusal[];
 }
 
 export function planRegion(
@@ -181,6 +182,7 @@ export function planRegion(
     deferred: [],
     refused: retirement.refused,
     wouldDeregister: retirement.wouldDeregister,
+    wouldDisable: retirement.wouldDisable,
   };
 }
 

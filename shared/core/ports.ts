@@ -98,12 +98,12 @@ export interface Ec2Writer {
   addCreateVolumePermissions(snapshotId: string, userIds: readonly string[]): Promise<void>;
   /** EnableImageDeprecation at `at` (UTC, a whole minute, not in the past). */
   enableDeprecation(imageId: string, at: Date): Promise<void>;
-  /** DisableImage: nobody can launch it; reversible. */
-  disableImage(imageId: string): Promise<void>;
-  /** EnableImage: a disabled image launchable again. */
-  enableImage(imageId: string): Promise<void>;
-  /** DisableImageDeprecation: the image is no longer deprecated. */
+  /** DisableImageDeprecation: the image is current again. */
   disableDeprecation(imageId: string): Promise<void>;
+  /** DisableImage: the image cannot be launched and loses its launch permissions. */
+  disableImage(imageId: string): Promise<void>;
+  /** EnableImage: a disabled image is available again (without its former launch permissions). */
+  enableImage(imageId: string): Promise<void>;
   /** DeregisterImage with `DeleteAssociatedSnapshots: true`; the per-snapshot results EC2 returned. */
   deregister(imageId: string): Promise<{ snapshotResults: SnapshotDeletionResult[] }>;
   /** DeleteSnapshot. EC2 refuses (`InvalidSnapshot.InUse`) while any registered image uses it. */

@@ -50,13 +50,21 @@ export interface RetiredImage {
   readonly snapshots: readonly SnapshotOutcome[];
 }
 
+export interface RetirementCounts {
+  readonly deprecate: number;
+  readonly disable: number;
+  readonly deregister: number;
+}
+
 export interface RetirementSummary {
-  readonly planned: { readonly deprecate: number; readonly deregister: number };
-  readonly applied: { readonly deprecate: number; readonly deregister: number };
-  /** Deregistrations due but refused (referenced, protected, launched recently, references not checked). */
+  readonly planned: RetirementCounts;
+  readonly applied: RetirementCounts;
+  /** Disablings and deregistrations due but refused (referenced, protected, launched recently, references not checked). */
   readonly refused: readonly RetirementRefusal[];
   /** Deregistrations due and safe that a rule without `retire.apply: true` does not make. */
   readonly wouldDeregister: readonly RetirementRefusal[];
+  /** Disablings due and safe that a rule without `retire.apply: true` does not make. */
+  readonly wouldDisable: readonly RetirementRefusal[];
   readonly retired: readonly RetiredImage[];
 }
 
@@ -179,8 +187,13 @@ export function buildReport(input: ReportInput): ReconcileReport {
 }
 
 function retirementSummary(plan: RegionPlan, outcomes: readonly ActionOutcome[]): RetirementSummary {
-  const count = (kind: 'deprecate' | 'deregister', list: readonly Action[]) =>
+  const count = (kind: 'deprecate' | 'disable-image' | 'deregister', list: readonly Action[]) =>
     list.filter((a) => a.kind === kind).length;
+  const counts = (list: readonly Action[]): RetirementCounts => ({
+    deprecate: count('deprecate', list),
+    disable: count('disable-image', list),
+    deregister: count('deregister', list),
+  });
   const applied = outcomes.filter((o) => o.status === 'applied').map((o) => o.action);
   const retired: RetiredImage[] = applied.filter(isKind('deregister')).map((action) => ({
     imageId: action.imageId,
@@ -203,10 +216,11 @@ function retirementSummary(plan: RegionPlan, outcomes: readonly ActionOutcome[])
     }),
   }));
   return {
-    planned: { deprecate: count('deprecate', plan.actions), deregister: count('deregister', plan.actions) },
-    applied: { deprecate: count('deprecate', applied), deregister: count('deregister', applied) },
+    planned: counts(plan.actions),
+    applied: counts(applied),
     refused: plan.refused,
     wouldDeregister: plan.wouldDeregister,
+    wouldDisable: plan.wouldDisable,
     retired,
   };
 }

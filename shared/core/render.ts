@@ -53,12 +53,12 @@ function actionLine(action: Action): string {
     }
     case 'deprecate':
       return `~ ${action.region} deprecate ${action.imageId} at ${isoMinute(action.at)} (rule ${action.rule})`;
-    case 'disable-image':
-      return `~ ${action.region} disable ${action.imageId} (rule ${action.rule}): ${action.reason}`;
-    case 'enable-image':
-      return `~ ${action.region} enable ${action.imageId} (rule ${action.rule}): ${action.reason}`;
     case 'undeprecate':
-      return `~ ${action.region} undeprecate ${action.imageId} (rule ${action.rule}): ${action.reason}`;
+      return `~ ${action.region} undeprecate ${action.imageId}: ${action.reason}`;
+    case 'disable-image':
+      return `~ ${action.region} disable ${action.imageId} (${action.role} of rule ${action.rule}): ${action.reason}`;
+    case 'enable-image':
+      return `~ ${action.region} enable ${action.imageId}: ${action.reason}`;
     case 'deregister':
       return `- ${action.region} deregister ${action.imageId} (${action.role} of rule ${action.rule}) and delete ${snapshotList(action.snapshotIds)}: ${action.reason}`;
     case 'delete-snapshot':

@@ -10,10 +10,13 @@ import type { ObservedImage } from './model.js';
  * about a decision, and the safety checks before any deletion, are `retire-plan.ts`'s.
  *
  * Decisions where the design left a choice:
- * - Only `available` images are ranked and retired. `pending` ones will become available and be
- *   ranked then; `failed`, `invalid`, `error`, `transient` and `disabled` ones are left to people
- *   (a disabled image was turned off deliberately, and its snapshots cannot be deleted anyway).
- *   They take no place among the kept ones, so they never make an available image "superseded".
+ * - Only `available` images are ranked. `pending` ones will become available and be ranked then;
+ *   `failed`, `invalid`, `error` and `transient` ones are left to people. They take no place among
+ *   the kept ones, so they never make an available image "superseded".
+ * - A `disabled` image is not ranked either. With `retire.disableAfterDays` it goes on to
+ *   deregistration when it is older than every image its family keeps (the tool disabled it, or
+ *   someone did what the rule would have done); otherwise, or without that setting, it was turned
+ *   off deliberately and is left to people. A family with nothing kept retires no disabled image.
  * - A source without a creation date cannot be ranked: it is kept, with a note, and takes no place.
  * - Ties on the creation date rank the larger image id as newer (any fixed order would do).
  * - A source that is `deregistered` counts as gone: its copies become orphans.
@@ -43,6 +46,10 @@ export type RetirementDecision =
       readonly reason: string;
       /** When to deprecate, a whole minute; absent when the rule sets no `deprecateAfterDays`. */
       readonly deprecateAt?: Date;
+      /** Disabling is due now (only ever true with `retire.disableAfterDays`). */
+      readonly disable: boolean;
+      /** When disabling is (or was) due; absent when the rule sets no `disableAfterDays`. */
+      readonly disableFrom?: Date;
       /** Deregistration is due now. */
       readonly deregister: boolean;
       /** When deregistration is (or was) due; absent when the rule sets no `deregisterAfterDays`. */
@@ -65,17 +72,24 @@ export function decideRetirement(
 ): Map<string, RetirementDecision> {
   const decisions = new Map<string, RetirementDecision>();
   const retire = rule.retire;
-  const families = new Map<string, { region: string; family: string; members: Ranked[] }>();
+  const families = new Map<
+    string,
+    { region: string; family: string; members: Ranked[]; disabled: Ranked[] }
+  >();
   for (const image of sources) {
     if (image.state === 'deregistered') continue;
     if (retire === undefined) {
       decisions.set(image.imageId, { kind: 'keep', reason: `rule "${rule.name}" does not retire images` });
       continue;
     }
-    if (image.state !== 'available') {
+    const disabledStage = image.state === 'disabled' && retire.disableAfterDays !== undefined;
+    if (image.state !== 'available' && !disabledStage) {
       decisions.set(image.imageId, {
         kind: 'skip',
-        reason: `not retired: the image is ${image.state} (only available images are ranked and retired)`,
+        reason:
+          image.state === 'disabled'
+            ? 'not retired: the image is disabled and the rule has no retire.disableAfterDays, so it was turned off by someone else (left to people)'
+            : `not retired: the image is ${image.state} (only available images are ranked and retired)`,
       });
       continue;
     }
@@ -95,15 +109,33 @@ export function decideRetirement(
     const key = JSON.stringify([image.region, family.label]);
     let group = families.get(key);
     if (group === undefined) {
-      group = { region: image.region, family: family.label, members: [] };
+      group = { region: image.region, family: family.label, members: [], disabled: [] };
       families.set(key, group);
     }
-    group.members.push({ image, created });
+    (disabledStage ? group.disabled : group.members).push({ image, created });
   }
   if (retire === undefined) return decisions;
 
-  for (const { region, family, members } of families.values()) {
+  for (const { region, family, members, disabled } of families.values()) {
     members.sort(newestFirst);
+    const oldestKept = members[Math.min(retire.keep, members.length) - 1];
+    for (const entry of disabled) {
+      const where = `family ${family} in ${region}`;
+      decisions.set(
+        entry.image.imageId,
+        oldestKept !== undefined && newestFirst(oldestKept, entry) < 0
+          ? superseded(
+              retire,
+              entry.created,
+              now,
+              `superseded: disabled, and older than the ${Math.min(retire.keep, members.length)} kept in ${where}, created ${iso(entry.created)}`,
+            )
+          : {
+              kind: 'skip',
+              reason: `not retired: disabled, but not older than every image kept in ${where} (left to people)`,
+            },
+      );
+    }
     members.forEach(({ image, created }, index) => {
       const where = `family ${family} in ${region}`;
       if (index < retire.keep) {
@@ -163,19 +195,16 @@ function familyOf(rule: Rule, retire: RetireSettings, image: ObservedImage): Fam
 }
 
 function superseded(retire: RetireSettings, created: number, now: Date, reason: string): RetirementDecision {
-  const { deprecateAfterDays, deregisterAfterDays } = retire;
+  const { deprecateAfterDays, disableAfterDays, deregisterAfterDays } = retire;
   const deprecateAt =
     deprecateAfterDays === undefined
       ? undefined
       : new Date(Math.max(ceilMinute(created + deprecateAfterDays * DAY_MS), nextMinute(now)));
-  const deregisterFrom =
-    deregisterAfterDays === undefined ? undefined : new Date(created + deregisterAfterDays * DAY_MS);
   return {
     kind: 'retire',
     reason,
     ...(deprecateAt === undefined ? {} : { deprecateAt }),
-    deregister: deregisterFrom !== undefined && deregisterFrom.getTime() <= now.getTime(),
-    ...(deregisterFrom === undefined ? {} : { deregisterFrom }),
+    ...laterStages(created, disableAfterDays, deregisterAfterDays, now),
     orphan: false,
   };
 }
@@ -254,16 +283,36 @@ export function decisionFor(
   if (created === undefined) {
     return { kind: 'skip', reason: 'not retired: orphan copy without a creation date' };
   }
-  const { deprecateAfterDays, deregisterAfterDays } = retire;
-  const deregisterFrom =
-    deregisterAfterDays === undefined ? undefined : new Date(created + deregisterAfterDays * DAY_MS);
+  const { deprecateAfterDays, disableAfterDays, deregisterAfterDays } = retire;
   return {
     kind: 'retire',
     reason: `orphan copy: its source ${entry.sourceImageId} (${entry.sourceRegion}) no longer exists; created ${iso(created)}`,
     ...(deprecateAfterDays === undefined ? {} : { deprecateAt: new Date(nextMinute(now)) }),
-    deregister: deregisterFrom !== undefined && deregisterFrom.getTime() <= now.getTime(),
-    ...(deregisterFrom === undefined ? {} : { deregisterFrom }),
+    ...laterStages(created, disableAfterDays, deregisterAfterDays, now),
     orphan: true,
+  };
+}
+
+/** When disabling and deregistration are (or were) due for an image created at `created`, and whether they are due now. */
+function laterStages(
+  created: number,
+  disableAfterDays: number | undefined,
+  deregisterAfterDays: number | undefined,
+  now: Date,
+): Pick<
+  Extract<RetirementDecision, { kind: 'retire' }>,
+  'disable' | 'disableFrom' | 'deregister' | 'deregisterFrom'
+> {
+  const from = (days: number | undefined) =>
+    days === undefined ? undefined : new Date(created + days * DAY_MS);
+  const due = (at: Date | undefined) => at !== undefined && at.getTime() <= now.getTime();
+  const disableFrom = from(disableAfterDays);
+  const deregisterFrom = from(deregisterAfterDays);
+  return {
+    disable: due(disableFrom),
+    ...(disableFrom === undefined ? {} : { disableFrom }),
+    deregister: due(deregisterFrom),
+    ...(deregisterFrom === undefined ? {} : { deregisterFrom }),
   };
 }
 

@@ -1,17 +1,16 @@
-import type { RetireSettings } from '../rules/schema.js';
 import { type Action, actionId, type DeprecateAction, type Lineage, type PlanNote } from './actions.js';
 import { deregistration } from './deletion.js';
-import type { LaunchPermission, ObservedImage } from './model.js';
+import type { LaunchPermission } from './model.js';
 import { snapshotList } from './render.js';
-import { isProtected, lineageProblem, needsDeprecation } from './retire-checks.js';
+import { decisionFor, type ManagedImage, type RetirementDecision } from './retire-decide.js';
 import {
-  DAY_MS,
-  decisionFor,
-  type ManagedImage,
-  parseTime,
-  type RetirementDecision,
-  timeAgo,
-} from './retire-decide.js';
+  isProtected,
+  launchGuard,
+  lineageProblem,
+  needsDeprecation,
+  sharedWindow,
+  sharing,
+} from './retire-guards.js';
 
 /**
  * Retirement planning (pure): for the managed images of ONE region, their decisions
@@ -48,11 +47,6 @@ import {
  * - Deprecation does not depend on use: a recently launched image is still deprecated (reversible),
  *   only its deregistration waits, as for a referenced one.
  */
-
-/** The launch window for images shared with anyone, when the rule sets no `notLaunchedForDays`. */
-const SHARED_NOT_LAUNCHED_FOR_DAYS = 30;
-/** EC2 reports a launch in `lastLaunchedTime` up to 24 hours after it happened. */
-const LAUNCH_REPORTING_DELAY_DAYS = 1;
 
 export interface RetirementRefusal {
   readonly imageId: string;
@@ -101,9 +95,11 @@ export interface RetirementPlan {
   readonly refused: readonly RetirementRefusal[];
   /** Deregistrations due and safe that a rule without `retire.apply: true` does not make. */
   readonly wouldDeregister: readonly RetirementRefusal[];
+  /** The same for disabling. */
+  readonly wouldDisable: readonly RetirementRefusal[];
 }
 
-/** An image a deregistration is pending for: its safety facts decide. */
+/** An image a deregistration (or disabling) is pending for: its safety facts decide. */
 export interface RetirementCandidate {
   readonly managed: ManagedImage;
   /** Its source must be confirmed gone too (`SafetyFacts.sourceGone`). */
@@ -117,6 +113,8 @@ export interface RetirementCandidate {
 
 interface Pending {
   readonly entry: ManagedImage;
+  /** What is due: disabling (the image is available) or deregistration. */
+  readonly stage: 'disable' | 'deregister';
   readonly reason: string;
   readonly orphan: boolean;
   /** Set when the image is refused if shared: what its last launch was (see `launchGuard`). */
@@ -125,7 +123,7 @@ interface Pending {
 
 interface Assessed {
   readonly deprecations: Map<string, { readonly action: DeprecateAction; readonly decision: string }>;
-  /** Deregistration due, image managed, owned, available and not protected: references decide. */
+  /** Disabling or deregistration due, image managed, owned, not protected: references decide. */
   readonly candidates: Pending[];
   readonly notes: PlanNote[];
   readonly refused: RetirementRefusal[];
@@ -150,15 +148,18 @@ export function planRetirement(
   const { region } = input;
   const { deprecations, candidates, notes, refused } = assess(input);
   const deregistrations: Action[] = [];
+  const disablings: Action[] = [];
   const wouldDeregister: RetirementRefusal[] = [];
-  for (const { entry, reason, orphan, launchedIfShared } of candidates) {
+  const wouldDisable: RetirementRefusal[] = [];
+  for (const { entry, stage, reason, orphan, launchedIfShared } of candidates) {
     const { image, rule } = entry;
     const imageId = image.imageId;
     const facts = input.safety.get(imageId);
     const shared = launchedIfShared === undefined ? undefined : sharing(facts?.launchPermissions);
+    const done = stage === 'disable' ? 'disabled' : 'deregistered';
     const refuse = (why: string) => {
       refused.push({ imageId, reason: why });
-      notes.push({ region, imageId, message: `not deregistered: ${why} (${reason})` });
+      notes.push({ region, imageId, message: `not ${done}: ${why} (${reason})` });
     };
     if (facts === undefined) {
       refuse('its references were not checked');
@@ -167,7 +168,16 @@ export function planRetirement(
     } else if (orphan && facts.sourceGone !== true) {
       refuse(`its source ${entry.sourceImageId} (${entry.sourceRegion}) was not confirmed gone`);
     } else if (shared !== undefined) {
-      refuse(`${launchedIfShared} and ${shared}: ${SHARED_WINDOW}`);
+      refuse(`${launchedIfShared} and ${shared}: ${sharedWindow(done)}`);
+    } else if (stage === 'disable') {
+      if (rule.retire?.apply !== true) {
+        wouldDisable.push({ imageId, reason });
+        notes.push({
+          region,
+          imageId,
+          message: `would disable, but retire.apply is not true for rule "${rule.name}": ${reason}`,
+        });
+      } else disablings.push(...disabling(entry, reason, deprecations.get(imageId)?.action.id));
     } else if (rule.retire?.apply !== true) {
       wouldDeregister.push({ imageId, reason });
       notes.push({
@@ -197,7 +207,44 @@ export function planRetirement(
       },
     },
   ]);
-  return { region, actions: [...deprecating, ...deregistrations], notes, refused, wouldDeregister };
+  return {
+    region,
+    actions: [...deprecating, ...disablings, ...deregistrations],
+    notes,
+    refused,
+    wouldDeregister,
+    wouldDisable,
+  };
+}
+
+/** DisableImage and its announcement, after the image's deprecation when one is planned. */
+function disabling(entry: ManagedImage, reason: string, deprecateId: string | undefined): Action[] {
+  const { region, imageId } = entry.image;
+  const lineage: Lineage = {
+    rule: entry.rule.name,
+    role: entry.role,
+    sourceImageId: entry.sourceImageId,
+    sourceRegion: entry.sourceRegion,
+  };
+  const id = actionId('disable-image', region, imageId);
+  return [
+    {
+      kind: 'disable-image',
+      id,
+      region,
+      imageId,
+      reason,
+      ...lineage,
+      ...(deprecateId ? { after: [deprecateId] } : {}),
+    },
+    {
+      kind: 'announce',
+      id: actionId('announce', region, `disabled/${imageId}`),
+      region: entry.sourceRegion,
+      after: [id],
+      announcement: { kind: 'disabled', imageId, region, ...lineage, reason },
+    },
+  ];
 }
 
 function lineageOf(action: Lineage): Lineage {
@@ -260,12 +307,14 @@ function assess(input: RetirementPlanInput): Assessed {
       note(`not retired: ${pointer} (${decision.reason})`);
       continue;
     }
-    if (image.state !== 'available') {
+    // A disabled image goes on to deregistration when the rule has a disable stage (see retire-decide.ts).
+    const disabled = image.state === 'disabled' && retire.disableAfterDays !== undefined;
+    if (image.state !== 'available' && !disabled) {
       note(`not retired: the image is ${image.state} (${decision.reason})`);
       continue;
     }
     const at = decision.deprecateAt;
-    if (at !== undefined && needsDeprecation(image.deprecationTime, at)) {
+    if (at !== undefined && !disabled && needsDeprecation(image.deprecationTime, at)) {
       assessed.deprecations.set(imageId, {
         decision: decision.reason,
         action: {
@@ -282,86 +331,28 @@ function assess(input: RetirementPlanInput): Assessed {
         },
       });
     }
-    if (!decision.deregister) continue;
-    if (isProtected(image)) {
+    const stage = decision.deregister ? 'deregister' : decision.disable && !disabled ? 'disable' : undefined;
+    if (stage === undefined) continue;
+    if (stage === 'deregister' && isProtected(image)) {
       const why = `deregistration protection is ${image.deregistrationProtection}`;
       assessed.refused.push({ imageId, reason: why });
       note(`not deregistered: ${why} (${decision.reason})`);
       continue;
     }
-    const launch = launchGuard(image, retire, now);
+    const done = stage === 'disable' ? 'disabled' : 'deregistered';
+    const launch = launchGuard(image, retire, now, done);
     if (launch.kind === 'refuse') {
       assessed.refused.push({ imageId, reason: launch.reason });
-      note(`not deregistered: ${launch.reason} (${decision.reason})`);
+      note(`not ${done}: ${launch.reason} (${decision.reason})`);
       continue;
     }
     assessed.candidates.push({
       entry,
+      stage,
       reason: decision.reason,
       orphan: decision.orphan,
       ...(launch.kind === 'if-shared' ? { launchedIfShared: launch.launched } : {}),
     });
   }
   return assessed;
-}
-
-type LaunchGuard =
-  /** Its last launch does not hold back its deregistration. */
-  | { readonly kind: 'clear' }
-  | { readonly kind: 'refuse'; readonly reason: string }
-  /** Launched within the default window for shared images: refused if it is shared. */
-  | { readonly kind: 'if-shared'; readonly launched: string };
-
-const DELAY = `plus ${LAUNCH_REPORTING_DELAY_DAYS} day for EC2's reporting delay`;
-const SHARED_WINDOW =
-  `a shared image is deregistered only once not launched for ${SHARED_NOT_LAUNCHED_FOR_DAYS} days ` +
-  `(the default without retire.notLaunchedForDays), ${DELAY}`;
-
-/**
- * Whether the image's last launch, in any account, holds back its deregistration: within the rule's
- * `notLaunchedForDays`, or the default window for shared images, plus the reporting delay. What
- * this function cannot tell (whether the image is shared, when it is not public) the candidate's
- * launch permissions decide.
- */
-function launchGuard(image: ObservedImage, retire: RetireSettings, now: Date): LaunchGuard {
-  const last = image.lastLaunchedTime;
-  if (last === undefined) return { kind: 'clear' };
-  const configured = retire.notLaunchedForDays;
-  const days = configured ?? SHARED_NOT_LAUNCHED_FOR_DAYS;
-  const at = parseTime(last);
-  if (at !== undefined && at + (days + LAUNCH_REPORTING_DELAY_DAYS) * DAY_MS <= now.getTime()) {
-    return { kind: 'clear' };
-  }
-  const launched =
-    at === undefined
-      ? `its lastLaunchedTime ${JSON.stringify(last)} cannot be read, so it may have been launched just now`
-      : `launched ${timeAgo(now.getTime() - at)} (lastLaunchedTime ${last}; launches by accounts it is shared with count too)`;
-  if (configured !== undefined) {
-    return {
-      kind: 'refuse',
-      reason: `${launched}: retire.notLaunchedForDays is ${configured}, ${DELAY}`,
-    };
-  }
-  if (image.isPublic) return { kind: 'refuse', reason: `${launched} and it is public: ${SHARED_WINDOW}` };
-  return { kind: 'if-shared', launched };
-}
-
-/**
- * Who else may launch the image, in words, or undefined when nobody may. Unknown permissions
- * (not read, or the call failed) may hide a share: they count as shared.
- */
-function sharing(permissions: readonly LaunchPermission[] | undefined): string | undefined {
-  if (permissions === undefined) return 'its launch permissions were not read, so it may be shared';
-  if (permissions.length === 0) return undefined;
-  if (permissions.some((p) => p.kind === 'public')) return 'it is public';
-  const count = (kind: LaunchPermission['kind'], one: string, many: string) => {
-    const n = permissions.filter((p) => p.kind === kind).length;
-    return n === 0 ? [] : [`${n} ${n === 1 ? one : many}`];
-  };
-  const parts = [
-    ...count('account', 'account', 'accounts'),
-    ...count('organization', 'organization', 'organizations'),
-    ...count('organizational-unit', 'OU', 'OUs'),
-  ];
-  return `it is shared with ${parts.join(', ')}`;
 }

@@ -1,5 +1,5 @@
 import type { Rule } from '../rules/schema.js';
-import { type Action, actionId, type Lineage, type Plan, type PlanNote } from './actions.js';
+import { type Action, actionId, type Plan, type PlanNote } from './actions.js';
 import { publishAnnouncements } from './announcements.js';
 import { type ActionOutcome, applyPlan } from './apply.js';
 import { observeRegion, type RegionInventory } from './observe-region.js';
@@ -165,39 +165,27 @@ function withAnnouncement(
 /** The image made launchable and undeprecated again, before the pointers move to it. */
 function reviveActions(m: ManagedImage, release: Release): Action[] {
   const { imageId, region, state, deprecationTime } = m.image;
-  const lineage: Lineage = {
-    rule: m.rule.name,
-    role: m.role,
-    sourceImageId: m.sourceImageId,
-    sourceRegion: m.sourceRegion,
-  };
-  const reason = `rollback to ${release.sourceImageId}`;
-  return [
-    ...(state === 'disabled'
-      ? [
-          {
-            kind: 'enable-image' as const,
-            id: actionId('enable-image', region, imageId),
-            region,
-            imageId,
-            reason,
-            ...lineage,
-          },
-        ]
-      : []),
-    ...(deprecationTime !== undefined
-      ? [
-          {
-            kind: 'undeprecate' as const,
-            id: actionId('undeprecate', region, imageId),
-            region,
-            imageId,
-            reason,
-            ...lineage,
-          },
-        ]
-      : []),
-  ];
+  const reason = `rollback to ${release.sourceImageId} (rule ${m.rule.name})`;
+  const actions: Action[] = [];
+  if (state === 'disabled') {
+    actions.push({
+      kind: 'enable-image',
+      id: actionId('enable-image', region, imageId),
+      region,
+      imageId,
+      reason,
+    });
+  }
+  if (deprecationTime !== undefined) {
+    actions.push({
+      kind: 'undeprecate',
+      id: actionId('undeprecate', region, imageId),
+      region,
+      imageId,
+      reason,
+    });
+  }
+  return actions;
 }
 
 export async function planUnpin(deps: PointerCommandDependencies, by: string): Promise<RegionPointerPlan[]> {

@@ -90,6 +90,8 @@ export async function handleAmiStateChange(
       return distribute(event, deps);
     case 'failed':
       return reportFailedCopy(event, deps);
+    // `deregistered`, `disabled` and the rest: retirement's doing (announced by the run that did it)
+    // or someone else's; the scheduled run lists disabled images too and takes it from there.
     default:
       deps.logger.info(`${imageId} in ${region} is ${state}: nothing to do`, { imageId, region, state });
       return { status: 'ignored', reason: `state ${state}` };

@@ -155,20 +155,21 @@ export function actionsFailed(d: Detail<typeof DetailType.ActionsFailed>, time: 
   };
 }
 
-export function deprecated(d: Detail<typeof DetailType.Deprecated>, time: string): Draft {
+/** A retirement stage of one image (deprecated, disabled): what, where, when, why, and its family. */
+function retiredImageDraft(
+  d: Detail<typeof DetailType.Deprecated> | Detail<typeof DetailType.Disabled>,
+  subject: string,
+  facts: Line[],
+  time: string,
+): Draft {
   return {
-    subject: subjectOf(
-      `⏳ Deprecated ${d.role} ${d.imageId} in ${d.region} from ${d.deprecationTime}`,
-      '',
-      '',
-    ),
+    subject: subjectOf(subject, '', ''),
     sections: [
       {
         lines: [
           [label('Image'), code(d.imageId), ` (${d.role}) in `, code(d.region)],
           sourceLine(d.sourceImageId, d.sourceRegion),
-          [label('Deprecated from'), d.deprecationTime],
-          [label('Reason'), clip(d.reason)],
+          ...facts,
         ],
       },
       footer(time, d.rule),
@@ -179,6 +180,30 @@ export function deprecated(d: Detail<typeof DetailType.Deprecated>, time: string
     keywords: [d.rule, d.region],
     context: { rule: d.rule, sourceImageId: d.sourceImageId, imageId: d.imageId, region: d.region },
   };
+}
+
+export function disabled(d: Detail<typeof DetailType.Disabled>, time: string): Draft {
+  return retiredImageDraft(
+    d,
+    `⛔ Disabled ${d.role} ${d.imageId} in ${d.region}`,
+    [
+      [label('Reason'), clip(d.reason)],
+      [label('Undo'), code(`aws ec2 enable-image --region ${d.region} --image-id ${d.imageId}`)],
+    ],
+    time,
+  );
+}
+
+export function deprecated(d: Detail<typeof DetailType.Deprecated>, time: string): Draft {
+  return retiredImageDraft(
+    d,
+    `⏳ Deprecated ${d.role} ${d.imageId} in ${d.region} from ${d.deprecationTime}`,
+    [
+      [label('Deprecated from'), d.deprecationTime],
+      [label('Reason'), clip(d.reason)],
+    ],
+    time,
+  );
 }
 
 type NotDeleted = Detail<typeof DetailType.Deregistered>['snapshotsNotDeleted'][number];

@@ -7,6 +7,7 @@ import {
   copyFailed,
   deprecated,
   deregistered,
+  disabled,
   distributionCompleted,
   distributionStarted,
   reconcileReport,
@@ -49,6 +50,8 @@ export function formatNotification(event: ToolEventEnvelope): Notification {
       return finish(actionsFailed(validDetail(type, DetailSchemas[type], event.detail), time), type);
     case DetailType.Deprecated:
       return finish(deprecated(validDetail(type, DetailSchemas[type], event.detail), time), type);
+    case DetailType.Disabled:
+      return finish(disabled(validDetail(type, DetailSchemas[type], event.detail), time), type);
     case DetailType.Deregistered:
       return finish(deregistered(validDetail(type, DetailSchemas[type], event.detail), time), type);
     case DetailType.PointersMoved:

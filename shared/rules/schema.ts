@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { KNOWN_REGIONS } from './regions.js';
+import { LaunchTemplateId, LaunchTemplateName, ParameterName, Publish } from './publish-schema.js';
+import { Region, TEMPLATE_PLACEHOLDERS } from './values.js';
 
 /**
  * The rules file, as a strict schema: unknown keys are errors (a typo such as `acounts` must not
@@ -16,11 +17,6 @@ export const AccountId = z
   .string({ error: accountIdMessage })
   .regex(/^\d{12}$/, accountIdMessage)
   .meta({ title: 'account id', description: 'A 12-digit AWS account id, quoted.' });
-
-const Region = z
-  .string({ error: 'must be a region name such as "eu-west-1"' })
-  .refine((r) => KNOWN_REGIONS.has(r), { error: (issue) => `unknown region ${JSON.stringify(issue.input)}` })
-  .meta({ title: 'region', description: 'A region name such as `eu-west-1`; unknown names are refused.' });
 
 const Owner = z
   .union([z.literal('self'), z.literal('amazon'), z.literal('aws-marketplace'), AccountId], {
@@ -81,15 +77,7 @@ const NameGlob = z.string().min(1).max(128).meta({
   description: 'An image name with EC2 filter wildcards: `*` any run of characters, `?` one character.',
 });
 
-/** Placeholders a copy's name or description template may use; all are fixed for a given source image. */
-export const TEMPLATE_PLACEHOLDERS = [
-  'name',
-  'imageId',
-  'sourceRegion',
-  'region',
-  'rule',
-  'creationDate',
-] as const;
+export { TEMPLATE_PLACEHOLDERS };
 
 const Template = z
   .string()
@@ -236,13 +224,21 @@ const Retire = z.strictObject({
     .describe(
       'Deprecate each older image this many days after its creation (at once if that is past), and its copies in every region at the same time.',
     ),
+  disableAfterDays: z
+    .number()
+    .int('must be a whole number of days')
+    .min(1)
+    .optional()
+    .describe(
+      'Disable each older image and its copies (`DisableImage`) this many days after its creation: it can no longer be launched, loses its launch permissions and leaves default listings, and `EnableImage` brings it back (the tool re-shares it then). At least `deprecateAfterDays` and at most `deregisterAfterDays`. Like deregistration, a dry run (logged `would disable` lines) until `apply: true`, and held back by the same checks (references, recent launches).',
+    ),
   deregisterAfterDays: z
     .number()
     .int('must be a whole number of days')
     .min(1)
     .optional()
     .describe(
-      'Deregister each older image and its copies, deleting their snapshots, this many days after its creation. At least `deprecateAfterDays`; set at least one of the two.',
+      'Deregister each older image and its copies, deleting their snapshots, this many days after its creation. At least `deprecateAfterDays` and `disableAfterDays`; set at least one of the three.',
     ),
   notLaunchedForDays: z
     .number({ error: 'must be a whole number of days, at least 1' })
@@ -256,94 +252,7 @@ const Retire = z.strictObject({
     .boolean()
     .default(false)
     .describe(
-      'Deregistration is a dry run (logged `would deregister` lines) until this is `true`. Deprecation is reversible and is applied either way.',
-    ),
-});
-
-/** Placeholders a parameter name may use: fixed for a rule and region, so the name is the same for every release. */
-export const POINTER_PLACEHOLDERS = ['rule', 'region', 'sourceRegion'] as const;
-
-const ParameterName = z
-  .string()
-  .min(1)
-  .superRefine((name, ctx) => {
-    for (const [, placeholder] of name.matchAll(/\{([^}]*)\}/g)) {
-      if ((POINTER_PLACEHOLDERS as readonly string[]).includes(placeholder ?? '')) continue;
-      const perRelease = (TEMPLATE_PLACEHOLDERS as readonly string[]).includes(placeholder ?? '');
-      ctx.addIssue({
-        code: 'custom',
-        message: perRelease
-          ? `{${placeholder}} differs from release to release, so every release would get a parameter of its own instead of moving one; use only ${POINTER_PLACEHOLDERS.map((p) => `{${p}}`).join(', ')}`
-          : `unknown placeholder {${placeholder}}; use one of ${POINTER_PLACEHOLDERS.map((p) => `{${p}}`).join(', ')}`,
-      });
-    }
-  })
-  .meta({
-    title: 'parameter name',
-    description: `An SSM parameter name with placeholders fixed for a rule and region: ${POINTER_PLACEHOLDERS.map((p) => `\`{${p}}\``).join(', ')}. Checked against SSM's naming rules once expanded for every region.`,
-  });
-
-const LaunchTemplateName = z
-  .string()
-  .regex(/^[a-zA-Z0-9().\-/_]{3,128}$/, 'launch template names are 3-128 letters, digits and ( ) . - / _')
-  .meta({
-    title: 'launch template name',
-    description: "3-128 letters, digits and `( ) . - / _` (EC2's rule).",
-  });
-
-const LaunchTemplateId = z
-  .string()
-  .regex(/^lt-[0-9a-f]{17}$/, 'must be a launch template id such as lt-0123456789abcdef0')
-  .meta({ title: 'launch template id', description: 'Such as `lt-0123456789abcdef0`; ids are regional.' });
-
-const PublishParameter = z.strictObject({
-  name: ParameterName.describe(
-    'The parameter, written in every region where the rule has an image (its source regions and copy regions) with data type `aws:ec2:image`. With several source regions and no `{sourceRegion}`, the releases of all source regions move the same parameter, newest (by source creation date) last.',
-  ),
-  labels: z
-    .boolean()
-    .default(true)
-    .describe(
-      "Label each version with its release's source image id, so a consumer can ask for `name:ami-…`. The label is attached once AWS has validated the value (it validates `aws:ec2:image` values asynchronously): by the next scheduled reconcile.",
-    ),
-});
-
-const PublishLaunchTemplate = z
-  .strictObject({
-    name: LaunchTemplateName.optional().describe('The template, by name (the same name in every region).'),
-    id: LaunchTemplateId.optional().describe(
-      'The template, by id; an id names a template in one region, so give `regions` with that region only.',
-    ),
-    regions: z
-      .array(Region)
-      .min(1)
-      .optional()
-      .describe(
-        'Where the template is updated; each must be a region of the rule. Absent: every region of the rule.',
-      ),
-    makeDefault: z
-      .boolean()
-      .default(false)
-      .describe(
-        'Make the new version the default. Otherwise it is the latest version, and the default stays where it was.',
-      ),
-  })
-  .refine((t) => (t.name === undefined) !== (t.id === undefined), {
-    error: 'give exactly one of name and id',
-  });
-
-const Publish = z.strictObject({
-  parameters: z
-    .array(PublishParameter)
-    .default([])
-    .describe(
-      'SSM parameters that always name the newest release available, shared and tagged in their region.',
-    ),
-  launchTemplates: z
-    .array(PublishLaunchTemplate)
-    .default([])
-    .describe(
-      'Launch templates that get a new version for each release: a copy of the default version with only the image id changed. Templates not named here are never touched.',
+      'Disabling and deregistration are a dry run (logged `would disable` and `would deregister` lines) until this is `true`. Deprecation is applied either way.',
     ),
 });
 
@@ -380,7 +289,7 @@ export const RuleSchema = z.strictObject({
   share: Share.optional().describe('Who may launch the sources and their copies.'),
   tags: RuleTags.optional().describe('Tags for the sources and the snapshots.'),
   retire: Retire.optional().describe(
-    "Retirement of a rule's older images: deprecate, then deregister with their snapshots, in every region.",
+    "Retirement of a rule's older images: deprecate, disable, then deregister with their snapshots, in every region.",
   ),
   publish: Publish.optional().describe(
     'Pointers that follow the releases: SSM parameters and launch templates, moved in each region once its image is available, shared and tagged, and never back to an older release (except by `ami-lifecycle rollback`). Images they name are never retired.',
@@ -400,5 +309,4 @@ export type RulesFile = z.output<typeof RulesFileSchema>;
 export type ShareSettings = z.output<typeof Share>;
 export type CopySettings = z.output<typeof Copy>;
 export type RetireSettings = z.output<typeof Retire>;
-export type PublishSettings = z.output<typeof Publish>;
-export type PublishedTemplate = z.output<typeof PublishLaunchTemplate>;
+export type { PublishedTemplate, PublishSettings } from './publish-schema.js';

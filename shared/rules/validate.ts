@@ -173,30 +173,44 @@ function ruleChecks(rule: Rule): string[] {
   return problems;
 }
 
-/** Retirement: something to do, deregistration after deprecation, no setting without effect, only images the account owns. */
+/** Retirement: something to do, the stages in order (deprecate, disable, deregister), no setting without effect, only images the account owns. */
 function retireChecks(rule: Rule, foreignOwners: readonly string[]): string[] {
   const retire = rule.retire;
   if (retire === undefined) return [];
   const problems: string[] = [];
-  const { deprecateAfterDays, deregisterAfterDays, notLaunchedForDays } = retire;
-  if (deprecateAfterDays === undefined && deregisterAfterDays === undefined) {
-    problems.push(
-      'retire: set retire.deprecateAfterDays, retire.deregisterAfterDays or both; with neither, retire does nothing',
-    );
-  }
+  const { deprecateAfterDays, disableAfterDays, deregisterAfterDays, notLaunchedForDays } = retire;
   if (
-    deprecateAfterDays !== undefined &&
-    deregisterAfterDays !== undefined &&
-    deregisterAfterDays < deprecateAfterDays
+    deprecateAfterDays === undefined &&
+    disableAfterDays === undefined &&
+    deregisterAfterDays === undefined
   ) {
     problems.push(
-      `retire.deregisterAfterDays: ${deregisterAfterDays} is less than retire.deprecateAfterDays (${deprecateAfterDays}); ` +
-        'an image is deprecated before it is deregistered',
+      'retire: set at least one of retire.deprecateAfterDays, retire.disableAfterDays and retire.deregisterAfterDays; with none, retire does nothing',
     );
   }
-  if (notLaunchedForDays !== undefined && deregisterAfterDays === undefined) {
+  // The stages come in this order: deprecated, then disabled, then deregistered.
+  const stages = [
+    ['deprecateAfterDays', deprecateAfterDays, 'deprecated'],
+    ['disableAfterDays', disableAfterDays, 'disabled'],
+    ['deregisterAfterDays', deregisterAfterDays, 'deregistered'],
+  ] as const;
+  stages.forEach(([later, laterDays, laterVerb], i) => {
+    for (const [earlier, earlierDays, earlierVerb] of stages.slice(0, i)) {
+      if (earlierDays !== undefined && laterDays !== undefined && laterDays < earlierDays) {
+        problems.push(
+          `retire.${later}: ${laterDays} is less than retire.${earlier} (${earlierDays}); ` +
+            `an image is ${earlierVerb} before it is ${laterVerb}`,
+        );
+      }
+    }
+  });
+  if (
+    notLaunchedForDays !== undefined &&
+    deregisterAfterDays === undefined &&
+    disableAfterDays === undefined
+  ) {
     problems.push(
-      'retire.notLaunchedForDays: has no effect without retire.deregisterAfterDays; it only holds back deregistration',
+      'retire.notLaunchedForDays: has no effect without retire.disableAfterDays or retire.deregisterAfterDays; it only holds back disabling and deregistration',
     );
   }
   if (foreignOwners.length > 0) {

@@ -92,14 +92,14 @@ function controlledEc2(
       removeLaunchPermissions: (id) => call(region, `ModifyImageAttribute remove ${id}`, () => undefined),
       addCreateVolumePermissions: (id) => call(region, `ModifySnapshotAttribute ${id}`, () => undefined),
       enableDeprecation: (id) => call(region, `EnableImageDeprecation ${id}`, () => undefined),
+      disableDeprecation: (id) => call(region, `DisableImageDeprecation ${id}`, () => undefined),
+      disableImage: (id) => call(region, `DisableImage ${id}`, () => undefined),
+      enableImage: (id) => call(region, `EnableImage ${id}`, () => undefined),
       deregister: (id) =>
         call(region, `DeregisterImage ${id}`, () => ({
           snapshotResults: [] as { snapshotId: string; returnCode: string }[],
         })),
       deleteSnapshot: (id) => call(region, `DeleteSnapshot ${id}`, () => undefined),
-      disableImage: (id) => call(region, `DisableImage ${id}`, () => undefined),
-      enableImage: (id) => call(region, `EnableImage ${id}`, () => undefined),
-      disableDeprecation: (id) => call(region, `DisableImageDeprecation ${id}`, () => undefined),
       describeLaunchTemplate: (t) =>
         call(region, `DescribeLaunchTemplateVersions ${t.id ?? t.name}`, () => undefined),
       createLaunchTemplateVersion: (r) =>

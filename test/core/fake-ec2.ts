@@ -40,6 +40,15 @@ export function fakeEc2(images: readonly ObservedImage[]): { ec2: Ec2ForRegion; 
       enableDeprecation: async (imageId) => {
         writes.push(`${region} EnableImageDeprecation ${imageId}`);
       },
+      disableDeprecation: async (imageId) => {
+        writes.push(`${region} DisableImageDeprecation ${imageId}`);
+      },
+      disableImage: async (imageId) => {
+        writes.push(`${region} DisableImage ${imageId}`);
+      },
+      enableImage: async (imageId) => {
+        writes.push(`${region} EnableImage ${imageId}`);
+      },
       deregister: async (imageId) => {
         writes.push(`${region} DeregisterImage ${imageId}`);
         return { snapshotResults: [] };
@@ -48,15 +57,6 @@ export function fakeEc2(images: readonly ObservedImage[]): { ec2: Ec2ForRegion; 
         writes.push(`${region} DeleteSnapshot ${snapshotId}`);
       },
       describeLaunchTemplate: async () => undefined,
-      disableImage: async (imageId) => {
-        writes.push(`${region} DisableImage ${imageId}`);
-      },
-      enableImage: async (imageId) => {
-        writes.push(`${region} EnableImage ${imageId}`);
-      },
-      disableDeprecation: async (imageId) => {
-        writes.push(`${region} DisableImageDeprecation ${imageId}`);
-      },
       createLaunchTemplateVersion: async (request) => {
         writes.push(`${region} CreateLaunchTemplateVersion ${request.templateId} ${request.imageId}`);
         return 2;

@@ -88,6 +88,11 @@ export function retirementWorld(options: RetirementWorldOptions): RetirementWorl
       throw new Error(`unexpected ${operation} in ${region}`);
     };
     const here = () => images.filter((i) => i.region === region);
+    const setImage = (imageId: string, change: (image: ObservedImage) => ObservedImage) => {
+      for (const [i, img] of images.entries()) {
+        if (img.region === region && img.imageId === imageId) images[i] = change(img);
+      }
+    };
 
     const port: Ec2Port = {
       async describeImage(imageId) {
@@ -172,6 +177,24 @@ export function retirementWorld(options: RetirementWorldOptions): RetirementWorl
         }
         answer('EnableImageDeprecation', `${imageId} ${at.toISOString()}`);
       },
+      async disableDeprecation(imageId) {
+        call('DisableImageDeprecation', imageId);
+        setImage(imageId, (img) => {
+          const { deprecationTime: _, ...rest } = img;
+          return rest;
+        });
+        answer('DisableImageDeprecation', imageId);
+      },
+      async disableImage(imageId) {
+        call('DisableImage', imageId);
+        setImage(imageId, (img) => ({ ...img, state: 'disabled' }));
+        answer('DisableImage', imageId);
+      },
+      async enableImage(imageId) {
+        call('EnableImage', imageId);
+        setImage(imageId, (img) => ({ ...img, state: 'available' }));
+        answer('EnableImage', imageId);
+      },
       async deregister(imageId) {
         call('DeregisterImage', imageId);
         const index = images.findIndex((i) => i.region === region && i.imageId === imageId);
@@ -194,15 +217,6 @@ export function retirementWorld(options: RetirementWorldOptions): RetirementWorl
           throw awsError('InvalidSnapshot.NotFound', 'DeleteSnapshot', region);
         }
         answer('DeleteSnapshot', snapshotId);
-      },
-      async disableImage(imageId) {
-        call('DisableImage', imageId);
-      },
-      async enableImage(imageId) {
-        call('EnableImage', imageId);
-      },
-      async disableDeprecation(imageId) {
-        call('DisableImageDeprecation', imageId);
       },
       async describeLaunchTemplate(template) {
         call('DescribeLaunchTemplateVersions', template.id ?? template.name ?? '');

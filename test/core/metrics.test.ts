@@ -32,6 +32,14 @@ const deregister: Action = {
   reason: 'old',
   ...lineage,
 };
+const disable: Action = {
+  kind: 'disable-image',
+  id: 'disable-image:eu-west-1:ami-2',
+  region: 'eu-west-1',
+  imageId: 'ami-2',
+  reason: 'old',
+  ...lineage,
+};
 const deleteSnapshot = (snapshotId: string): Action => ({
   kind: 'delete-snapshot',
   id: `delete-snapshot:eu-west-1:${snapshotId}`,
@@ -58,6 +66,7 @@ describe('recordOutcomes', () => {
         ),
       },
       { action: deregister, status: 'applied' },
+      { action: disable, status: 'applied' },
       {
         action: deleteSnapshot('snap-1'),
         status: 'applied',
@@ -74,6 +83,7 @@ describe('recordOutcomes', () => {
     expect(calls).toEqual([
       ['CopiesStarted', 2, { rule: 'golden', region: 'eu-west-1' }],
       ['RetirementActions', 1, { action: 'deregister', region: 'eu-west-1' }],
+      ['RetirementActions', 1, { action: 'disable-image', region: 'eu-west-1' }],
       ['RetirementActions', 1, { action: 'delete-snapshot', region: 'eu-west-1' }],
       ['ActionsFailed', 1, { action: 'copy', region: 'us-west-2' }],
     ]);

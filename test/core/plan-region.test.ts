@@ -146,6 +146,7 @@ const [S1, S2, S3, S4, S5] = S as [ObservedImage, ObservedImage, ObservedImage, 
 const retire = (deregister: boolean): RetirementDecision => ({
   kind: 'retire',
   reason: 'superseded: number 2 of 2 (keep 1)',
+  disable: false,
   deregister,
   orphan: false,
 });

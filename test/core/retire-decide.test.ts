@@ -172,6 +172,76 @@ const decideCases: DecideCase[] = [
       expect(decideRetirement(rule, [gone, src(40)], NOW).has(gone.imageId)).toBe(false);
     },
   },
+  {
+    name: 'the disable stage: due once the image is disableAfterDays old',
+    reason: 'disabling comes between deprecation and deregistration, each due at its own age',
+    run: () => {
+      const rule = retireRule({
+        keep: 1,
+        deprecateAfterDays: 7,
+        disableAfterDays: 14,
+        deregisterAfterDays: 30,
+      });
+      const [kept, young, due, older] = [src(1), src(10), src(20), src(40)];
+      const decisions = decideRetirement(rule, [kept, young, due, older] as ObservedImage[], NOW);
+      const stages = (i: ObservedImage | undefined) => {
+        const d = decisions.get(i?.imageId ?? '');
+        return d?.kind === 'retire' ? [d.disable, d.deregister] : d?.kind;
+      };
+      expect([kept, young, due, older].map(stages)).toEqual([
+        'keep',
+        [false, false],
+        [true, false],
+        [true, true],
+      ]);
+    },
+  },
+  {
+    name: 'a disabled image older than every kept one goes on to deregistration',
+    reason: 'the rule disables superseded images itself; disabled, it is not ranked but still retired',
+    run: () => {
+      const rule = retireRule({ keep: 1, disableAfterDays: 14, deregisterAfterDays: 30 });
+      const disabled = src(40, { state: 'disabled' });
+      const decisions = decideRetirement(rule, [src(1), disabled], NOW);
+      expect(decisions.get(disabled.imageId)).toMatchObject({
+        kind: 'retire',
+        disable: true,
+        deregister: true,
+      });
+    },
+  },
+  {
+    name: 'a disabled image newer than a kept one is left to people',
+    reason: 'the tool never disables what it keeps, so someone else turned it off deliberately',
+    run: () => {
+      const rule = retireRule({ keep: 1, disableAfterDays: 14, deregisterAfterDays: 30 });
+      const disabled = src(1, { state: 'disabled' });
+      const decisions = decideRetirement(rule, [disabled, src(40)], NOW);
+      expect(decisions.get(disabled.imageId)?.kind).toBe('skip');
+    },
+  },
+  {
+    name: 'a disabled image, the family keeping nothing available: left to people',
+    reason: 'with no kept image to compare with, retiring it could remove the last image of its family',
+    run: () => {
+      const rule = retireRule({ keep: 1, disableAfterDays: 14, deregisterAfterDays: 30 });
+      const disabled = src(40, { state: 'disabled' });
+      expect(decideRetirement(rule, [disabled], NOW).get(disabled.imageId)?.kind).toBe('skip');
+    },
+  },
+  {
+    name: 'a disabled image without a disable stage: left to people',
+    reason: 'the rule never disables, so whoever disabled it decides what happens next',
+    run: () => {
+      const rule = retireRule({ keep: 1, deregisterAfterDays: 30 });
+      const disabled = src(40, { state: 'disabled' });
+      const decision = decideRetirement(rule, [src(1), disabled], NOW).get(disabled.imageId);
+      expect(decision).toMatchObject({
+        kind: 'skip',
+        reason: expect.stringMatching(/no retire.disableAfterDays/),
+      });
+    },
+  },
 ];
 
 describe('decideRetirement', () => {

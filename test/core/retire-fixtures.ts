@@ -145,7 +145,9 @@ export function planFor(
 /** The images a plan deprecates and deregisters, as `kind imageId`, in plan order. */
 export function retirementsOf(plan: { readonly actions: readonly Action[] }): string[] {
   return plan.actions.flatMap((a) =>
-    a.kind === 'deprecate' || a.kind === 'deregister' ? [`${a.kind} ${a.imageId}`] : [],
+    a.kind === 'deprecate' || a.kind === 'disable-image' || a.kind === 'deregister'
+      ? [`${a.kind} ${a.imageId}`]
+      : [],
   );
 }
 

@@ -57,7 +57,86 @@ interface PlanCase {
   run: () => void;
 }
 
+/** Deprecates at 7 days, disables at 14, deregisters at 30. */
+const STAGED = retireRule({
+  keep: 1,
+  deprecateAfterDays: 7,
+  disableAfterDays: 14,
+  deregisterAfterDays: 30,
+  apply: true,
+});
+
 const planCases: PlanCase[] = [
+  {
+    name: 'disable stage due, safe, apply: true',
+    reason:
+      'deprecated first, then DisableImage after the deprecation, then AMI Disabled; no deregistration yet',
+    run: () => {
+      const old = src(20);
+      const plan = planFor(STAGED, [asSource(old, STAGED)], [old, src(1)]);
+      expect(retirementsOf(plan)).toEqual([`deprecate ${old.imageId}`, `disable-image ${old.imageId}`]);
+      const [disable] = only(plan, 'disable-image');
+      expect(disable?.after).toEqual([`deprecate:us-east-1:${old.imageId}`]);
+      expect(only(plan, 'announce').map((a) => [a.announcement.kind, a.after])).toEqual([
+        ['deprecated', [`deprecate:us-east-1:${old.imageId}`]],
+        ['disabled', [`disable-image:us-east-1:${old.imageId}`]],
+      ]);
+    },
+  },
+  {
+    name: 'disable stage: already disabled',
+    reason: 'a disabled image is not disabled again, nor deprecated (it cannot be launched anyway)',
+    run: () => {
+      const old = src(20, { state: 'disabled' });
+      expect(planFor(STAGED, [asSource(old, STAGED)], [old, src(1)]).actions).toEqual([]);
+    },
+  },
+  {
+    name: 'disabled, deregistration due',
+    reason: 'a disabled image goes on to deregistration like an available one',
+    run: () => {
+      const old = src(40, { state: 'disabled' });
+      const plan = planFor(STAGED, [asSource(old, STAGED)], [old, src(1)]);
+      expect(retirementsOf(plan)).toEqual([`deregister ${old.imageId}`]);
+    },
+  },
+  {
+    name: 'disable stage without apply',
+    reason:
+      'disabling takes launch permissions away from consumers: a dry run until retire.apply, like deregistration',
+    run: () => {
+      const dry = retireRule({ keep: 1, disableAfterDays: 14 });
+      const old = src(20);
+      const plan = planFor(dry, [asSource(old, dry)], [old, src(1)]);
+      expect(plan.actions).toEqual([]);
+      expect(plan.wouldDisable.map((w) => w.imageId)).toEqual([old.imageId]);
+      expect(notesOf(plan)).toMatch(/^would disable, but retire.apply is not true for rule "golden"/);
+    },
+  },
+  {
+    name: 'disable stage: referenced',
+    reason: 'what still uses the image would break once it is disabled: refused, as for deregistration',
+    run: () => {
+      const old = src(20);
+      const plan = planFor(STAGED, [asSource(old, STAGED)], [old, src(1)], {
+        [old.imageId]: { references: ['instance i-0123456789abcdef0'] },
+      });
+      expect(only(plan, 'disable-image')).toEqual([]);
+      expect(plan.refused).toEqual([
+        { imageId: old.imageId, reason: 'referenced by instance i-0123456789abcdef0' },
+      ]);
+      expect(notesOf(plan)).toMatch(/not disabled: referenced by instance/);
+    },
+  },
+  {
+    name: 'disable stage: deregistration protection does not hold it back',
+    reason: 'protection guards deregistration only; disabling is reversible',
+    run: () => {
+      const old = src(20, { deregistrationProtection: 'enabled' });
+      const plan = planFor(STAGED, [asSource(old, STAGED)], [old, src(1)]);
+      expect(only(plan, 'disable-image').map((a) => a.imageId)).toEqual([old.imageId]);
+    },
+  },
   {
     name: 'due, safe, apply: true',
     reason:

@@ -111,8 +111,8 @@ describe('retirement in a reconcile run', () => {
       `us-east-1 DeregisterImage ${old1.imageId}`,
       `us-east-1 DeregisterImage ${old2.imageId}`,
     ]);
-    expect(report.retirement.planned).toEqual({ deprecate: 1, deregister: 2 });
-    expect(report.retirement.applied).toEqual({ deprecate: 1, deregister: 2 });
+    expect(report.retirement.planned).toEqual({ deprecate: 1, disable: 0, deregister: 2 });
+    expect(report.retirement.applied).toEqual({ deprecate: 1, disable: 0, deregister: 2 });
     expect(report.failures).toEqual([]);
     expect(report.retirement.retired).toEqual([
       {
@@ -231,7 +231,7 @@ describe('retirement in a reconcile run', () => {
     }));
     const { report, published } = await reconcile(world);
     expect(callsTo(world.calls, 'DeregisterImage')).toContain(`us-east-1 DeregisterImage ${old2.imageId}`);
-    expect(report.retirement.applied).toEqual({ deprecate: 1, deregister: 1 });
+    expect(report.retirement.applied).toEqual({ deprecate: 1, disable: 0, deregister: 1 });
     expect(report.retirement.retired.map((r) => r.imageId)).toEqual([old2.imageId]);
     expect(report.failures).toEqual([
       {
@@ -255,7 +255,7 @@ describe('retirement in a reconcile run', () => {
     }));
     const { report, published } = await reconcile(world);
     expect(report.failures).toEqual([]);
-    expect(report.retirement.applied).toEqual({ deprecate: 1, deregister: 2 });
+    expect(report.retirement.applied).toEqual({ deprecate: 1, disable: 0, deregister: 2 });
     // Read back: gone. What it did with the snapshots is unknown, so each is deleted.
     expect(world.calls).toContain(`us-east-1 DescribeImages ${old1.imageId}`);
     expect(callsTo(world.calls, 'DeleteSnapshot')).toEqual(
@@ -303,7 +303,7 @@ describe('retirement in a reconcile run', () => {
       { operation: 'DescribeImageReferences', code: 'RequestLimitExceeded', retryable: true },
     ]);
     // Both are still deprecated: that is reversible and independent of references.
-    expect(report.retirement.applied).toEqual({ deprecate: 3, deregister: 0 });
+    expect(report.retirement.applied).toEqual({ deprecate: 3, disable: 0, deregister: 0 });
   });
 
   it('dry run: observes and plans, changes nothing, announces nothing', async () => {
@@ -311,8 +311,8 @@ describe('retirement in a reconcile run', () => {
     const { report, published } = await reconcile(world, { dryRun: true });
     expect(callsTo(world.calls, 'DescribeImageReferences')).toHaveLength(2);
     expect(writesOf(world.calls)).toEqual([]);
-    expect(report.retirement.planned).toEqual({ deprecate: 1, deregister: 2 });
-    expect(report.retirement.applied).toEqual({ deprecate: 0, deregister: 0 });
+    expect(report.retirement.planned).toEqual({ deprecate: 1, disable: 0, deregister: 2 });
+    expect(report.retirement.applied).toEqual({ deprecate: 0, disable: 0, deregister: 0 });
     expect(report.diff.filter((l) => l.startsWith('-'))).toHaveLength(2);
     expect(published).toEqual([]);
   });
@@ -406,7 +406,7 @@ describe('an orphan copy is deregistered only once its source is confirmed gone'
       `its source ${GONE} (us-east-1) was not confirmed gone`,
     ]);
     // Deprecated all the same: that is reversible.
-    expect(report.retirement.applied).toEqual({ deprecate: 1, deregister: 0 });
+    expect(report.retirement.applied).toEqual({ deprecate: 1, disable: 0, deregister: 0 });
   });
 
   it('the lookup fails: refused, and the failure reported', async () => {

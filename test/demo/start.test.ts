@@ -1,7 +1,7 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { createServer, type Server } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 
 /** `npm start`, the README's main command, as a newcomer runs it: the demo in a process of its own. */
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -66,11 +66,62 @@ async function hold(port: number): Promise<number> {
   return bound;
 }
 
-describe('npm start', () => {
-  it('distributes the seeded AMI and prints a readable timeline, in order of effect, then the matrix and call counts', async () => {
-    const { code, stdout } = await runDemo(['--copy-delay-ms', '100']);
+/** The demo's run as `--serve` prints it: the demo, then how to reach the endpoint it keeps serving. */
+interface Served {
+  child: ChildProcess;
+  /** Everything up to the serving lines: what `npm start` without --serve prints. */
+  stdout: string;
+  /** The serving lines. */
+  serving: string;
+  endpoint: string;
+}
 
-    expect(code).toBe(0);
+/**
+ * One demo, with --serve while 4566 is held, read from both sides: the demo's output (the same as
+ * without --serve, which then exits 0 where this one serves; `npm run bench -- local` runs that and
+ * requires its exit 0), and the endpoint it serves until SIGTERM. One run instead of two: a demo is
+ * a second of tsx and SDK start-up and two of the demo itself.
+ */
+describe('npm start', () => {
+  let heldPort: Server | undefined;
+  let child: ChildProcess | undefined;
+  let served: Promise<Served>;
+
+  beforeAll(async () => {
+    ({ server: heldPort } = await holdPort(4566));
+    const started = spawn(process.execPath, [...DEMO, '--serve', '--copy-delay-ms', '100'], {
+      cwd: root,
+      env: cleanEnv(),
+    });
+    child = started;
+    served = new Promise<Served>((resolve, reject) => {
+      let stdout = '';
+      started.stdout.on('data', (chunk: Buffer) => {
+        stdout += chunk.toString();
+        const match = /keeps running at (http:\/\/127\.0\.0\.1:\d+)/.exec(stdout);
+        if (match?.[1] !== undefined && stdout.includes('Handlers stay subscribed')) {
+          const at = stdout.indexOf('\nThe emulator keeps running');
+          resolve({
+            child: started,
+            stdout: stdout.slice(0, at),
+            serving: stdout.slice(at),
+            endpoint: match[1],
+          });
+        }
+      });
+      started.once('exit', (code) => reject(new Error(`exited ${code} before serving:\n${stdout}`)));
+    });
+    // Read by the tests; a failure here is theirs to report.
+    served.catch(() => {});
+  });
+
+  afterAll(async () => {
+    if (child !== undefined && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    await new Promise((resolve) => (heldPort === undefined ? resolve(undefined) : heldPort.close(resolve)));
+  });
+
+  it('distributes the seeded AMI and prints a readable timeline, in order of effect, then the matrix and call counts', async () => {
+    const { stdout } = await served;
     for (const line of stdout.split('\n')) expect(line.length, line).toBeLessThanOrEqual(160);
     expect(stdout).not.toContain('"detail"');
     const lines = stdout.split('\n');
@@ -119,26 +170,12 @@ describe('npm start', () => {
     expect(stdout).toContain('Converged:');
   });
 
-  it('with --serve, listens on a free port even when 4566 is taken, and prints the lines that reach it', async () => {
-    await hold(4566);
-    const child = spawn(process.execPath, [...DEMO, '--serve', '--copy-delay-ms', '100'], {
-      cwd: root,
-      env: cleanEnv(),
-    });
-    children.push(child);
-    let stdout = '';
-    const endpoint = await new Promise<string>((resolve, reject) => {
-      child.stdout.on('data', (chunk: Buffer) => {
-        stdout += chunk.toString();
-        const match = /keeps running at (http:\/\/127\.0\.0\.1:\d+)/.exec(stdout);
-        if (match?.[1] !== undefined && stdout.includes('Handlers stay subscribed')) resolve(match[1]);
-      });
-      child.once('exit', (code) => reject(new Error(`exited ${code} before serving:\n${stdout}`)));
-    });
+  it('with --serve, listens on a free port even when 4566 is taken, prints the lines that reach it, and exits 0 on SIGTERM', async () => {
+    const { child: demo, serving, endpoint } = await served;
 
     expect(endpoint).not.toBe('http://127.0.0.1:4566');
-    expect(stdout).toContain(`export AWS_ENDPOINT_URL=${endpoint} AWS_ACCESS_KEY_ID=test`);
-    expect(stdout).toContain(`aws --endpoint-url ${endpoint} ec2 describe-images`);
+    expect(serving).toContain(`export AWS_ENDPOINT_URL=${endpoint} AWS_ACCESS_KEY_ID=test`);
+    expect(serving).toContain(`aws --endpoint-url ${endpoint} ec2 describe-images`);
     const identity = await fetch(endpoint, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
@@ -147,11 +184,14 @@ describe('npm start', () => {
     expect(identity.status).toBe(200);
     expect(await identity.text()).toContain('<Account>');
 
-    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
-    child.kill('SIGTERM');
+    const exited = new Promise<number | null>((resolve) => demo.once('exit', resolve));
+    demo.kill('SIGTERM');
+    // 0: the demo converged (1 if not), as without --serve.
     expect(await exited).toBe(0);
   });
+});
 
+describe('npm start, refusing', () => {
   it('with a --port that is taken, says so in one line and exits 2', async () => {
     const port = await hold(0);
     const { code, stdout, stderr } = await runDemo(['--port', String(port)]);

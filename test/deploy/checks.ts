@@ -87,11 +87,16 @@ export function resolveString(value: unknown, stack: Stack): string | undefined 
 
 /**
  * Whether a condition of the template holds. The stack's conditions compare strings serverless.yml
- * resolved at package time (`Fn::Equals` of two literals); anything else is not understood here and
- * throws, rather than guess.
+ * resolved at package time (`Fn::Equals` of two literals, or its `Fn::Not`); anything else is not
+ * understood here and throws, rather than guess.
  */
 export function conditionHolds(stack: Stack, name: string): boolean {
-  const condition = stack.template.Conditions?.[name];
+  return equalsHolds(stack.template.Conditions?.[name], name);
+}
+
+function equalsHolds(condition: unknown, name: string): boolean {
+  const negated = isObject(condition) ? condition['Fn::Not'] : undefined;
+  if (Array.isArray(negated) && negated.length === 1) return !equalsHolds(negated[0], name);
   const operands = isObject(condition) ? condition['Fn::Equals'] : undefined;
   if (!Array.isArray(operands) || operands.length !== 2 || !operands.every((o) => typeof o === 'string'))
     throw new Error(`condition ${name}: ${JSON.stringify(condition)} is not Fn::Equals of two strings`);
@@ -452,6 +457,7 @@ export const EC2_WRITE_RESOURCE_TYPES: Readonly<Record<string, readonly string[]
   'ec2:ModifyImageAttribute': ['image'],
   'ec2:ModifySnapshotAttribute': ['snapshot'],
   'ec2:EnableImageDeprecation': ['image'],
+  'ec2:DisableImage': ['image'],
   'ec2:DeregisterImage': ['image'],
   'ec2:DeleteSnapshot': ['snapshot'],
 };
@@ -460,6 +466,7 @@ export const EC2_WRITE_RESOURCE_TYPES: Readonly<Record<string, readonly string[]
 export const TAG_GUARDED_ACTIONS = new Set([
   'ec2:DeregisterImage',
   'ec2:EnableImageDeprecation',
+  'ec2:DisableImage',
   'ec2:DeleteSnapshot',
 ]);
 

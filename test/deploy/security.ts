@@ -81,7 +81,12 @@ export const RESOURCELESS = new Set([
   'xray:PutTelemetryRecords',
 ]);
 
-export const DELETIONS = new Set(['ec2:DeregisterImage', 'ec2:EnableImageDeprecation', 'ec2:DeleteSnapshot']);
+export const DELETIONS = new Set([
+  'ec2:DeregisterImage',
+  'ec2:EnableImageDeprecation',
+  'ec2:DisableImage',
+  'ec2:DeleteSnapshot',
+]);
 
 /** The values of one condition key under one operator (resolved), or undefined when absent. */
 function condition(s: Props, operator: string, key: string, stack: Stack): string[] | undefined {
@@ -159,6 +164,7 @@ export function checkIamDesign(stack: Stack, expected: Expected): string[] {
         }
         case 'ec2:DeregisterImage':
         case 'ec2:EnableImageDeprecation':
+        case 'ec2:DisableImage':
         case 'ec2:DeleteSnapshot': {
           const tag = condition(s, 'StringEquals', 'aws:ResourceTag/ami-lifecycle:rule', stack);
           if (!sameSet(tag, expected.ruleNames) || !ownerOk(s) || !regionsOk(s))

@@ -35,6 +35,7 @@ import {
   list,
   type Props,
   resolveString,
+  resourcesOfType,
   rulesTargeting,
   type Stack,
   type Template,
@@ -48,6 +49,7 @@ import type { ZipEntry } from './zip.js';
 const runFile = promisify(execFile);
 
 const STAGE = 'ci';
+const ORGANIZATION = 'o-exampleorgid';
 /** Stands for `${AWS::AccountId}` when resolving `Fn::Sub`. */
 const ACCOUNT = '123456789012';
 /** The topic every alarm notifies. */
@@ -144,6 +146,7 @@ const EXPECTED_ACTIONS: Record<string, string[]> = {
     'imagebuilder:ListContainerRecipes',
     'imagebuilder:GetContainerRecipe',
     'ec2:EnableImageDeprecation', // enableDeprecation
+    'ec2:DisableImage', // disableImage
     'ec2:DeregisterImage', // deregister
     'ec2:DeleteSnapshot', // deleteSnapshot
     ...LAMBDA_ITSELF,
@@ -187,7 +190,10 @@ beforeAll(async () => {
   // The default package from the repository and, at the same time, the traced one from a copy.
   [pkg, traced] = await Promise.all([
     packageService(join(dir, 'package'), STAGE),
-    serviceCopy().then((copy) => packageService(join(dir, 'traced'), STAGE, { tracing: 'true' }, copy)),
+    // The traced package also names an organization: the stack's other optional part.
+    serviceCopy().then((copy) =>
+      packageService(join(dir, 'traced'), STAGE, { tracing: 'true', organizationId: ORGANIZATION }, copy),
+    ),
   ]);
   stack = {
     template: pkg.template,
@@ -296,6 +302,30 @@ describe('the CloudFormation template (stage ci)', () => {
 
   it('the reconcile schedule is a rate(...) expression', () => {
     expect(checkScheduleRules(stack, 'reconcile')).toEqual([]);
+  });
+
+  it("member accounts' events: the default bus accepts them only with params.organizationId, and only from that organization", () => {
+    expect(resourcesOfType(stack, 'AWS::Events::EventBusPolicy')).toEqual([]);
+    expect(resourcesOfType(stackOf(traced.template), 'AWS::Events::EventBusPolicy')).toEqual([
+      [
+        'MemberEventsPolicy',
+        {
+          EventBusName: 'default',
+          StatementId: `ami-lifecycle-${STAGE}-members`,
+          Statement: {
+            Effect: 'Allow',
+            Principal: '*',
+            Action: 'events:PutEvents',
+            Resource: {
+              'Fn::Sub': expect.stringMatching(
+                /^arn:\$\{AWS::Partition\}:events:\$\{AWS::Region\}:\$\{AWS::AccountId\}:event-bus\/default$/,
+              ),
+            },
+            Condition: { StringEquals: { 'aws:PrincipalOrgID': ORGANIZATION } },
+          },
+        },
+      ],
+    ]);
   });
 
   describe('least-privilege IAM', () => {

@@ -67,9 +67,12 @@ describe.each([
   let bus: LocalEventBus;
   let server: LocalServer;
   const clients: Array<{ destroy(): void }> = [];
+  /** The time of the emulator and of the runs: NOW unless a test moves it on. */
+  let clock = NOW;
 
   beforeEach(async () => {
-    emulator = createEc2Emulator({ throttle: false, copyDelayMs: 3_600_000, now: () => NOW });
+    clock = NOW;
+    emulator = createEc2Emulator({ throttle: false, copyDelayMs: 3_600_000, now: () => clock });
     bus = createLocalEventBus({
       rules: [],
       customBusName: BUS,
@@ -124,7 +127,7 @@ describe.each([
         ec2,
         logger: quiet,
         events: createEventPublisher({ clientFor: () => events, busName: BUS, region }),
-        now: () => NOW,
+        now: () => clock,
       },
       { region, dryRun: false, maxCopiesInFlight: 20, concurrency: 4 },
     );
@@ -231,14 +234,14 @@ describe.each([
       ]),
     );
     expect(report.failures).toEqual([]);
-    expect(report.applied).toEqual({ deprecate: report.planned.deprecate, deregister: 2 });
+    expect(report.applied).toEqual({ deprecate: report.planned.deprecate, disable: 0, deregister: 2 });
 
     // The first run tagged the untagged one as the rule's source (it matches the rule): from now on
     // the tool manages it, and the second run retires it. A third run changes nothing.
     const again = await retire(SOURCE);
     expect(again.retired.map((r) => r.imageId)).toEqual([untagged.imageId]);
     const third = await retire(SOURCE);
-    expect(third.planned).toEqual({ deprecate: 0, deregister: 0 });
+    expect(third.planned).toEqual({ deprecate: 0, disable: 0, deregister: 0 });
   });
 
   it('copies follow their source in their own region, orphans go by their own age, referenced copies survive', async () => {
@@ -389,5 +392,75 @@ describe.each([
       ),
     ]);
     expect(second.failures).toEqual([]);
+  });
+
+  it('disables a superseded image on schedule, still sees it disabled, and deregisters it later', async () => {
+    const staged = RuleSchema.parse({
+      ...RULE,
+      copy: undefined,
+      retire: { keep: 1, deprecateAfterDays: 7, disableAfterDays: 14, deregisterAfterDays: 30, apply: true },
+    });
+    const seed = (name: string, days: number) =>
+      emulator.seedImage({ region: SOURCE, name, creationDate: ago(days), tags: ruleTag, emitEvent: false });
+    const newest = seed('golden-2', 1);
+    const old = seed('golden-1', 20);
+    const image = (id: string) => emulator.getImage(SOURCE, id);
+
+    // Day 20 of the old image: deprecated, then disabled (it loses its launch permissions), announced.
+    const first = await retire(SOURCE, staged);
+    expect(first.failures).toEqual([]);
+    expect(first.applied).toEqual({ deprecate: 1, disable: 1, deregister: 0 });
+    expect(image(old.imageId)?.state).toBe('disabled');
+    expect(image(old.imageId)?.deprecationTime).toBeDefined();
+    expect(image(newest.imageId)?.state).toBe('available');
+    const disabled = bus.events().filter((r) => r.event['detail-type'] === DetailType.Disabled);
+    expect(disabled.map((r) => r.event.detail)).toEqual([
+      expect.objectContaining({ imageId: old.imageId, region: SOURCE, role: 'source', rule: 'golden' }),
+    ]);
+
+    // A day later: DescribeImages leaves disabled images out unless asked; the run asks, so the
+    // image is still known as the rule's, and nothing is due.
+    clock = new Date(NOW.getTime() + DAY);
+    const second = await retire(SOURCE, staged);
+    expect(second.planned).toEqual({ deprecate: 0, disable: 0, deregister: 0 });
+    expect(second.failures).toEqual([]);
+
+    // Day 31: deregistered with its snapshots, disabled as it is.
+    clock = new Date(NOW.getTime() + 11 * DAY);
+    const third = await retire(SOURCE, staged);
+    expect(third.failures).toEqual([]);
+    expect(third.applied).toEqual({ deprecate: 0, disable: 0, deregister: 1 });
+    expect(image(old.imageId)?.state).toBe('deregistered');
+    for (const snapshotId of old.snapshotIds)
+      expect(emulator.getSnapshot(SOURCE, snapshotId)).toBeUndefined();
+    expect(image(newest.imageId)?.state).toBe('available');
+  });
+
+  it('without retire.apply, disabling is a dry run: "would disable", nothing changed', async () => {
+    const dry = RuleSchema.parse({ ...RULE, copy: undefined, retire: { keep: 1, disableAfterDays: 14 } });
+    emulator.seedImage({
+      region: SOURCE,
+      name: 'golden-2',
+      creationDate: ago(1),
+      tags: ruleTag,
+      emitEvent: false,
+    });
+    const old = emulator.seedImage({
+      region: SOURCE,
+      name: 'golden-1',
+      creationDate: ago(20),
+      tags: ruleTag,
+      emitEvent: false,
+    });
+    const report = await retire(SOURCE, dry);
+    expect(report.wouldDisable.map((w) => w.imageId)).toEqual([old.imageId]);
+    expect(report.applied).toEqual({ deprecate: 0, disable: 0, deregister: 0 });
+    expect(emulator.getImage(SOURCE, old.imageId)?.state).toBe('available');
+    expect(report.lines).toContainEqual(
+      expect.stringMatching(
+        new RegExp(`^! ${SOURCE} ${old.imageId} would disable, but retire.apply is not true`),
+      ),
+    );
+    expect(report.lines.filter((l) => l.includes(' disable '))).toEqual([]);
   });
 });

@@ -329,6 +329,32 @@ describe('formatNotification', () => {
       eventType: 'AMI Deprecated',
     },
     {
+      name: 'Disabled: why, and how to undo it',
+      event: () =>
+        format(
+          toolEvent(
+            DetailType.Disabled,
+            {
+              rule: 'golden-linux',
+              role: 'copy',
+              sourceImageId: SOURCE,
+              sourceRegion: 'us-east-1',
+              imageId: COPY_EU,
+              region: 'eu-west-1',
+              reason: 'older than the 3 newest of its family',
+            },
+            ['z'],
+          ),
+        ),
+      subject: `⛔ Disabled copy ${COPY_EU} in eu-west-1`,
+      body: [
+        'Reason: older than the 3 newest of its family',
+        `Undo: aws ec2 enable-image --region eu-west-1 --image-id ${COPY_EU}`,
+      ],
+      threadId: SOURCE,
+      eventType: 'AMI Disabled',
+    },
+    {
       name: 'Pointers Moved: each parameter and template, from what to what',
       event: () =>
         format(

@@ -49,6 +49,19 @@ describe('retire: valid settings and their defaults', () => {
     });
   });
 
+  it('accepts the three stages in order, and a disable stage alone', () => {
+    const [staged] = parseRules(
+      withRetire('keep: 2\ndeprecateAfterDays: 30\ndisableAfterDays: 60\nderegisterAfterDays: 90'),
+    ).rules;
+    expect(staged?.retire).toMatchObject({
+      deprecateAfterDays: 30,
+      disableAfterDays: 60,
+      deregisterAfterDays: 90,
+    });
+    const [alone] = parseRules(withRetire('keep: 1\ndisableAfterDays: 60\nnotLaunchedForDays: 14')).rules;
+    expect(alone?.retire).toMatchObject({ disableAfterDays: 60, notLaunchedForDays: 14 });
+  });
+
   it('accepts notLaunchedForDays, and leaves it unset (the shared-image default applies) when absent', () => {
     const [rule] = parseRules(withRetire('keep: 2\nderegisterAfterDays: 90\nnotLaunchedForDays: 14')).rules;
     expect(rule?.retire).toEqual({
@@ -70,6 +83,7 @@ describe('retire: valid settings and their defaults', () => {
       family: 'name',
       keep: 3,
       deprecateAfterDays: 30,
+      disableAfterDays: 60,
       deregisterAfterDays: 90,
       notLaunchedForDays: 30,
       apply: false,
@@ -96,9 +110,25 @@ const invalid: InvalidCase[] = [
     problem: 'rules[0] "web": retire.keep: keep at least 1 image per family',
   },
   {
-    why: 'a retire block with neither days field does nothing, which is surely a mistake',
+    why: 'a retire block with no days field does nothing, which is surely a mistake',
     retire: 'keep: 2',
-    problem: 'rules[0] "web": retire: set retire.deprecateAfterDays, retire.deregisterAfterDays or both',
+    problem:
+      'rules[0] "web": retire: set at least one of retire.deprecateAfterDays, retire.disableAfterDays and retire.deregisterAfterDays',
+  },
+  {
+    why: 'an image is deprecated before it is disabled',
+    retire: 'keep: 2\ndeprecateAfterDays: 60\ndisableAfterDays: 30',
+    problem: 'rules[0] "web": retire.disableAfterDays: 30 is less than retire.deprecateAfterDays (60)',
+  },
+  {
+    why: 'an image is disabled before it is deregistered',
+    retire: 'keep: 2\ndisableAfterDays: 90\nderegisterAfterDays: 60',
+    problem: 'rules[0] "web": retire.deregisterAfterDays: 60 is less than retire.disableAfterDays (90)',
+  },
+  {
+    why: 'disabling on the day of creation would race the copies, as deregistration would',
+    retire: 'keep: 2\ndisableAfterDays: 0',
+    problem: 'rules[0] "web": retire.disableAfterDays:',
   },
   {
     why: 'an image must be deprecated before it is deregistered',
@@ -128,9 +158,10 @@ const invalid: InvalidCase[] = [
     }),
   ),
   {
-    why: 'notLaunchedForDays only holds back deregistration: without deregisterAfterDays it does nothing',
+    why: 'notLaunchedForDays only holds back disabling and deregistration: without either it does nothing',
     retire: 'keep: 2\ndeprecateAfterDays: 30\nnotLaunchedForDays: 14',
-    problem: 'rules[0] "web": retire.notLaunchedForDays: has no effect without retire.deregisterAfterDays',
+    problem:
+      'rules[0] "web": retire.notLaunchedForDays: has no effect without retire.disableAfterDays or retire.deregisterAfterDays',
   },
   {
     why: 'family is either "name" or a tag',

@@ -278,6 +278,29 @@ describe('ami-lifecycle plan, apply and status against the emulator', () => {
     );
   });
 
+  it('status shows a disabled copy as disabled, not failed', async () => {
+    const source = emulator.seedImage({ region: 'us-east-1', name: 'golden-linux-00', emitEvent: false });
+    emulator.seedImage({
+      region: 'eu-west-1',
+      name: 'golden-linux-00',
+      emitEvent: false,
+      state: 'disabled',
+      sourceImageId: source.imageId,
+      sourceImageRegion: 'us-east-1',
+      tags: {
+        'ami-lifecycle:rule': 'golden',
+        'ami-lifecycle:source-image-id': source.imageId,
+        'ami-lifecycle:source-region': 'us-east-1',
+      },
+    });
+    const { code, stdout } = await cli(['status', '--rules', RULES, '--region', 'us-east-1,eu-west-1']);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(
+      new RegExp(`^golden +${source.imageId} +golden-linux-00 +us-east-1 +src available\\* +disabled$`, 'm'),
+    );
+    expect(stdout).toMatch(/, 1 disabled, 0 failed;/);
+  });
+
   it('plan --image plans one image through the event path', async () => {
     const { code, stdout } = await cli([
       'plan',

@@ -70,7 +70,7 @@ it('rollback --previous: a dry run first; then every pointer back, the retired c
 
   const dry = await cli(['rollback', '--rule', 'golden', '--previous']);
   expect(dry.code, dry.stderr).toBe(3);
-  expect(dry.stdout).toContain(`~ eu-west-1 enable ${retired} (rule golden): rollback to ${older}`);
+  expect(dry.stdout).toContain(`~ eu-west-1 enable ${retired}: rollback to ${older} (rule golden)`);
   expect(dry.stdout).toContain(`~ eu-west-1 undeprecate ${retired}`);
   expect(pointers()).toEqual(imagesOf(newer));
 

@@ -14,8 +14,9 @@ import { z } from 'zod';
  * An `aws` process spends about a second of CPU importing botocore and the CLI before its one
  * request, which made these tests the slowest of the suite. So when `aws` is a Python script (as
  * Debian's is), `aws()` runs each command in a child forked from one Python process that imported
- * the CLI once (aws-fork-server.py): the child runs the same script, with the command's arguments
- * and environment, as `aws …` from a shell would. `spawnAws()` runs the command as a process of its
+ * the CLI once, and parsed each service's model once (aws-fork-server.py; one a worker, shared by
+ * the files the worker runs): the child runs the same script, with the command's arguments and
+ * environment, as `aws …` from a shell would. `spawnAws()` runs the command as a process of its
  * own, for the test that proves the installed command itself works, and whenever `aws` is not a
  * Python script.
  */

@@ -5,7 +5,10 @@ import { type AwsResult, aws as awsCli, awsJson } from './aws.js';
 
 /**
  * The AWS CLI's EC2 commands against the EC2 emulator; the tests read the CLI's JSON output. They
- * share one emulator, each in regions of its own, so they run concurrently.
+ * share one emulator, each in regions of its own, so they run concurrently. What a test only reads
+ * back in passing, and errors the SDK tests already check (InvalidAMIAttributeItemValue,
+ * InvalidAMIID.Unavailable), are read from the emulator: each CLI command is a third of a second
+ * of CPU.
  */
 describe.concurrent('AWS CLI against the emulator', () => {
   let h: Harness;
@@ -113,19 +116,17 @@ describe.concurrent('AWS CLI against the emulator', () => {
     ];
     // (Debian's awscli 2.9 predates CopyImage TagSpecifications; the SDK tests cover them.)
     const { ImageId: imageId } = z.object({ ImageId: z.string() }).parse(await json('ca-central-1', args));
-    // Once the copy exists: the same request again, the copy read back while pending, and the same
-    // client token with another name, all at once.
-    const [again, pendingOutput, mismatch] = await Promise.all([
+    // Once the copy exists: the same request again, and the same client token with another name,
+    // at once.
+    const [again, mismatch] = await Promise.all([
       json('ca-central-1', args),
-      json('ca-central-1', ['describe-images', '--image-ids', imageId]),
       aws('ca-central-1', [...args.slice(0, 6), 'other-name', ...args.slice(7)]),
     ]);
     expect(again).toEqual({ ImageId: imageId });
     expect(mismatch.code).not.toBe(0);
     expect(mismatch.stderr).toContain('IdempotentParameterMismatch');
 
-    const pending = images(pendingOutput);
-    expect(pending[0]).toMatchObject({ ImageId: imageId, State: 'pending' });
+    expect(h.emulator.getImage('ca-central-1', imageId)).toMatchObject({ imageId, state: 'pending' });
     // (awscli 2.9's model predates sourceImageId/sourceImageRegion, so it drops them; the SDK tests read them.)
     expect(h.emulator.getImage('ca-central-1', imageId)).toMatchObject({
       sourceImageId: source.imageId,
@@ -152,24 +153,13 @@ describe.concurrent('AWS CLI against the emulator', () => {
     expect,
   }) => {
     const { imageId } = h.emulator.seedImage({ region: 'eu-west-2', name: 'cli-share', emitEvent: false });
-    const [, bad] = await Promise.all([
-      json('eu-west-2', [
-        'modify-image-attribute',
-        '--image-id',
-        imageId,
-        '--launch-permission',
-        `Add=[{UserId=${OTHER_ACCOUNT}},{Group=all}]`,
-      ]),
-      aws('eu-west-2', [
-        'modify-image-attribute',
-        '--image-id',
-        imageId,
-        '--launch-permission',
-        'Add=[{UserId=not-an-account}]',
-      ]),
+    await json('eu-west-2', [
+      'modify-image-attribute',
+      '--image-id',
+      imageId,
+      '--launch-permission',
+      `Add=[{UserId=${OTHER_ACCOUNT}},{Group=all}]`,
     ]);
-    expect(bad.code).not.toBe(0);
-    expect(bad.stderr).toContain('InvalidAMIAttributeItemValue');
     const shared = await json('eu-west-2', [
       'describe-image-attribute',
       '--image-id',
@@ -257,11 +247,6 @@ describe.concurrent('AWS CLI against the emulator', () => {
 
     await json('eu-north-1', ['deregister-image', '--image-id', imageId]);
     expect(h.events.find((event) => event.detail.ImageId === imageId)?.detail.State).toBe('deregistered');
-    const [listed, again] = await Promise.all([
-      json('eu-north-1', ['describe-images', '--owners', 'self']),
-      aws('eu-north-1', ['deregister-image', '--image-id', imageId]),
-    ]);
-    expect(images(listed)).toEqual([]);
-    expect(again.stderr).toContain('InvalidAMIID.Unavailable');
+    expect(images(await json('eu-north-1', ['describe-images', '--owners', 'self']))).toEqual([]);
   });
 });
