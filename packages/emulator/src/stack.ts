@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import { createDynamoDbEmulator, type DynamoDbEmulator } from './dynamodb/index.js';
 import {
   createEc2Emulator,
+  DEFAULT_ACCOUNT_ID,
   DEFAULT_REGIONS,
   type Ec2Emulator,
   type Ec2EmulatorOptions,
@@ -29,7 +30,7 @@ import { startLocalServer } from './server.js';
 import { createSnsEmulator, type PublishedMessage, type SnsEmulator } from './sns/index.js';
 import { createSqsEmulator, type SqsEmulator } from './sqs/index.js';
 import { createSsmEmulator, type ImageUsable, type SsmEmulator } from './ssm/index.js';
-import { createStsEmulator, type StsEmulator } from './sts/index.js';
+import { createStsEmulator, Principals, type SeedRoleInput, type StsEmulator } from './sts/index.js';
 
 /**
  * The whole tool, locally: the EC2, EventBridge, DynamoDB, SQS, SNS, STS and SSM emulators behind one
@@ -65,6 +66,8 @@ export interface LocalStackOptions {
   metrics?: boolean;
   /** Extra environment for the handlers, e.g. DRY_RUN; overrides everything else. */
   env?: Record<string, string>;
+  /** IAM roles STS AssumeRole can assume (seeded again by `reset()`; sessions do not survive it). */
+  roles?: readonly SeedRoleInput[];
 }
 
 export type TimelineEntry =
@@ -165,17 +168,22 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     ssm?.close();
     startedAt = Date.now();
     timeline = [];
-    emulator = createEc2Emulator(ec2Options);
+    // One set of principals for every emulator: a key AssumeRole issued acts for its role's account
+    // in EC2, SSM and Organizations too.
+    const principals = new Principals(ec2Options.accountId ?? DEFAULT_ACCOUNT_ID);
+    const { issuedKeyAccount } = principals;
+    emulator = createEc2Emulator({ ...ec2Options, issuedKeyAccount });
     regions = ec2Options.regions ?? DEFAULT_REGIONS;
     const { accountId } = emulator;
     dynamodb = createDynamoDbEmulator({ accountId, defaultRegion: config.region });
     sqs = createSqsEmulator({ accountId, defaultRegion: config.region, ...(endpoint ? { endpoint } : {}) });
     sns = createSnsEmulator({ accountId, defaultRegion: config.region });
-    sts = createStsEmulator({ accountId });
+    sts = createStsEmulator({ accountId, principals, roles: options.roles ?? [] });
     ssm = createSsmEmulator({
       accountId,
       defaultRegion: config.region,
       imageUsable: imageUsableIn(emulator),
+      issuedKeyAccount,
     });
     createDeclaredResources(resources, regions, { dynamodb, sqs, sns });
     bus = createLocalEventBusFromConfig(config, {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { EmulatedRequest, EmulatedResponse, EmulatedService } from '../http.js';
+import { callerAccount, type IssuedKeyAccount } from '../accounts.js';
+import type { EmulatedResponse, EmulatedService } from '../http.js';
 import { signedRegion } from '../http.js';
 import { copyImage } from './actions/copy.js';
 import { describeImages } from './actions/describe-images.js';
@@ -87,6 +88,8 @@ export interface Ec2EmulatorOptions {
   imageBlockPublicAccess?: BlockPublicAccessState | Readonly<Record<string, BlockPublicAccessState>>;
   /** DescribeImageReferences contributors from the start (see `ImageReferenceSource`); more with `addReferenceSource`. */
   referenceSources?: readonly ImageReferenceSource[];
+  /** The account of access keys the local STS issued (AssumeRole); see `../accounts.ts`. */
+  issuedKeyAccount?: IssuedKeyAccount;
 }
 
 export interface Ec2Emulator {
@@ -170,20 +173,11 @@ const ACTIONS: Readonly<Record<string, ActionHandler>> = {
 export const SUPPORTED_ACTIONS: readonly string[] = Object.keys(ACTIONS).sort();
 
 /**
- * The calling account. An access key id of exactly 12 digits is taken as the account id (as
- * LocalStack does), so one emulator can serve several accounts for sharing scenarios; any other
- * key acts as the emulator's `accountId`.
+ * The calling account: the shared rule of `../accounts.ts` (a 12-digit access key id is that
+ * account, a key the local STS issued is its role's account, any other key the default account),
+ * re-exported here where the other emulators first found it.
  */
-export function callerAccount(headers: EmulatedRequest['headers'], fallback: string): string {
-  const auth = headers.authorization;
-  const value = Array.isArray(auth) ? auth[0] : auth;
-  return accountOfAccessKey(value?.match(/Credential=([^/,\s]+)\//)?.[1], fallback);
-}
-
-/** The account an access key id acts for, by the rule of `callerAccount` (undefined: unsigned). */
-export function accountOfAccessKey(accessKeyId: string | undefined, fallback: string): string {
-  return accessKeyId !== undefined && ACCOUNT_ID_PATTERN.test(accessKeyId) ? accessKeyId : fallback;
-}
+export { accountOfAccessKey, callerAccount } from '../accounts.js';
 
 const KNOWN_OPTIONS: ReadonlySet<string> = new Set([
   'accountId',
@@ -196,6 +190,7 @@ const KNOWN_OPTIONS: ReadonlySet<string> = new Set([
   'now',
   'imageBlockPublicAccess',
   'referenceSources',
+  'issuedKeyAccount',
 ]);
 
 /** Fails fast on a bad option, including a misspelt one from an untyped caller. */
@@ -294,7 +289,7 @@ export function createEc2Emulator(options: Ec2EmulatorOptions = {}): Ec2Emulator
   const service: EmulatedService = async (request) => {
     const requestId = randomUUID();
     const region = signedRegion(request.headers) ?? DEFAULT_REGION;
-    const caller = callerAccount(request.headers, accountId);
+    const caller = callerAccount(request.headers, accountId, options.issuedKeyAccount);
     let action: string | undefined;
     let outcome: Outcome;
     let response: EmulatedResponse;

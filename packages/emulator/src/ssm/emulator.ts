@@ -15,7 +15,8 @@
  * created or updated.
  */
 import { randomUUID } from 'node:crypto';
-import { callerAccount, DEFAULT_ACCOUNT_ID } from '../ec2/index.js';
+import { callerAccount, type IssuedKeyAccount } from '../accounts.js';
+import { DEFAULT_ACCOUNT_ID } from '../ec2/index.js';
 import { credentialScope, type EmulatedService, headerValue } from '../http.js';
 import type { SsmAction, SsmContext } from './context.js';
 import { SsmError } from './errors.js';
@@ -58,6 +59,8 @@ export interface SsmEmulatorOptions {
    * checked (an emulator with no EC2 behind it cannot know the account's images).
    */
   imageUsable?: ImageUsable;
+  /** The account of access keys the local STS issued (AssumeRole); see `../accounts.ts`. */
+  issuedKeyAccount?: IssuedKeyAccount;
   /** How long an `aws:ec2:image` validation takes; default 50 ms, 0 allowed (still asynchronous). */
   validationDelayMs?: number;
   now?: () => Date;
@@ -200,7 +203,7 @@ export function createSsmEmulator(options: SsmEmulatorOptions = {}): SsmEmulator
         throw SsmError.serialization('The request body is not valid JSON.');
       }
       if (!isRecord(body)) throw SsmError.serialization('The request body must be a JSON object.');
-      const account = callerAccount(request.headers, accountId);
+      const account = callerAccount(request.headers, accountId, options.issuedKeyAccount);
       const store = storeOf(account, credentialScope(request.headers)?.region ?? defaultRegion);
       const ctx: SsmContext = {
         store,
