@@ -19,6 +19,11 @@ import {
 import { loadServerlessConfig, type ServerlessConfig } from './eventbridge/serverless-config.js';
 import type { EmulatedService } from './http.js';
 import {
+  createOrganizationsEmulator,
+  type OrganizationSeed,
+  type OrganizationsEmulator,
+} from './organizations/index.js';
+import {
   createDeclaredResources,
   type DeclaredResources,
   declaredResources,
@@ -68,6 +73,12 @@ export interface LocalStackOptions {
   env?: Record<string, string>;
   /** IAM roles STS AssumeRole can assume (seeded again by `reset()`; sessions do not survive it). */
   roles?: readonly SeedRoleInput[];
+  /**
+   * The organization Organizations answers, and EC2 consults for organization and OU launch
+   * permissions: a seed object, or the path of a JSON file holding one (relative to `root`).
+   * Without it no account is in an organization.
+   */
+  organization?: OrganizationSeed | string;
 }
 
 export type TimelineEntry =
@@ -93,6 +104,8 @@ export interface LocalStack {
   readonly sts: StsEmulator;
   /** SSM Parameter Store: `aws:ec2:image` values are checked against the EC2 emulator's images. */
   readonly ssm: SsmEmulator;
+  /** Organizations: the seeded organization (`options.organization`), read-only. */
+  readonly organizations: OrganizationsEmulator;
   /** The tables, queues, topics and buses of `serverless.yml`, as created in every region. */
   readonly resources: DeclaredResources;
   /** The environment the handlers were given (set on `process.env` until `close()`). */
@@ -131,6 +144,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   let sns: SnsEmulator;
   let sts: StsEmulator;
   let ssm: SsmEmulator;
+  let organizations: OrganizationsEmulator;
   let bus: LocalEventBus;
   let eventbridge: EmulatedService;
   /** Error codes the next PutEvents entries fail with, one entry each (see failNextPutEntries). */
@@ -179,6 +193,14 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     sqs = createSqsEmulator({ accountId, defaultRegion: config.region, ...(endpoint ? { endpoint } : {}) });
     sns = createSnsEmulator({ accountId, defaultRegion: config.region });
     sts = createStsEmulator({ accountId, principals, roles: options.roles ?? [] });
+    const organization = options.organization;
+    organizations = createOrganizationsEmulator({
+      accountId,
+      issuedKeyAccount,
+      ...(organization !== undefined
+        ? { organization: typeof organization === 'string' ? resolve(root, organization) : organization }
+        : {}),
+    });
     ssm = createSsmEmulator({
       accountId,
       defaultRegion: config.region,
@@ -224,6 +246,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     sns: (request) => sns.service(request),
     sts: (request) => sts.service(request),
     ssm: (request) => ssm.service(request),
+    organizations: (request) => organizations.service(request),
   });
   endpoint = server.endpoint;
   const ec2Defaults = options.ec2 ?? {};
@@ -279,6 +302,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     },
     get ssm() {
       return ssm;
+    },
+    get organizations() {
+      return organizations;
     },
     resources,
     environment: env,
