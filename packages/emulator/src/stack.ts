@@ -186,7 +186,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     // in EC2, SSM and Organizations too.
     const principals = new Principals(ec2Options.accountId ?? DEFAULT_ACCOUNT_ID);
     const { issuedKeyAccount } = principals;
-    emulator = createEc2Emulator({ ...ec2Options, issuedKeyAccount });
+    emulator = createEc2Emulator({
+      ...ec2Options,
+      issuedKeyAccount,
+      // Read at request time: the organization of this build, created below.
+      membershipOf: (account) => organizations.organization?.membership(account),
+    });
     regions = ec2Options.regions ?? DEFAULT_REGIONS;
     const { accountId } = emulator;
     dynamodb = createDynamoDbEmulator({ accountId, defaultRegion: config.region });
@@ -356,15 +361,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 /**
  * The one question the SSM emulator asks EC2, for `aws:ec2:image` values: can this account use
  * this image in this region? Yes when the image is `available` there and the account owns it, or
- * the image is public or shared with the account (sharing with organizations is not checked).
+ * the image is public or shared with the account, directly or through its organization or an OU.
  */
 function imageUsableIn(ec2: Ec2Emulator): ImageUsable {
-  return ({ accountId, region, imageId }) => {
-    const image = ec2.getImage(region, imageId);
-    if (image === undefined || image.state !== 'available') return false;
-    const { launchPermissions } = image;
-    return (
-      image.ownerId === accountId || launchPermissions.public || launchPermissions.userIds.includes(accountId)
-    );
-  };
+  return ({ accountId, region, imageId }) =>
+    ec2.getImage(region, imageId)?.state === 'available' && ec2.canLaunch(region, imageId, accountId);
 }

@@ -1,6 +1,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DescribeImagesCommand, EC2Client } from '@aws-sdk/client-ec2';
 import {
   AccessDeniedException,
   AWSOrganizationsNotInUseException,
@@ -216,5 +217,28 @@ describe('the local stack seeds the organization from a file', () => {
       OrganizationsServiceException,
     );
     expect(error.name).toBe('AWSOrganizationsNotInUseException');
+  });
+
+  it("lets EC2 share images with the seeded organization's OUs", async () => {
+    const image = stack.emulator.seedImage({
+      region: 'us-east-1',
+      ownerId: MANAGEMENT,
+      name: 'for-workloads',
+      launchPermissions: {
+        organizationalUnitArns: [`arn:aws:organizations::${MANAGEMENT}:ou/${ORG}/${WORKLOADS}`],
+      },
+      emitEvent: false,
+    });
+    const ec2 = (account: string) =>
+      new EC2Client({
+        region: 'us-east-1',
+        endpoint: stack.endpoint,
+        credentials: { accessKeyId: account, secretAccessKey: 'x' },
+        maxAttempts: 1,
+      });
+    const seen = await ec2(PROD).send(new DescribeImagesCommand({ ExecutableUsers: ['self'] }));
+    expect(seen.Images?.map((i) => i.ImageId)).toEqual([image.imageId]);
+    const byAdmin = await ec2(ADMIN).send(new DescribeImagesCommand({ ExecutableUsers: ['self'] }));
+    expect(byAdmin.Images).toEqual([]);
   });
 });

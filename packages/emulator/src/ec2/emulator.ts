@@ -46,7 +46,12 @@ import { type CounterSnapshot, Counters, type Outcome } from './counters.js';
 import { Ec2Error } from './errors.js';
 import type { AmiEventListener } from './events.js';
 import { type FaultOptions, Faults } from './faults.js';
-import { ACCOUNT_ID_PATTERN, type BlockPublicAccessState, type RegionState } from './model.js';
+import {
+  ACCOUNT_ID_PATTERN,
+  type BlockPublicAccessState,
+  type OrganizationMembership,
+  type RegionState,
+} from './model.js';
 import { parseQueryRequest, type QueryNode } from './query.js';
 import type { ImageReferenceSource } from './reference-sources.js';
 import { DEFAULT_REGIONS, RegionRegistry } from './regions.js';
@@ -90,6 +95,12 @@ export interface Ec2EmulatorOptions {
   referenceSources?: readonly ImageReferenceSource[];
   /** The account of access keys the local STS issued (AssumeRole); see `../accounts.ts`. */
   issuedKeyAccount?: IssuedKeyAccount;
+  /**
+   * Where an account sits in an organization (its ARN and the OU ARNs above it), for launch
+   * permissions granted to organizations and OUs; the stack answers from the seeded organization.
+   * Without it no account is in an organization.
+   */
+  membershipOf?: (accountId: string) => OrganizationMembership | undefined;
 }
 
 export interface Ec2Emulator {
@@ -112,6 +123,8 @@ export interface Ec2Emulator {
    */
   addReferenceSource(source: ImageReferenceSource): () => void;
   getImage(region: string, imageId: string): ImageView | undefined;
+  /** Whether `accountId` may launch the image: owner, public, shared directly or through its organization. */
+  canLaunch(region: string, imageId: string, accountId: string): boolean;
   listImages(region: string): ImageView[];
   getSnapshot(region: string, snapshotId: string): SnapshotView | undefined;
   listSnapshots(region: string): SnapshotView[];
@@ -191,6 +204,7 @@ const KNOWN_OPTIONS: ReadonlySet<string> = new Set([
   'imageBlockPublicAccess',
   'referenceSources',
   'issuedKeyAccount',
+  'membershipOf',
 ]);
 
 /** Fails fast on a bad option, including a misspelt one from an untyped caller. */
@@ -238,6 +252,7 @@ export function createEc2Emulator(options: Ec2EmulatorOptions = {}): Ec2Emulator
       typeof blockPublicAccess === 'string'
         ? blockPublicAccess
         : (blockPublicAccess?.[region] ?? 'unblocked'),
+    ...(options.membershipOf !== undefined ? { membershipOf: options.membershipOf } : {}),
   });
   for (const source of options.referenceSources ?? []) world.referenceSources.add(source);
   const throttle = options.throttle === false ? undefined : new Throttle(options.throttle);
@@ -354,6 +369,10 @@ export function createEc2Emulator(options: Ec2EmulatorOptions = {}): Ec2Emulator
       };
     },
     getImage: images.get,
+    canLaunch: (region, imageId, account) => {
+      const image = registry.isKnown(region) ? world.region(region).images.get(imageId) : undefined;
+      return image !== undefined && world.canLaunch(image, account);
+    },
     listImages: images.list,
     getSnapshot: snapshots.get,
     listSnapshots: snapshots.list,

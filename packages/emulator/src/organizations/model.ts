@@ -187,6 +187,13 @@ export class Organization {
     return accountId === this.managementAccountId || this.delegatedAdministrators.has(accountId);
   }
 
+  /** An account's organization ARN and OU ARNs (EC2's `OrganizationMembership`); undefined: not a member. */
+  membership(accountId: string): { organizationArn: string; ouArns: string[] } | undefined {
+    return this.isMember(accountId)
+      ? { organizationArn: this.arn, ouArns: this.ouArnsAbove(accountId) }
+      : undefined;
+  }
+
   /** The OU ARNs an account is under, nearest first (none for an account directly in a root). */
   ouArnsAbove(accountId: string): string[] {
     const arns: string[] = [];
