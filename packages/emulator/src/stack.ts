@@ -7,8 +7,10 @@ import {
   type Ec2Emulator,
   type Ec2EmulatorOptions,
 } from './ec2/index.js';
+import { AccountBuses, type ForwardingRuleSeed } from './eventbridge/accounts.js';
 import { createEventBridgeService } from './eventbridge/api.js';
 import {
+  type BusEventInput,
   createLocalEventBusFromConfig,
   type DeadLetterRecord,
   type DeliveryRecord,
@@ -79,6 +81,12 @@ export interface LocalStackOptions {
    * Without it no account is in an organization.
    */
   organization?: OrganizationSeed | string;
+  /**
+   * Rules on other accounts' buses (or the stack's own) whose targets are event bus ARNs: they
+   * forward matching events, e.g. a member account's `EC2 AMI State Change` events to the stack's
+   * bus, which must allow the member (PutPermission) for them to arrive.
+   */
+  forwardingRules?: readonly ForwardingRuleSeed[];
 }
 
 export type TimelineEntry =
@@ -94,6 +102,8 @@ export interface LocalStack {
   readonly config: ServerlessConfig;
   readonly emulator: Ec2Emulator;
   readonly bus: LocalEventBus;
+  /** Every account's buses: the stack's is `bus`; others' events and the forwards between them. */
+  readonly buses: AccountBuses;
   /** DynamoDB: tables per region; `getItem`/`items` read them, `putItem` seeds them. */
   readonly dynamodb: DynamoDbEmulator;
   /** SQS: queues per region; `messages` peeks at a queue, `sendMessage` seeds it. */
@@ -146,6 +156,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   let ssm: SsmEmulator;
   let organizations: OrganizationsEmulator;
   let bus: LocalEventBus;
+  let buses: AccountBuses;
   let eventbridge: EmulatedService;
   /** Error codes the next PutEvents entries fail with, one entry each (see failNextPutEntries). */
   const entryFaults: string[] = [];
@@ -222,16 +233,28 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       onFailureDestination: sendOnFailure,
       onDeadLetter: (record) => timeline.push({ at: Date.now() - startedAt, kind: 'dead-letter', record }),
     });
-    eventbridge = createEventBridgeService({ bus, entryFault: () => entryFaults.shift() });
+    buses = new AccountBuses({
+      homeAccount: accountId,
+      homeBus: bus,
+      organizationIdOf: (account) =>
+        organizations.organization?.isMember(account) ? organizations.organization.id : undefined,
+    });
+    for (const rule of options.forwardingRules ?? []) buses.addRule(rule);
+    eventbridge = createEventBridgeService({
+      bus,
+      accounts: buses,
+      issuedKeyAccount,
+      entryFault: () => entryFaults.shift(),
+    });
+    /** An AWS service's event goes to the default bus of its account and region. */
+    const toOwnDefaultBus = (event: BusEventInput & { account: string; region: string }) => {
+      buses.put({ account: event.account, region: event.region, name: 'default' }, event);
+    };
     unsubscribe = [
-      // EC2 sends AMI events on the default bus of the image's region.
-      emulator.onEvent((event) => {
-        bus.put('default', event);
-      }),
+      // EC2 sends AMI events on the default bus of the image's account and region.
+      emulator.onEvent(toOwnDefaultBus),
       // Parameter Store sends its Parameter Store Change events on the default bus too.
-      ssm.onEvent((event) => {
-        bus.put('default', event);
-      }),
+      ssm.onEvent(toOwnDefaultBus),
       // DescribeImageReferences reports the parameters whose value is the image (ssm:Parameter).
       emulator.addReferenceSource((account, region, imageIds) =>
         ssm.imageReferences(account, region, imageIds),
@@ -292,6 +315,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     },
     get bus() {
       return bus;
+    },
+    get buses() {
+      return buses;
     },
     get dynamodb() {
       return dynamodb;

@@ -2,6 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DescribeImagesCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { EventBridgeClient, PutPermissionCommand } from '@aws-sdk/client-eventbridge';
 import {
   AccessDeniedException,
   AWSOrganizationsNotInUseException,
@@ -187,6 +188,8 @@ describe('the seed', () => {
   });
 });
 
+const STACK_ACCOUNT = '123456789012';
+
 describe('the local stack seeds the organization from a file', () => {
   let stack: LocalStack;
   let root: string;
@@ -202,6 +205,16 @@ describe('the local stack seeds the organization from a file', () => {
       root,
       organization: 'organization.json',
       ec2: { regions: ['us-east-1'] },
+      // The member's forwarding rule, to the stack account's default bus.
+      forwardingRules: [
+        {
+          accountId: PROD,
+          region: 'us-east-1',
+          name: 'to-stack',
+          eventPattern: { source: ['aws.ec2'], 'detail-type': ['EC2 AMI State Change'] },
+          targets: [`arn:aws:events:us-east-1:${STACK_ACCOUNT}:event-bus/default`],
+        },
+      ],
     });
   });
   afterAll(async () => {
@@ -240,5 +253,29 @@ describe('the local stack seeds the organization from a file', () => {
     expect(seen.Images?.map((i) => i.ImageId)).toEqual([image.imageId]);
     const byAdmin = await ec2(ADMIN).send(new DescribeImagesCommand({ ExecutableUsers: ['self'] }));
     expect(byAdmin.Images).toEqual([]);
+  });
+
+  it("sends a member's EC2 events to its own default bus, forwarded to the stack's once its policy allows", async () => {
+    const seedFor = (name: string) =>
+      stack.emulator.seedImage({ region: 'us-east-1', ownerId: PROD, name }).imageId;
+    const arrived = () =>
+      stack.bus
+        .events()
+        .filter((record) => record.event.account === PROD)
+        .map((record) => (record.event.detail as { ImageId?: string }).ImageId);
+    const before = seedFor('before-permission');
+    expect(stack.buses.events().map((r) => r.bus)).toContain(
+      `arn:aws:events:us-east-1:${PROD}:event-bus/default`,
+    );
+    expect(arrived()).toEqual([]);
+    await new EventBridgeClient({
+      region: 'us-east-1',
+      endpoint: stack.endpoint,
+      credentials: { accessKeyId: 'test', secretAccessKey: 'x' },
+      maxAttempts: 1,
+    }).send(new PutPermissionCommand({ Action: 'events:PutEvents', Principal: PROD, StatementId: 'prod' }));
+    const after = seedFor('after-permission');
+    expect(arrived()).toEqual([after]);
+    expect(arrived()).not.toContain(before);
   });
 });

@@ -10,6 +10,15 @@
  * - `TestEventPattern`: `{EventPattern, Event}` → `{Result}` with the local matcher, so the real SDK or
  *   `aws events test-event-pattern --endpoint-url …` can check patterns offline.
  *
+ * - `PutPermission`: a statement of the bus's resource policy (`Action`/`Principal`/`StatementId`/
+ *   `Condition` or a `Policy` document), which lets another account put events on it.
+ *
+ * Accounts (`accounts.ts`): the caller's account is the shared rule of `../accounts.ts`; a bus
+ * name is the caller's own bus in the signed region, a bus ARN may name another account's, which
+ * takes the event only if its policy allows the caller (else the entry fails
+ * `AccessDeniedException`, inside the 200 answer [unverified: whether EventBridge fails the entry or
+ * the request]). An event PutEvents puts carries the caller's account.
+ *
  * Anything else is answered as awsJson answers an unknown target: 400 `UnknownOperationException`.
  */
 import { randomUUID } from 'node:crypto';
@@ -20,8 +29,11 @@ import {
   parseJson,
   testEventProblem,
 } from '@ami-lifecycle/event-pattern';
+import { callerAccount, type IssuedKeyAccount } from '../accounts.js';
 import { type EmulatedRequest, type EmulatedService, signedRegion } from '../http.js';
+import { AccountBuses, busArnOf } from './accounts.js';
 import { EventBusNotFoundError, envelopeTime, type LocalEventBus } from './bus.js';
+import { PermissionError, statementOfParameters, statementsOfPolicy } from './permissions.js';
 
 export interface EventBridgeServiceOptions {
   bus: LocalEventBus;
@@ -39,6 +51,10 @@ export interface EventBridgeServiceOptions {
    * a 200 answer with `FailedEntryCount`, and the entry is not put on the bus.
    */
   entryFault?: () => string | undefined;
+  /** Every account's buses; default: the home account's (`bus`) alone. */
+  accounts?: AccountBuses;
+  /** The account of access keys the local STS issued (AssumeRole). */
+  issuedKeyAccount?: IssuedKeyAccount;
 }
 
 const CONTENT_TYPE = 'application/x-amz-json-1.1';
@@ -100,8 +116,9 @@ export function createEventBridgeService(options: EventBridgeServiceOptions): Em
   const { bus } = options;
   const maxRequestBytes = options.maxRequestBytes ?? 1024 * 1024;
   const newRequestId = options.newRequestId ?? randomUUID;
+  const accounts = options.accounts ?? new AccountBuses({ homeAccount: bus.accountId, homeBus: bus });
 
-  function putEntry(entry: unknown, region: string): EntryResult {
+  function putEntry(entry: unknown, region: string, caller: string): EntryResult {
     if (!isPlainObject(entry)) return invalidArgument('Entry', 'an entry must be an object.');
     const fault = options.entryFault?.();
     if (fault !== undefined)
@@ -144,16 +161,23 @@ export function createEventBridgeService(options: EventBridgeServiceOptions): Em
     const busName = EventBusName === undefined || EventBusName === null ? 'default' : EventBusName;
     if (typeof busName !== 'string' || busName === '')
       return invalidArgument('EventBusName', 'EventBusName must be a non-empty string.');
+    const target = accounts.resolve(busName, caller, region);
     try {
-      const put = bus.put(busName, {
+      if (accounts.exists(target) && !accounts.canPut(target, caller))
+        return {
+          ErrorCode: 'AccessDeniedException',
+          ErrorMessage: `User: arn:aws:iam::${caller}:user/local is not authorized to perform: events:PutEvents on resource: ${busArnOf(target)}`,
+        };
+      const eventId = accounts.put(target, {
         source: Source,
         'detail-type': DetailType,
         detail,
         resources,
         region,
+        account: caller,
         ...(time !== undefined ? { time } : {}),
       });
-      return { EventId: put.event.id };
+      return { EventId: eventId };
     } catch (error) {
       if (error instanceof EventBusNotFoundError)
         return { ErrorCode: error.name, ErrorMessage: error.message };
@@ -161,7 +185,7 @@ export function createEventBridgeService(options: EventBridgeServiceOptions): Em
     }
   }
 
-  function putEvents(input: Record<string, unknown>, region: string) {
+  function putEvents(input: Record<string, unknown>, region: string, caller: string) {
     const { Entries } = input;
     if (Entries === undefined || Entries === null)
       throw new RequestError(
@@ -195,8 +219,31 @@ export function createEventBridgeService(options: EventBridgeServiceOptions): Em
         'ValidationException',
         `Total size of the entries in the request is over the limit (${size} > ${maxRequestBytes} bytes).`,
       );
-    const results = Entries.map((entry) => putEntry(entry, region));
+    const results = Entries.map((entry) => putEntry(entry, region, caller));
     return { FailedEntryCount: results.filter((result) => 'ErrorCode' in result).length, Entries: results };
+  }
+
+  function putPermission(input: Record<string, unknown>, region: string, caller: string) {
+    const name = input.EventBusName ?? 'default';
+    if (typeof name !== 'string')
+      throw new RequestError('ValidationException', 'EventBusName must be a string.');
+    try {
+      const statements =
+        typeof input.Policy === 'string' ? statementsOfPolicy(input.Policy) : [statementOfParameters(input)];
+      const target = accounts.resolve(name, caller, region);
+      // Only a bus's own account sets its policy [unverified: the error AWS gives another account].
+      if (target.account !== caller)
+        throw new RequestError(
+          'AccessDeniedException',
+          `Account ${caller} cannot change the policy of ${busArnOf(target)}.`,
+        );
+      accounts.putPermission(target, statements);
+      return {};
+    } catch (error) {
+      if (error instanceof PermissionError) throw new RequestError(error.code, error.message);
+      if (error instanceof EventBusNotFoundError) throw new RequestError(error.name, error.message);
+      throw error;
+    }
   }
 
   function testEventPattern(input: Record<string, unknown>) {
@@ -244,7 +291,7 @@ export function createEventBridgeService(options: EventBridgeServiceOptions): Em
     try {
       const target = header(request, 'x-amz-target') ?? '';
       const operation = target.startsWith('AWSEvents.') ? target.slice('AWSEvents.'.length) : undefined;
-      if (operation !== 'PutEvents' && operation !== 'TestEventPattern')
+      if (operation !== 'PutEvents' && operation !== 'TestEventPattern' && operation !== 'PutPermission')
         throw new RequestError(
           'UnknownOperationException',
           `The local EventBridge does not implement ${target === '' ? 'requests without x-amz-target' : target}`,
@@ -260,7 +307,13 @@ export function createEventBridgeService(options: EventBridgeServiceOptions): Em
       if (!isPlainObject(input))
         throw new RequestError('SerializationException', 'The request body must be a JSON object.');
       const region = signedRegion(request.headers) ?? options.defaultRegion ?? bus.region;
-      const output = operation === 'PutEvents' ? putEvents(input, region) : testEventPattern(input);
+      const caller = callerAccount(request.headers, bus.accountId, options.issuedKeyAccount);
+      const output =
+        operation === 'PutEvents'
+          ? putEvents(input, region, caller)
+          : operation === 'PutPermission'
+            ? putPermission(input, region, caller)
+            : testEventPattern(input);
       return { status: 200, headers, body: JSON.stringify(output) };
     } catch (error) {
       if (!(error instanceof RequestError)) throw error;
