@@ -3,6 +3,8 @@ import {
   EventBridgeServiceException,
   PutEventsCommand,
   PutPermissionCommand,
+  PutRuleCommand,
+  PutTargetsCommand,
 } from '@aws-sdk/client-eventbridge';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AccountBuses, type BusRef } from '../src/eventbridge/accounts.js';
@@ -199,5 +201,62 @@ describe('PutEvents to another account bus', () => {
       EventBridgeServiceException,
     );
     expect(missing.name).toBe('ResourceNotFoundException');
+  });
+});
+
+describe('PutRule and PutTargets: the forwarding rule a member deploys', () => {
+  it('forwards through a rule the member puts by API, and stops when the rule is disabled', async () => {
+    const member = client(DEV, 'eu-west-1');
+    await client(MANAGEMENT).send(
+      new PutPermissionCommand({
+        EventBusName: 'ami-lifecycle',
+        Action: 'events:PutEvents',
+        Principal: DEV,
+        StatementId: 'dev',
+      }),
+    );
+    const rule = await member.send(
+      new PutRuleCommand({ Name: 'ami-to-central', EventPattern: JSON.stringify(AMI_EVENTS) }),
+    );
+    expect(rule.RuleArn).toBe(`arn:aws:events:eu-west-1:${DEV}:rule/ami-to-central`);
+    const targets = await member.send(
+      new PutTargetsCommand({
+        Rule: 'ami-to-central',
+        Targets: [
+          { Id: 'central', Arn: CENTRAL },
+          { Id: 'queue', Arn: `arn:aws:sqs:eu-west-1:${DEV}:q` },
+        ],
+      }),
+    );
+    expect(targets.FailedEntryCount).toBe(1);
+    expect(targets.FailedEntries?.[0]).toMatchObject({ TargetId: 'queue', ErrorCode: 'NotImplemented' });
+    const forwarded = buses.put(defaultBus(DEV, 'eu-west-1'), amiEvent(DEV, 'ami-4', 'eu-west-1'));
+    // To the central bus in another region too; the central fan-out rule sends a received event to no other account.
+    expect(forwardsOf(forwarded).map((f) => [f.rule, f.to, f.outcome])).toEqual([
+      ['ami-to-central', CENTRAL, 'delivered'],
+      ['fan-out', `arn:aws:events:${REGION}:${DEV}:event-bus/default`, 'not-forwarded'],
+    ]);
+    await member.send(
+      new PutRuleCommand({
+        Name: 'ami-to-central',
+        EventPattern: JSON.stringify(AMI_EVENTS),
+        State: 'DISABLED',
+      }),
+    );
+    const quiet = buses.put(defaultBus(DEV, 'eu-west-1'), amiEvent(DEV, 'ami-5', 'eu-west-1'));
+    expect(forwardsOf(quiet)).toEqual([]);
+  });
+
+  it('refuses targets for a rule that does not exist, and an invalid pattern', async () => {
+    const missing = await rejectionOf(
+      client(DEV).send(new PutTargetsCommand({ Rule: 'nope', Targets: [{ Id: 'c', Arn: CENTRAL }] })),
+      EventBridgeServiceException,
+    );
+    expect(missing.name).toBe('ResourceNotFoundException');
+    const invalid = await rejectionOf(
+      client(DEV).send(new PutRuleCommand({ Name: 'bad', EventPattern: '{"source": "aws.ec2"}' })),
+      EventBridgeServiceException,
+    );
+    expect(invalid.name).toBe('InvalidEventPatternException');
   });
 });

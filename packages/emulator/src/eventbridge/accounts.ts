@@ -19,7 +19,8 @@ import { allows, type BusStatement } from './permissions.js';
  * - the receiving bus must allow the sending account (`permissions.ts`): its own account always,
  *   another through its resource policy (PutPermission); otherwise the event is not delivered,
  *   and the forward is recorded as denied;
- * - an event that reached a bus from another account is not sent on to a third account;
+ * - an event that reached a bus from another account is not sent on to another account (documented
+ *   for a third account; for the sender's own account [unverified]);
  * - the event keeps its `account` and `region` (those of where it happened).
  *
  * PutEvents to another account's bus (by ARN) is checked the same way (`canPut`).
@@ -60,7 +61,9 @@ interface Rule {
   on: string;
   name: string;
   pattern: EventPattern;
-  targets: BusRef[];
+  enabled: boolean;
+  /** Target id → the bus it sends to. */
+  targets: Map<string, BusRef>;
 }
 
 const BUS_ARN = /^arn:aws:events:([a-z0-9-]+):(\d{12}):event-bus\/([\w.\-/]+)$/;
@@ -120,17 +123,39 @@ export class AccountBuses {
   }
 
   addRule(seed: ForwardingRuleSeed): void {
-    const on = busArnOf({
-      account: seed.accountId,
-      region: seed.region,
-      name: seed.eventBusName ?? 'default',
-    });
-    const targets = seed.targets.map((arn) => {
-      const target = parseBusArn(arn);
-      if (target === undefined) throw new RangeError(`rule ${seed.name}: ${arn} is not an event bus ARN`);
-      return target;
-    });
-    this.rules.push({ on, name: seed.name, pattern: compilePattern(seed.eventPattern), targets });
+    const bus = { account: seed.accountId, region: seed.region, name: seed.eventBusName ?? 'default' };
+    this.putRule(bus, seed.name, compilePattern(seed.eventPattern), true);
+    this.putTargets(
+      bus,
+      seed.name,
+      seed.targets.map((arn, index) => {
+        const target = parseBusArn(arn);
+        if (target === undefined) throw new RangeError(`rule ${seed.name}: ${arn} is not an event bus ARN`);
+        return { id: `target-${index + 1}`, bus: target };
+      }),
+    );
+  }
+
+  /** Creates or updates (pattern and state; targets kept) the rule `name` on `bus`; returns its ARN. */
+  putRule(bus: BusRef, name: string, pattern: EventPattern, enabled: boolean): string {
+    if (!this.exists(bus)) throw new EventBusNotFoundError(`Event bus ${bus.name} does not exist.`);
+    const on = busArnOf(bus);
+    const existing = this.rules.find((rule) => rule.on === on && rule.name === name);
+    if (existing !== undefined) {
+      existing.pattern = pattern;
+      existing.enabled = enabled;
+    } else this.rules.push({ on, name, pattern, enabled, targets: new Map() });
+    const path = bus.name === 'default' ? name : `${bus.name}/${name}`;
+    return `arn:aws:events:${bus.region}:${bus.account}:rule/${path}`;
+  }
+
+  /** Adds or replaces (by id) targets of a rule; false when the rule does not exist. */
+  putTargets(bus: BusRef, ruleName: string, targets: ReadonlyArray<{ id: string; bus: BusRef }>): boolean {
+    const on = busArnOf(bus);
+    const rule = this.rules.find((candidate) => candidate.on === on && candidate.name === ruleName);
+    if (rule === undefined) return false;
+    for (const target of targets) rule.targets.set(target.id, target.bus);
+    return true;
   }
 
   /**
@@ -163,8 +188,8 @@ export class AccountBuses {
   private forward(bus: BusRef, event: BusEvent, arrivedFrom: string | undefined): void {
     const from = busArnOf(bus);
     for (const rule of this.rules) {
-      if (rule.on !== from || !rule.pattern.matches(event)) continue;
-      for (const target of rule.targets) {
+      if (rule.on !== from || !rule.enabled || !rule.pattern.matches(event)) continue;
+      for (const target of rule.targets.values()) {
         const record = {
           time: envelopeTime(this.now()),
           rule: rule.name,

@@ -9,9 +9,8 @@
  *   go onto the local bus.
  * - `TestEventPattern`: `{EventPattern, Event}` → `{Result}` with the local matcher, so the real SDK or
  *   `aws events test-event-pattern --endpoint-url …` can check patterns offline.
- *
- * - `PutPermission`: a statement of the bus's resource policy (`Action`/`Principal`/`StatementId`/
- *   `Condition` or a `Policy` document), which lets another account put events on it.
+ * - `PutPermission`, `PutRule`, `PutTargets`: buses across accounts, their policies and forwarding
+ *   rules (`bus-admin.ts`).
  *
  * Accounts (`accounts.ts`): the caller's account is the shared rule of `../accounts.ts`; a bus
  * name is the caller's own bus in the signed region, a bus ARN may name another account's, which
@@ -22,18 +21,13 @@
  * Anything else is answered as awsJson answers an unknown target: 400 `UnknownOperationException`.
  */
 import { randomUUID } from 'node:crypto';
-import {
-  compilePattern,
-  InvalidEventPatternError,
-  isPlainObject,
-  parseJson,
-  testEventProblem,
-} from '@ami-lifecycle/event-pattern';
+import { isPlainObject, parseJson, testEventProblem } from '@ami-lifecycle/event-pattern';
 import { callerAccount, type IssuedKeyAccount } from '../accounts.js';
 import { type EmulatedRequest, type EmulatedService, signedRegion } from '../http.js';
 import { AccountBuses, busArnOf } from './accounts.js';
 import { EventBusNotFoundError, envelopeTime, type LocalEventBus } from './bus.js';
-import { PermissionError, statementOfParameters, statementsOfPolicy } from './permissions.js';
+import { busAdministration } from './bus-admin.js';
+import { compileEventPattern, RequestError } from './requests.js';
 
 export interface EventBridgeServiceOptions {
   bus: LocalEventBus;
@@ -60,16 +54,6 @@ export interface EventBridgeServiceOptions {
 const CONTENT_TYPE = 'application/x-amz-json-1.1';
 const MAX_ENTRIES = 10;
 const MAX_DETAIL_TYPE = 128;
-
-class RequestError extends Error {
-  constructor(
-    readonly type: string,
-    message: string,
-    readonly status = 400,
-  ) {
-    super(message);
-  }
-}
 
 type EntryResult = { EventId: string } | { ErrorCode: string; ErrorMessage: string };
 
@@ -117,6 +101,7 @@ export function createEventBridgeService(options: EventBridgeServiceOptions): Em
   const maxRequestBytes = options.maxRequestBytes ?? 1024 * 1024;
   const newRequestId = options.newRequestId ?? randomUUID;
   const accounts = options.accounts ?? new AccountBuses({ homeAccount: bus.accountId, homeBus: bus });
+  const admin = busAdministration(accounts);
 
   function putEntry(entry: unknown, region: string, caller: string): EntryResult {
     if (!isPlainObject(entry)) return invalidArgument('Entry', 'an entry must be an object.');
@@ -223,53 +208,11 @@ export function createEventBridgeService(options: EventBridgeServiceOptions): Em
     return { FailedEntryCount: results.filter((result) => 'ErrorCode' in result).length, Entries: results };
   }
 
-  function putPermission(input: Record<string, unknown>, region: string, caller: string) {
-    const name = input.EventBusName ?? 'default';
-    if (typeof name !== 'string')
-      throw new RequestError('ValidationException', 'EventBusName must be a string.');
-    try {
-      const statements =
-        typeof input.Policy === 'string' ? statementsOfPolicy(input.Policy) : [statementOfParameters(input)];
-      const target = accounts.resolve(name, caller, region);
-      // Only a bus's own account sets its policy [unverified: the error AWS gives another account].
-      if (target.account !== caller)
-        throw new RequestError(
-          'AccessDeniedException',
-          `Account ${caller} cannot change the policy of ${busArnOf(target)}.`,
-        );
-      accounts.putPermission(target, statements);
-      return {};
-    } catch (error) {
-      if (error instanceof PermissionError) throw new RequestError(error.code, error.message);
-      if (error instanceof EventBusNotFoundError) throw new RequestError(error.name, error.message);
-      throw error;
-    }
-  }
-
   function testEventPattern(input: Record<string, unknown>) {
     const { EventPattern, Event } = input;
-    const missing = (name: string) =>
-      new RequestError(
-        'ValidationException',
-        `1 validation error detected: Value null at '${name}' failed to satisfy constraint: Member must not be null`,
-      );
-    if (typeof EventPattern !== 'string') throw missing('eventPattern');
-    if (typeof Event !== 'string') throw missing('event');
-    let pattern: unknown;
-    try {
-      pattern = parseJson(EventPattern);
-    } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error);
-      throw new RequestError('InvalidEventPatternException', `Event pattern is not valid. Reason: ${reason}`);
-    }
-    let compiled: ReturnType<typeof compilePattern>;
-    try {
-      compiled = compilePattern(pattern);
-    } catch (error) {
-      if (error instanceof InvalidEventPatternError)
-        throw new RequestError('InvalidEventPatternException', error.message);
-      throw error;
-    }
+    if (typeof EventPattern !== 'string') throw RequestError.missing('eventPattern');
+    if (typeof Event !== 'string') throw RequestError.missing('event');
+    const compiled = compileEventPattern(EventPattern);
     let event: unknown;
     try {
       event = parseJson(Event);
@@ -290,8 +233,9 @@ export function createEventBridgeService(options: EventBridgeServiceOptions): Em
     const headers = { 'content-type': CONTENT_TYPE, 'x-amzn-requestid': requestId };
     try {
       const target = header(request, 'x-amz-target') ?? '';
-      const operation = target.startsWith('AWSEvents.') ? target.slice('AWSEvents.'.length) : undefined;
-      if (operation !== 'PutEvents' && operation !== 'TestEventPattern' && operation !== 'PutPermission')
+      const operation = target.startsWith('AWSEvents.') ? target.slice('AWSEvents.'.length) : '';
+      const administer = Object.hasOwn(admin, operation) ? admin[operation] : undefined;
+      if (operation !== 'PutEvents' && operation !== 'TestEventPattern' && administer === undefined)
         throw new RequestError(
           'UnknownOperationException',
           `The local EventBridge does not implement ${target === '' ? 'requests without x-amz-target' : target}`,
@@ -311,8 +255,8 @@ export function createEventBridgeService(options: EventBridgeServiceOptions): Em
       const output =
         operation === 'PutEvents'
           ? putEvents(input, region, caller)
-          : operation === 'PutPermission'
-            ? putPermission(input, region, caller)
+          : administer !== undefined
+            ? administer(input, region, caller)
             : testEventPattern(input);
       return { status: 200, headers, body: JSON.stringify(output) };
     } catch (error) {

@@ -50,4 +50,29 @@ describe('the aws CLI: PutEvents to another account bus', () => {
     expect(JSON.parse(accepted.stdout)).toMatchObject({ FailedEntryCount: 0 });
     expect(puts.map((record) => [record.bus, record.event.account])).toEqual([['ami-lifecycle-dev', MEMBER]]);
   });
+
+  it('put-rule and put-targets forward to a bus ARN', async ({ expect }) => {
+    const rule = await aws(
+      MEMBER,
+      'put-rule',
+      '--name',
+      'to-central',
+      '--event-pattern',
+      '{"source":["aws.ec2"]}',
+    );
+    expect(rule.code).toBe(0);
+    expect(JSON.parse(rule.stdout)).toEqual({
+      RuleArn: `arn:aws:events:us-east-1:${MEMBER}:rule/to-central`,
+    });
+    const targets = await aws(
+      MEMBER,
+      'put-targets',
+      '--rule',
+      'to-central',
+      '--targets',
+      `Id=central,Arn=${BUS_ARN}`,
+    );
+    expect(targets.code).toBe(0);
+    expect(JSON.parse(targets.stdout)).toEqual({ FailedEntryCount: 0, FailedEntries: [] });
+  });
 });
