@@ -222,6 +222,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       defaultRegion: config.region,
       imageUsable: imageUsableIn(emulator),
       issuedKeyAccount,
+      callerArnOf: (key) => principals.identityOf(key).arn,
     });
     createDeclaredResources(resources, regions, { dynamodb, sqs, sns });
     bus = createLocalEventBusFromConfig(config, {

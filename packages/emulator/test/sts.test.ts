@@ -1,6 +1,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { GetParameterHistoryCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import {
   AssumeRoleCommand,
   GetCallerIdentityCommand,
@@ -272,5 +273,16 @@ describe('the local stack serves STS', () => {
       credentials: { accessKeyId: AccessKeyId, secretAccessKey: SecretAccessKey, sessionToken: SessionToken },
     }).send(new GetCallerIdentityCommand({}));
     expect(identity.Arn).toBe(`arn:aws:sts::${OTHER_ACCOUNT}:assumed-role/reader/stack`);
+    // Parameter Store records the session as the parameter's LastModifiedUser, in the role's account.
+    const ssm = new SSMClient({
+      ...base,
+      credentials: { accessKeyId: AccessKeyId, secretAccessKey: SecretAccessKey, sessionToken: SessionToken },
+    });
+    await ssm.send(new PutParameterCommand({ Name: '/assumed/probe', Value: 'x', Type: 'String' }));
+    const history = await ssm.send(new GetParameterHistoryCommand({ Name: '/assumed/probe' }));
+    expect(history.Parameters?.[0]?.LastModifiedUser).toBe(identity.Arn);
+    // It lives in the role's account, not the stack's.
+    expect(stack.ssm.getParameter('us-east-1', '/assumed/probe')).toBeUndefined();
+    expect(stack.ssm.getParameter('us-east-1', '/assumed/probe', OTHER_ACCOUNT)?.value).toBe('x');
   });
 });

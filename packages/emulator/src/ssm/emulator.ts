@@ -15,7 +15,7 @@
  * created or updated.
  */
 import { randomUUID } from 'node:crypto';
-import { callerAccount, type IssuedKeyAccount } from '../accounts.js';
+import { accessKeyIdOf, callerAccount, type IssuedKeyAccount } from '../accounts.js';
 import { DEFAULT_ACCOUNT_ID } from '../ec2/index.js';
 import { credentialScope, type EmulatedService, headerValue } from '../http.js';
 import type { SsmAction, SsmContext } from './context.js';
@@ -61,6 +61,11 @@ export interface SsmEmulatorOptions {
   imageUsable?: ImageUsable;
   /** The account of access keys the local STS issued (AssumeRole); see `../accounts.ts`. */
   issuedKeyAccount?: IssuedKeyAccount;
+  /**
+   * The caller's ARN for `LastModifiedUser`, as STS names it (an assumed-role session's ARN for
+   * AssumeRole's keys); default the account's user `local`.
+   */
+  callerArnOf?: (accessKeyId: string | undefined) => string | undefined;
   /** How long an `aws:ec2:image` validation takes; default 50 ms, 0 allowed (still asynchronous). */
   validationDelayMs?: number;
   now?: () => Date;
@@ -209,7 +214,7 @@ export function createSsmEmulator(options: SsmEmulatorOptions = {}): SsmEmulator
         store,
         input: new Input(body),
         now: now(),
-        user: `arn:aws:iam::${account}:user/local`,
+        user: options.callerArnOf?.(accessKeyIdOf(request.headers)) ?? `arn:aws:iam::${account}:user/local`,
         emit,
         scheduleValidation: (change) => {
           store.pending.set(nameKey(change.name), change);
