@@ -65,8 +65,9 @@ function accountShape(node: AccountNode) {
 type Input = Record<string, unknown>;
 type Handler = (org: Organization, input: Input, operation: string) => unknown;
 
-function listed(input: Input, operation: string, items: readonly unknown[], key: string) {
-  const { items: pageItems, nextToken } = page(input, operation, items);
+/** One page of a listing as `{ <key>: [...], NextToken? }`; `listing` names what a token may continue. */
+function listed(input: Input, listing: string, items: readonly unknown[], key: string) {
+  const { items: pageItems, nextToken } = page(input, listing, items);
   return { [key]: pageItems, ...(nextToken !== undefined ? { NextToken: nextToken } : {}) };
 }
 
@@ -108,7 +109,7 @@ const HANDLERS: Readonly<Record<string, Handler>> = {
       const node = org.accounts.get(id);
       return node === undefined ? [] : [accountShape(node)];
     });
-    return listed(input, operation, accounts, 'Accounts');
+    return listed(input, `${operation}:${parent.node.id}`, accounts, 'Accounts');
   },
   ListChildren: (org, input, operation) => {
     const childType = input.ChildType;
@@ -137,7 +138,7 @@ const HANDLERS: Readonly<Record<string, Handler>> = {
         "We can't find an organizational unit (OU) or AWS account with the ChildId that you specified.",
       );
     const type = org.ous.has(parentId) ? 'ORGANIZATIONAL_UNIT' : 'ROOT';
-    return listed(input, operation, [{ Id: parentId, Type: type }], 'Parents');
+    return listed(input, `${operation}:${childId}`, [{ Id: parentId, Type: type }], 'Parents');
   },
 };
 

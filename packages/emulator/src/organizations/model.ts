@@ -197,11 +197,11 @@ export class Organization {
   /** The OU ARNs an account is under, nearest first (none for an account directly in a root). */
   ouArnsAbove(accountId: string): string[] {
     const arns: string[] = [];
-    let parentId = this.accounts.get(accountId)?.parentId;
-    for (let ou = parentId === undefined ? undefined : this.ous.get(parentId); ou !== undefined; ) {
+    const parentId = this.accounts.get(accountId)?.parentId;
+    let ou = parentId === undefined ? undefined : this.ous.get(parentId);
+    while (ou !== undefined) {
       arns.push(ou.arn);
-      parentId = ou.parentId;
-      ou = this.ous.get(parentId);
+      ou = this.ous.get(ou.parentId);
     }
     return arns;
   }
