@@ -12,7 +12,7 @@ import {
  * (`Credential=AKID/20260101/us-east-1/sqs/aws4_request` → `sqs`), as every SDK client and the AWS
  * CLI sign each request for the service they call. Unsigned requests fall back to the protocol:
  * `x-amz-target` `AWSEvents.*` → EventBridge, `DynamoDB_20120810.*` → DynamoDB, `AmazonSQS.*` →
- * SQS, `AmazonSSM.*` → SSM, a Query body with SNS's `Version=2010-03-31` → SNS, SQS's `2012-11-05` → SQS or STS's
+ * SQS, `AmazonSSM.*` → SSM, `AWSOrganizationsV20161128.*` → Organizations, a Query body with SNS's `Version=2010-03-31` → SNS, SQS's `2012-11-05` → SQS or STS's
  * `2011-06-15` → STS, anything else → EC2 (Query).
  *
  * A service that is not emulated (or not configured) is answered 501 `NotImplemented`, in JSON for
@@ -34,6 +34,8 @@ export interface LocalServerOptions {
   sts?: EmulatedService;
   /** SSM (signing name `ssm`): Parameter Store. */
   ssm?: EmulatedService;
+  /** Organizations (signing name `organizations`): the seeded organization, read-only. */
+  organizations?: EmulatedService;
 }
 
 /** The signing names this server can route, and the option serving each. */
@@ -45,6 +47,7 @@ export const ROUTED_SERVICES = {
   sns: 'sns',
   sts: 'sts',
   ssm: 'ssm',
+  organizations: 'organizations',
 } as const satisfies Record<string, keyof LocalServerOptions>;
 
 export interface LocalServer {
@@ -101,6 +104,7 @@ const DISPLAY_NAMES: Record<string, string> = {
   sns: 'SNS',
   sts: 'STS',
   ssm: 'SSM',
+  organizations: 'Organizations',
 };
 
 /**
@@ -135,6 +139,7 @@ const TARGET_PREFIXES: ReadonlyArray<readonly [string, string]> = [
   ['DynamoDB_20120810.', 'dynamodb'],
   ['AmazonSQS.', 'sqs'],
   ['AmazonSSM.', 'ssm'],
+  ['AWSOrganizationsV20161128.', 'organizations'],
 ];
 
 /** The signing name a request is for: its credential scope's, else told by its protocol (see above). */

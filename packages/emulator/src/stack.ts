@@ -2,12 +2,15 @@ import { resolve } from 'node:path';
 import { createDynamoDbEmulator, type DynamoDbEmulator } from './dynamodb/index.js';
 import {
   createEc2Emulator,
+  DEFAULT_ACCOUNT_ID,
   DEFAULT_REGIONS,
   type Ec2Emulator,
   type Ec2EmulatorOptions,
 } from './ec2/index.js';
+import { AccountBuses, type ForwardingRuleSeed } from './eventbridge/accounts.js';
 import { createEventBridgeService } from './eventbridge/api.js';
 import {
+  type BusEventInput,
   createLocalEventBusFromConfig,
   type DeadLetterRecord,
   type DeliveryRecord,
@@ -17,6 +20,11 @@ import {
 } from './eventbridge/bus.js';
 import { loadServerlessConfig, type ServerlessConfig } from './eventbridge/serverless-config.js';
 import type { EmulatedService } from './http.js';
+import {
+  createOrganizationsEmulator,
+  type OrganizationSeed,
+  type OrganizationsEmulator,
+} from './organizations/index.js';
 import {
   createDeclaredResources,
   type DeclaredResources,
@@ -29,7 +37,7 @@ import { startLocalServer } from './server.js';
 import { createSnsEmulator, type PublishedMessage, type SnsEmulator } from './sns/index.js';
 import { createSqsEmulator, type SqsEmulator } from './sqs/index.js';
 import { createSsmEmulator, type ImageUsable, type SsmEmulator } from './ssm/index.js';
-import { createStsEmulator, type StsEmulator } from './sts/index.js';
+import { createStsEmulator, Principals, type SeedRoleInput, type StsEmulator } from './sts/index.js';
 
 /**
  * The whole tool, locally: the EC2, EventBridge, DynamoDB, SQS, SNS, STS and SSM emulators behind one
@@ -65,6 +73,20 @@ export interface LocalStackOptions {
   metrics?: boolean;
   /** Extra environment for the handlers, e.g. DRY_RUN; overrides everything else. */
   env?: Record<string, string>;
+  /** IAM roles STS AssumeRole can assume (seeded again by `reset()`; sessions do not survive it). */
+  roles?: readonly SeedRoleInput[];
+  /**
+   * The organization Organizations answers, and EC2 consults for organization and OU launch
+   * permissions: a seed object, or the path of a JSON file holding one (relative to `root`).
+   * Without it no account is in an organization.
+   */
+  organization?: OrganizationSeed | string;
+  /**
+   * Rules on other accounts' buses (or the stack's own) whose targets are event bus ARNs: they
+   * forward matching events, e.g. a member account's `EC2 AMI State Change` events to the stack's
+   * bus, which must allow the member (PutPermission) for them to arrive.
+   */
+  forwardingRules?: readonly ForwardingRuleSeed[];
 }
 
 export type TimelineEntry =
@@ -80,6 +102,8 @@ export interface LocalStack {
   readonly config: ServerlessConfig;
   readonly emulator: Ec2Emulator;
   readonly bus: LocalEventBus;
+  /** Every account's buses: the stack's is `bus`; others' events and the forwards between them. */
+  readonly buses: AccountBuses;
   /** DynamoDB: tables per region; `getItem`/`items` read them, `putItem` seeds them. */
   readonly dynamodb: DynamoDbEmulator;
   /** SQS: queues per region; `messages` peeks at a queue, `sendMessage` seeds it. */
@@ -90,6 +114,8 @@ export interface LocalStack {
   readonly sts: StsEmulator;
   /** SSM Parameter Store: `aws:ec2:image` values are checked against the EC2 emulator's images. */
   readonly ssm: SsmEmulator;
+  /** Organizations: the seeded organization (`options.organization`), read-only. */
+  readonly organizations: OrganizationsEmulator;
   /** The tables, queues, topics and buses of `serverless.yml`, as created in every region. */
   readonly resources: DeclaredResources;
   /** The environment the handlers were given (set on `process.env` until `close()`). */
@@ -128,7 +154,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   let sns: SnsEmulator;
   let sts: StsEmulator;
   let ssm: SsmEmulator;
+  let organizations: OrganizationsEmulator;
   let bus: LocalEventBus;
+  let buses: AccountBuses;
   let eventbridge: EmulatedService;
   /** Error codes the next PutEvents entries fail with, one entry each (see failNextPutEntries). */
   const entryFaults: string[] = [];
@@ -165,17 +193,36 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     ssm?.close();
     startedAt = Date.now();
     timeline = [];
-    emulator = createEc2Emulator(ec2Options);
+    // One set of principals for every emulator: a key AssumeRole issued acts for its role's account
+    // in EC2, SSM and Organizations too.
+    const principals = new Principals(ec2Options.accountId ?? DEFAULT_ACCOUNT_ID);
+    const { issuedKeyAccount } = principals;
+    emulator = createEc2Emulator({
+      ...ec2Options,
+      issuedKeyAccount,
+      // Read at request time: the organization of this build, created below.
+      membershipOf: (account) => organizations.organization?.membership(account),
+    });
     regions = ec2Options.regions ?? DEFAULT_REGIONS;
     const { accountId } = emulator;
     dynamodb = createDynamoDbEmulator({ accountId, defaultRegion: config.region });
     sqs = createSqsEmulator({ accountId, defaultRegion: config.region, ...(endpoint ? { endpoint } : {}) });
     sns = createSnsEmulator({ accountId, defaultRegion: config.region });
-    sts = createStsEmulator({ accountId });
+    sts = createStsEmulator({ accountId, principals, roles: options.roles ?? [] });
+    const organization = options.organization;
+    organizations = createOrganizationsEmulator({
+      accountId,
+      issuedKeyAccount,
+      ...(organization !== undefined
+        ? { organization: typeof organization === 'string' ? resolve(root, organization) : organization }
+        : {}),
+    });
     ssm = createSsmEmulator({
       accountId,
       defaultRegion: config.region,
       imageUsable: imageUsableIn(emulator),
+      issuedKeyAccount,
+      callerArnOf: (key) => principals.identityOf(key).arn,
     });
     createDeclaredResources(resources, regions, { dynamodb, sqs, sns });
     bus = createLocalEventBusFromConfig(config, {
@@ -187,16 +234,28 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       onFailureDestination: sendOnFailure,
       onDeadLetter: (record) => timeline.push({ at: Date.now() - startedAt, kind: 'dead-letter', record }),
     });
-    eventbridge = createEventBridgeService({ bus, entryFault: () => entryFaults.shift() });
+    buses = new AccountBuses({
+      homeAccount: accountId,
+      homeBus: bus,
+      organizationIdOf: (account) =>
+        organizations.organization?.isMember(account) ? organizations.organization.id : undefined,
+    });
+    for (const rule of options.forwardingRules ?? []) buses.addRule(rule);
+    eventbridge = createEventBridgeService({
+      bus,
+      accounts: buses,
+      issuedKeyAccount,
+      entryFault: () => entryFaults.shift(),
+    });
+    /** An AWS service's event goes to the default bus of its account and region. */
+    const toOwnDefaultBus = (event: BusEventInput & { account: string; region: string }) => {
+      buses.put({ account: event.account, region: event.region, name: 'default' }, event);
+    };
     unsubscribe = [
-      // EC2 sends AMI events on the default bus of the image's region.
-      emulator.onEvent((event) => {
-        bus.put('default', event);
-      }),
+      // EC2 sends AMI events on the default bus of the image's account and region.
+      emulator.onEvent(toOwnDefaultBus),
       // Parameter Store sends its Parameter Store Change events on the default bus too.
-      ssm.onEvent((event) => {
-        bus.put('default', event);
-      }),
+      ssm.onEvent(toOwnDefaultBus),
       // DescribeImageReferences reports the parameters whose value is the image (ssm:Parameter).
       emulator.addReferenceSource((account, region, imageIds) =>
         ssm.imageReferences(account, region, imageIds),
@@ -216,6 +275,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     sns: (request) => sns.service(request),
     sts: (request) => sts.service(request),
     ssm: (request) => ssm.service(request),
+    organizations: (request) => organizations.service(request),
   });
   endpoint = server.endpoint;
   const ec2Defaults = options.ec2 ?? {};
@@ -257,6 +317,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     get bus() {
       return bus;
     },
+    get buses() {
+      return buses;
+    },
     get dynamodb() {
       return dynamodb;
     },
@@ -271,6 +334,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     },
     get ssm() {
       return ssm;
+    },
+    get organizations() {
+      return organizations;
     },
     resources,
     environment: env,
@@ -322,15 +388,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 /**
  * The one question the SSM emulator asks EC2, for `aws:ec2:image` values: can this account use
  * this image in this region? Yes when the image is `available` there and the account owns it, or
- * the image is public or shared with the account (sharing with organizations is not checked).
+ * the image is public or shared with the account, directly or through its organization or an OU.
  */
 function imageUsableIn(ec2: Ec2Emulator): ImageUsable {
-  return ({ accountId, region, imageId }) => {
-    const image = ec2.getImage(region, imageId);
-    if (image === undefined || image.state !== 'available') return false;
-    const { launchPermissions } = image;
-    return (
-      image.ownerId === accountId || launchPermissions.public || launchPermissions.userIds.includes(accountId)
-    );
-  };
+  return ({ accountId, region, imageId }) =>
+    ec2.getImage(region, imageId)?.state === 'available' && ec2.canLaunch(region, imageId, accountId);
 }

@@ -211,6 +211,8 @@ describe('CopyImage', () => {
       name: 'vendor-image',
       ownerId: OTHER_ACCOUNT,
       launchPermissions: { userIds: [ACCOUNT] },
+      // Copying another account's image reads its snapshots: they are shared too.
+      snapshotPermissions: { sharedWith: [ACCOUNT] },
       tags: { VendorTag: 'x' },
       emitEvent: false,
     });

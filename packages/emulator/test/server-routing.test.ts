@@ -126,7 +126,7 @@ describe('startLocalServer routing', () => {
     expect(await json.json()).toEqual({
       __type: 'NotImplemented',
       message:
-        "The local endpoint does not emulate the AWS service 'kinesis' (it serves: ec2, events, dynamodb, sqs, sns, sts, ssm).",
+        "The local endpoint does not emulate the AWS service 'kinesis' (it serves: ec2, events, dynamodb, sqs, sns, sts, ssm, organizations).",
     });
   });
 });

@@ -1,9 +1,11 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { GetParameterHistoryCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import {
   AssumeRoleCommand,
   GetCallerIdentityCommand,
+  GetSessionTokenCommand,
   STSClient,
   STSServiceException,
 } from '@aws-sdk/client-sts';
@@ -137,18 +139,13 @@ describe('GetCallerIdentity with @aws-sdk/client-sts', () => {
   });
 
   it('refuses the STS actions it does not emulate with InvalidAction, HTTP 400', async () => {
-    const error = await stsError(
-      client('eu-west-1').send(
-        new AssumeRoleCommand({
-          RoleArn: `arn:aws:iam::${DEFAULT_ACCOUNT}:role/r`,
-          RoleSessionName: 'local-session',
-        }),
-      ),
-    );
+    const error = await stsError(client('eu-west-1').send(new GetSessionTokenCommand({})));
     expect(error.name).toBe('InvalidAction');
     expect(error.$fault).toBe('client');
     expect(error.$metadata.httpStatusCode).toBe(400);
-    expect(error.message).toBe('AssumeRole is not emulated by the local STS (only GetCallerIdentity).');
+    expect(error.message).toBe(
+      'GetSessionToken is not emulated by the local STS (only GetCallerIdentity and AssumeRole).',
+    );
   });
 });
 
@@ -233,7 +230,11 @@ describe('the local stack serves STS', () => {
       join(root, 'serverless.yml'),
       'service: sts-test\nprovider:\n  name: aws\n  region: us-east-1\n',
     );
-    stack = await startLocalStack({ root, ec2: { accountId: STACK_ACCOUNT, regions: ['us-east-1'] } });
+    stack = await startLocalStack({
+      root,
+      ec2: { accountId: STACK_ACCOUNT, regions: ['us-east-1'] },
+      roles: [{ accountId: OTHER_ACCOUNT, roleName: 'reader', trustedPrincipals: [STACK_ACCOUNT] }],
+    });
   });
   afterAll(async () => {
     await stack.close();
@@ -252,5 +253,36 @@ describe('the local stack serves STS', () => {
     expect(stack.sts.accountId).toBe(STACK_ACCOUNT);
     stack.reset({ accountId: '777788889999' });
     expect((await ask()).Account).toBe('777788889999');
+  });
+
+  it('seeds the roles AssumeRole assumes, their keys acting for the role account', async () => {
+    const base = { region: 'us-east-1', maxAttempts: 1 };
+    const assumed = await new STSClient({
+      ...base,
+      // The account the role trusts (the stack's default changed with the reset above).
+      credentials: { accessKeyId: STACK_ACCOUNT, secretAccessKey: 'test' },
+    }).send(
+      new AssumeRoleCommand({
+        RoleArn: `arn:aws:iam::${OTHER_ACCOUNT}:role/reader`,
+        RoleSessionName: 'stack',
+      }),
+    );
+    const { AccessKeyId = '', SecretAccessKey = '', SessionToken } = assumed.Credentials ?? {};
+    const identity = await new STSClient({
+      ...base,
+      credentials: { accessKeyId: AccessKeyId, secretAccessKey: SecretAccessKey, sessionToken: SessionToken },
+    }).send(new GetCallerIdentityCommand({}));
+    expect(identity.Arn).toBe(`arn:aws:sts::${OTHER_ACCOUNT}:assumed-role/reader/stack`);
+    // Parameter Store records the session as the parameter's LastModifiedUser, in the role's account.
+    const ssm = new SSMClient({
+      ...base,
+      credentials: { accessKeyId: AccessKeyId, secretAccessKey: SecretAccessKey, sessionToken: SessionToken },
+    });
+    await ssm.send(new PutParameterCommand({ Name: '/assumed/probe', Value: 'x', Type: 'String' }));
+    const history = await ssm.send(new GetParameterHistoryCommand({ Name: '/assumed/probe' }));
+    expect(history.Parameters?.[0]?.LastModifiedUser).toBe(identity.Arn);
+    // It lives in the role's account, not the stack's.
+    expect(stack.ssm.getParameter('us-east-1', '/assumed/probe')).toBeUndefined();
+    expect(stack.ssm.getParameter('us-east-1', '/assumed/probe', OTHER_ACCOUNT)?.value).toBe('x');
   });
 });

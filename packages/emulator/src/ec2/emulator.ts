@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { EmulatedRequest, EmulatedResponse, EmulatedService } from '../http.js';
+import { callerAccount, type IssuedKeyAccount } from '../accounts.js';
+import type { EmulatedResponse, EmulatedService } from '../http.js';
 import { signedRegion } from '../http.js';
 import { copyImage } from './actions/copy.js';
 import { describeImages } from './actions/describe-images.js';
@@ -45,7 +46,12 @@ import { type CounterSnapshot, Counters, type Outcome } from './counters.js';
 import { Ec2Error } from './errors.js';
 import type { AmiEventListener } from './events.js';
 import { type FaultOptions, Faults } from './faults.js';
-import { ACCOUNT_ID_PATTERN, type BlockPublicAccessState, type RegionState } from './model.js';
+import {
+  ACCOUNT_ID_PATTERN,
+  type BlockPublicAccessState,
+  type OrganizationMembership,
+  type RegionState,
+} from './model.js';
 import { parseQueryRequest, type QueryNode } from './query.js';
 import type { ImageReferenceSource } from './reference-sources.js';
 import { DEFAULT_REGIONS, RegionRegistry } from './regions.js';
@@ -87,6 +93,14 @@ export interface Ec2EmulatorOptions {
   imageBlockPublicAccess?: BlockPublicAccessState | Readonly<Record<string, BlockPublicAccessState>>;
   /** DescribeImageReferences contributors from the start (see `ImageReferenceSource`); more with `addReferenceSource`. */
   referenceSources?: readonly ImageReferenceSource[];
+  /** The account of access keys the local STS issued (AssumeRole); see `../accounts.ts`. */
+  issuedKeyAccount?: IssuedKeyAccount;
+  /**
+   * Where an account sits in an organization (its ARN and the OU ARNs above it), for launch
+   * permissions granted to organizations and OUs; the stack answers from the seeded organization.
+   * Without it no account is in an organization.
+   */
+  membershipOf?: (accountId: string) => OrganizationMembership | undefined;
 }
 
 export interface Ec2Emulator {
@@ -109,6 +123,8 @@ export interface Ec2Emulator {
    */
   addReferenceSource(source: ImageReferenceSource): () => void;
   getImage(region: string, imageId: string): ImageView | undefined;
+  /** Whether `accountId` may launch the image: owner, public, shared directly or through its organization. */
+  canLaunch(region: string, imageId: string, accountId: string): boolean;
   listImages(region: string): ImageView[];
   getSnapshot(region: string, snapshotId: string): SnapshotView | undefined;
   listSnapshots(region: string): SnapshotView[];
@@ -170,20 +186,11 @@ const ACTIONS: Readonly<Record<string, ActionHandler>> = {
 export const SUPPORTED_ACTIONS: readonly string[] = Object.keys(ACTIONS).sort();
 
 /**
- * The calling account. An access key id of exactly 12 digits is taken as the account id (as
- * LocalStack does), so one emulator can serve several accounts for sharing scenarios; any other
- * key acts as the emulator's `accountId`.
+ * The calling account: the shared rule of `../accounts.ts` (a 12-digit access key id is that
+ * account, a key the local STS issued is its role's account, any other key the default account),
+ * re-exported here where the other emulators first found it.
  */
-export function callerAccount(headers: EmulatedRequest['headers'], fallback: string): string {
-  const auth = headers.authorization;
-  const value = Array.isArray(auth) ? auth[0] : auth;
-  return accountOfAccessKey(value?.match(/Credential=([^/,\s]+)\//)?.[1], fallback);
-}
-
-/** The account an access key id acts for, by the rule of `callerAccount` (undefined: unsigned). */
-export function accountOfAccessKey(accessKeyId: string | undefined, fallback: string): string {
-  return accessKeyId !== undefined && ACCOUNT_ID_PATTERN.test(accessKeyId) ? accessKeyId : fallback;
-}
+export { accountOfAccessKey, callerAccount } from '../accounts.js';
 
 const KNOWN_OPTIONS: ReadonlySet<string> = new Set([
   'accountId',
@@ -196,6 +203,8 @@ const KNOWN_OPTIONS: ReadonlySet<string> = new Set([
   'now',
   'imageBlockPublicAccess',
   'referenceSources',
+  'issuedKeyAccount',
+  'membershipOf',
 ]);
 
 /** Fails fast on a bad option, including a misspelt one from an untyped caller. */
@@ -243,6 +252,7 @@ export function createEc2Emulator(options: Ec2EmulatorOptions = {}): Ec2Emulator
       typeof blockPublicAccess === 'string'
         ? blockPublicAccess
         : (blockPublicAccess?.[region] ?? 'unblocked'),
+    ...(options.membershipOf !== undefined ? { membershipOf: options.membershipOf } : {}),
   });
   for (const source of options.referenceSources ?? []) world.referenceSources.add(source);
   const throttle = options.throttle === false ? undefined : new Throttle(options.throttle);
@@ -294,7 +304,7 @@ export function createEc2Emulator(options: Ec2EmulatorOptions = {}): Ec2Emulator
   const service: EmulatedService = async (request) => {
     const requestId = randomUUID();
     const region = signedRegion(request.headers) ?? DEFAULT_REGION;
-    const caller = callerAccount(request.headers, accountId);
+    const caller = callerAccount(request.headers, accountId, options.issuedKeyAccount);
     let action: string | undefined;
     let outcome: Outcome;
     let response: EmulatedResponse;
@@ -359,6 +369,10 @@ export function createEc2Emulator(options: Ec2EmulatorOptions = {}): Ec2Emulator
       };
     },
     getImage: images.get,
+    canLaunch: (region, imageId, account) => {
+      const image = registry.isKnown(region) ? world.region(region).images.get(imageId) : undefined;
+      return image !== undefined && world.canLaunch(image, account);
+    },
     listImages: images.list,
     getSnapshot: snapshots.get,
     listSnapshots: snapshots.list,

@@ -16,6 +16,7 @@ export {
   ACCOUNT_ID_PATTERN,
   type BlockPublicAccessState,
   type ImageState,
+  type OrganizationMembership,
   type SnapshotState,
 } from './model.js';
 export {

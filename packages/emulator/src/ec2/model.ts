@@ -263,12 +263,43 @@ export function imagesUsingSnapshot(region: RegionState, snapshotId: string): Im
 
 // ---- visibility ----------------------------------------------------------------------------------
 
-/** Launch permission held by `accountId`: owner, public, or shared directly with the account. */
-export function canLaunch(image: ImageRecord, accountId: string): boolean {
+/**
+ * Where an account sits in an organization: the organization's ARN and the ARNs of the OUs above
+ * the account, nearest first. Launch permissions granted to the organization, or to any of those
+ * OUs (sharing with an OU reaches the accounts of its child OUs too), apply to the account.
+ */
+export interface OrganizationMembership {
+  organizationArn: string;
+  ouArns: readonly string[];
+}
+
+/**
+ * Launch permission held by `accountId`: owner, public, shared directly with the account, or
+ * shared with its organization or one of the OUs it is under (`membership`).
+ */
+export function canLaunch(
+  image: ImageRecord,
+  accountId: string,
+  membership?: OrganizationMembership,
+): boolean {
+  const permissions = image.launchPermissions;
   return (
     image.ownerId === accountId ||
-    image.launchPermissions.public ||
-    image.launchPermissions.userIds.has(accountId)
+    permissions.public ||
+    permissions.userIds.has(accountId) ||
+    sharedThroughOrganization(permissions, membership)
+  );
+}
+
+/** Whether launch permissions reach an account through its organization or an OU above it. */
+export function sharedThroughOrganization(
+  permissions: LaunchPermissions,
+  membership: OrganizationMembership | undefined,
+): boolean {
+  return (
+    membership !== undefined &&
+    (permissions.organizationArns.has(membership.organizationArn) ||
+      membership.ouArns.some((arn) => permissions.organizationalUnitArns.has(arn)))
   );
 }
 

@@ -93,6 +93,11 @@ export interface SeedImageInput {
     organizationalUnitArns?: readonly string[];
   };
   productCodes?: readonly ProductCode[];
+  /**
+   * Create-volume permission on the snapshots created for this image (as `seedSnapshot`'s
+   * `sharedWith` and `public`): what another account needs to copy the image.
+   */
+  snapshotPermissions?: { sharedWith?: readonly string[]; public?: boolean };
   architecture?: string;
   virtualizationType?: string;
   enaSupport?: boolean;
@@ -185,6 +190,7 @@ export function seedImage(world: World, input: SeedImageInput): SeededImage {
         description: `Created for seeded image ${input.name}`,
         tags: device.snapshotTags,
         state: input.state === 'pending' ? 'pending' : 'completed',
+        ...input.snapshotPermissions,
       });
       snapshotId = created.snapshotId;
       kmsKeyId = created.kmsKeyId;

@@ -2,8 +2,10 @@ import { type AmiEventState, amiStateChangeEvent, EventBus } from './events.js';
 import type { Faults } from './faults.js';
 import {
   type BlockPublicAccessState,
+  canLaunch,
   createRegionState,
   type ImageRecord,
+  type OrganizationMembership,
   type RegionState,
   type StateReason,
   snapshotIdsOf,
@@ -24,6 +26,8 @@ export interface WorldOptions {
   copyDelayMs: number;
   maxConcurrentCopiesPerRegion: number;
   blockPublicAccess: (region: string) => BlockPublicAccessState;
+  /** The organization an account is in, for organization and OU launch permissions; none: not in one. */
+  membershipOf?: (accountId: string) => OrganizationMembership | undefined;
 }
 
 /** How a started copy will end, decided when CopyImage is called. */
@@ -51,6 +55,7 @@ export class World {
   readonly referenceSources = new Set<ImageReferenceSource>();
   private readonly clock: () => Date;
   private readonly blockPublicAccess: (region: string) => BlockPublicAccessState;
+  private readonly membershipOf: (accountId: string) => OrganizationMembership | undefined;
   private readonly states = new Map<string, RegionState>();
   private readonly pendingCopies = new Map<string, PendingCopy>();
   private closed = false;
@@ -63,6 +68,17 @@ export class World {
     this.copyDelayMs = options.copyDelayMs;
     this.maxConcurrentCopiesPerRegion = options.maxConcurrentCopiesPerRegion;
     this.blockPublicAccess = options.blockPublicAccess;
+    this.membershipOf = options.membershipOf ?? (() => undefined);
+  }
+
+  /** Whether `accountId` may launch (and so see) `image`: `canLaunch` with the account's organization. */
+  canLaunch(image: ImageRecord, accountId: string): boolean {
+    return canLaunch(image, accountId, this.membershipOf(accountId));
+  }
+
+  /** The account's place in the organization (undefined: in none). */
+  membership(accountId: string): OrganizationMembership | undefined {
+    return this.membershipOf(accountId);
   }
 
   now(): Date {

@@ -9,19 +9,25 @@
  *   go onto the local bus.
  * - `TestEventPattern`: `{EventPattern, Event}` → `{Result}` with the local matcher, so the real SDK or
  *   `aws events test-event-pattern --endpoint-url …` can check patterns offline.
+ * - `PutPermission`, `PutRule`, `PutTargets`: buses across accounts, their policies and forwarding
+ *   rules (`bus-admin.ts`).
+ *
+ * Accounts (`accounts.ts`): the caller's account is the shared rule of `../accounts.ts`; a bus
+ * name is the caller's own bus in the signed region, a bus ARN may name another account's, which
+ * takes the event only if its policy allows the caller (else the entry fails
+ * `AccessDeniedException`, inside the 200 answer [unverified: whether EventBridge fails the entry or
+ * the request]). An event PutEvents puts carries the caller's account.
  *
  * Anything else is answered as awsJson answers an unknown target: 400 `UnknownOperationException`.
  */
 import { randomUUID } from 'node:crypto';
-import {
-  compilePattern,
-  InvalidEventPatternError,
-  isPlainObject,
-  parseJson,
-  testEventProblem,
-} from '@ami-lifecycle/event-pattern';
+import { isPlainObject, parseJson, testEventProblem } from '@ami-lifecycle/event-pattern';
+import { callerAccount, type IssuedKeyAccount } from '../accounts.js';
 import { type EmulatedRequest, type EmulatedService, signedRegion } from '../http.js';
+import { AccountBuses, busArnOf } from './accounts.js';
 import { EventBusNotFoundError, envelopeTime, type LocalEventBus } from './bus.js';
+import { busAdministration } from './bus-admin.js';
+import { compileEventPattern, RequestError } from './requests.js';
 
 export interface EventBridgeServiceOptions {
   bus: LocalEventBus;
@@ -39,21 +45,15 @@ export interface EventBridgeServiceOptions {
    * a 200 answer with `FailedEntryCount`, and the entry is not put on the bus.
    */
   entryFault?: () => string | undefined;
+  /** Every account's buses; default: the home account's (`bus`) alone. */
+  accounts?: AccountBuses;
+  /** The account of access keys the local STS issued (AssumeRole). */
+  issuedKeyAccount?: IssuedKeyAccount;
 }
 
 const CONTENT_TYPE = 'application/x-amz-json-1.1';
 const MAX_ENTRIES = 10;
 const MAX_DETAIL_TYPE = 128;
-
-class RequestError extends Error {
-  constructor(
-    readonly type: string,
-    message: string,
-    readonly status = 400,
-  ) {
-    super(message);
-  }
-}
 
 type EntryResult = { EventId: string } | { ErrorCode: string; ErrorMessage: string };
 
@@ -100,8 +100,10 @@ export function createEventBridgeService(options: EventBridgeServiceOptions): Em
   const { bus } = options;
   const maxRequestBytes = options.maxRequestBytes ?? 1024 * 1024;
   const newRequestId = options.newRequestId ?? randomUUID;
+  const accounts = options.accounts ?? new AccountBuses({ homeAccount: bus.accountId, homeBus: bus });
+  const admin = busAdministration(accounts);
 
-  function putEntry(entry: unknown, region: string): EntryResult {
+  function putEntry(entry: unknown, region: string, caller: string): EntryResult {
     if (!isPlainObject(entry)) return invalidArgument('Entry', 'an entry must be an object.');
     const fault = options.entryFault?.();
     if (fault !== undefined)
@@ -144,16 +146,23 @@ export function createEventBridgeService(options: EventBridgeServiceOptions): Em
     const busName = EventBusName === undefined || EventBusName === null ? 'default' : EventBusName;
     if (typeof busName !== 'string' || busName === '')
       return invalidArgument('EventBusName', 'EventBusName must be a non-empty string.');
+    const target = accounts.resolve(busName, caller, region);
     try {
-      const put = bus.put(busName, {
+      if (accounts.exists(target) && !accounts.canPut(target, caller))
+        return {
+          ErrorCode: 'AccessDeniedException',
+          ErrorMessage: `User: arn:aws:iam::${caller}:user/local is not authorized to perform: events:PutEvents on resource: ${busArnOf(target)}`,
+        };
+      const eventId = accounts.put(target, {
         source: Source,
         'detail-type': DetailType,
         detail,
         resources,
         region,
+        account: caller,
         ...(time !== undefined ? { time } : {}),
       });
-      return { EventId: put.event.id };
+      return { EventId: eventId };
     } catch (error) {
       if (error instanceof EventBusNotFoundError)
         return { ErrorCode: error.name, ErrorMessage: error.message };
@@ -161,7 +170,7 @@ export function createEventBridgeService(options: EventBridgeServiceOptions): Em
     }
   }
 
-  function putEvents(input: Record<string, unknown>, region: string) {
+  function putEvents(input: Record<string, unknown>, region: string, caller: string) {
     const { Entries } = input;
     if (Entries === undefined || Entries === null)
       throw new RequestError(
@@ -195,34 +204,15 @@ export function createEventBridgeService(options: EventBridgeServiceOptions): Em
         'ValidationException',
         `Total size of the entries in the request is over the limit (${size} > ${maxRequestBytes} bytes).`,
       );
-    const results = Entries.map((entry) => putEntry(entry, region));
+    const results = Entries.map((entry) => putEntry(entry, region, caller));
     return { FailedEntryCount: results.filter((result) => 'ErrorCode' in result).length, Entries: results };
   }
 
   function testEventPattern(input: Record<string, unknown>) {
     const { EventPattern, Event } = input;
-    const missing = (name: string) =>
-      new RequestError(
-        'ValidationException',
-        `1 validation error detected: Value null at '${name}' failed to satisfy constraint: Member must not be null`,
-      );
-    if (typeof EventPattern !== 'string') throw missing('eventPattern');
-    if (typeof Event !== 'string') throw missing('event');
-    let pattern: unknown;
-    try {
-      pattern = parseJson(EventPattern);
-    } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error);
-      throw new RequestError('InvalidEventPatternException', `Event pattern is not valid. Reason: ${reason}`);
-    }
-    let compiled: ReturnType<typeof compilePattern>;
-    try {
-      compiled = compilePattern(pattern);
-    } catch (error) {
-      if (error instanceof InvalidEventPatternError)
-        throw new RequestError('InvalidEventPatternException', error.message);
-      throw error;
-    }
+    if (typeof EventPattern !== 'string') throw RequestError.missing('eventPattern');
+    if (typeof Event !== 'string') throw RequestError.missing('event');
+    const compiled = compileEventPattern(EventPattern);
     let event: unknown;
     try {
       event = parseJson(Event);
@@ -243,8 +233,9 @@ export function createEventBridgeService(options: EventBridgeServiceOptions): Em
     const headers = { 'content-type': CONTENT_TYPE, 'x-amzn-requestid': requestId };
     try {
       const target = header(request, 'x-amz-target') ?? '';
-      const operation = target.startsWith('AWSEvents.') ? target.slice('AWSEvents.'.length) : undefined;
-      if (operation !== 'PutEvents' && operation !== 'TestEventPattern')
+      const operation = target.startsWith('AWSEvents.') ? target.slice('AWSEvents.'.length) : '';
+      const administer = Object.hasOwn(admin, operation) ? admin[operation] : undefined;
+      if (operation !== 'PutEvents' && operation !== 'TestEventPattern' && administer === undefined)
         throw new RequestError(
           'UnknownOperationException',
           `The local EventBridge does not implement ${target === '' ? 'requests without x-amz-target' : target}`,
@@ -260,7 +251,13 @@ export function createEventBridgeService(options: EventBridgeServiceOptions): Em
       if (!isPlainObject(input))
         throw new RequestError('SerializationException', 'The request body must be a JSON object.');
       const region = signedRegion(request.headers) ?? options.defaultRegion ?? bus.region;
-      const output = operation === 'PutEvents' ? putEvents(input, region) : testEventPattern(input);
+      const caller = callerAccount(request.headers, bus.accountId, options.issuedKeyAccount);
+      const output =
+        operation === 'PutEvents'
+          ? putEvents(input, region, caller)
+          : administer !== undefined
+            ? administer(input, region, caller)
+            : testEventPattern(input);
       return { status: 200, headers, body: JSON.stringify(output) };
     } catch (error) {
       if (!(error instanceof RequestError)) throw error;

@@ -15,7 +15,8 @@
  * created or updated.
  */
 import { randomUUID } from 'node:crypto';
-import { callerAccount, DEFAULT_ACCOUNT_ID } from '../ec2/index.js';
+import { accessKeyIdOf, callerAccount, type IssuedKeyAccount } from '../accounts.js';
+import { DEFAULT_ACCOUNT_ID } from '../ec2/index.js';
 import { credentialScope, type EmulatedService, headerValue } from '../http.js';
 import type { SsmAction, SsmContext } from './context.js';
 import { SsmError } from './errors.js';
@@ -58,6 +59,13 @@ export interface SsmEmulatorOptions {
    * checked (an emulator with no EC2 behind it cannot know the account's images).
    */
   imageUsable?: ImageUsable;
+  /** The account of access keys the local STS issued (AssumeRole); see `../accounts.ts`. */
+  issuedKeyAccount?: IssuedKeyAccount;
+  /**
+   * The caller's ARN for `LastModifiedUser`, as STS names it (an assumed-role session's ARN for
+   * AssumeRole's keys); default the account's user `local`.
+   */
+  callerArnOf?: (accessKeyId: string | undefined) => string | undefined;
   /** How long an `aws:ec2:image` validation takes; default 50 ms, 0 allowed (still asynchronous). */
   validationDelayMs?: number;
   now?: () => Date;
@@ -200,13 +208,13 @@ export function createSsmEmulator(options: SsmEmulatorOptions = {}): SsmEmulator
         throw SsmError.serialization('The request body is not valid JSON.');
       }
       if (!isRecord(body)) throw SsmError.serialization('The request body must be a JSON object.');
-      const account = callerAccount(request.headers, accountId);
+      const account = callerAccount(request.headers, accountId, options.issuedKeyAccount);
       const store = storeOf(account, credentialScope(request.headers)?.region ?? defaultRegion);
       const ctx: SsmContext = {
         store,
         input: new Input(body),
         now: now(),
-        user: `arn:aws:iam::${account}:user/local`,
+        user: options.callerArnOf?.(accessKeyIdOf(request.headers)) ?? `arn:aws:iam::${account}:user/local`,
         emit,
         scheduleValidation: (change) => {
           store.pending.set(nameKey(change.name), change);

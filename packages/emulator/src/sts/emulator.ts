@@ -1,9 +1,9 @@
 /**
- * A local STS that answers who the caller is: `GetCallerIdentity` in the AWS Query protocol, which
- * both `@aws-sdk/client-sts` (its `AwsQueryProtocol`) and the AWS CLI (botocore's `query`) speak.
- * The request is a form-encoded POST (or a GET with a query string) carrying
- * `Action=GetCallerIdentity&Version=2011-06-15`; the answer is XML in the
- * `https://sts.amazonaws.com/doc/2011-06-15/` namespace:
+ * A local STS in the AWS Query protocol, which both `@aws-sdk/client-sts` (its `AwsQueryProtocol`)
+ * and the AWS CLI (botocore's `query`) speak: `GetCallerIdentity` (who the caller is) and
+ * `AssumeRole` (credentials for a role the stack seeded; see `assume-role.ts`). The request is a
+ * form-encoded POST (or a GET with a query string) carrying `Action=…&Version=2011-06-15`; the
+ * answer is XML in the `https://sts.amazonaws.com/doc/2011-06-15/` namespace:
  *
  * ```xml
  * <GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">
@@ -15,46 +15,52 @@
  * ```
  *
  * Errors use the Query error envelope, `ErrorResponse/Error/{Type,Code,Message}` and `RequestId`,
- * HTTP 400. Every action but GetCallerIdentity is `InvalidAction` (those STS has, AssumeRole and
- * the like, say they are not emulated); a missing Action is `MissingAction`. A request in a JSON
- * protocol (an `x-amz-target` header or a JSON content type) is refused 501 in JSON: no STS client
- * sends one today, and an XML answer to it would only surface as a parse error in the client.
+ * HTTP 400 (403 for `AccessDenied`). Every other action is `InvalidAction` (those STS has say they
+ * are not emulated); a missing Action is `MissingAction`. A request in a JSON protocol (an
+ * `x-amz-target` header or a JSON content type) is refused 501 in JSON: no STS client sends one
+ * today, and an XML answer to it would only surface as a parse error in the client.
  *
- * The caller, by the SigV4 access key id (the EC2 emulator's rule, `callerAccount`, reused): a key
- * of exactly 12 digits is the account id, any other key (or an unsigned request) acts as
- * `accountId`. The caller is the IAM user `local` of that account (`identityOf`): STS answers an
- * IAM user's ARN and its `AIDA…` unique id (the `aws:userid` of an IAM user), and a user is what a
- * long-term access key belongs to. No signature is checked; the region changes nothing.
+ * The caller, by the SigV4 access key id (`Principals.identityOf`): a key AssumeRole issued is that
+ * role session (`arn:aws:sts::<account>:assumed-role/<role>/<session>`, user id
+ * `<role id>:<session>`); a key of exactly 12 digits is the IAM user `local` of that account, any
+ * other key (or an unsigned request) the user `local` of `accountId`. STS answers an IAM user's ARN
+ * and its `AIDA…` unique id (the `aws:userid` of an IAM user), and a user is what a long-term access
+ * key belongs to. No signature is checked; the region changes nothing.
  */
-import { createHash, randomUUID } from 'node:crypto';
-import { ACCOUNT_ID_PATTERN, accountOfAccessKey, callerAccount, DEFAULT_ACCOUNT_ID } from '../ec2/index.js';
+import { randomUUID } from 'node:crypto';
+import { ACCOUNT_ID, accessKeyIdOf } from '../accounts.js';
+import { DEFAULT_ACCOUNT_ID } from '../ec2/index.js';
 import { type EmulatedRequest, type EmulatedResponse, type EmulatedService, headerValue } from '../http.js';
+import { type CallerIdentity, Principals, type SeedRoleInput } from '../iam/principals.js';
 import { escapeXml } from '../wire.js';
+import { assumeRole } from './assume-role.js';
+import { StsError } from './errors.js';
 
 export const STS_XML_NAMESPACE = 'https://sts.amazonaws.com/doc/2011-06-15/';
 /** The one API version of STS; a request naming another is refused as AWS's Query services do. */
 export const STS_API_VERSION = '2011-06-15';
 
-/** The IAM user every local caller is (`arn:aws:iam::<account>:user/local`). */
-export const LOCAL_USER_NAME = 'local';
+export { type CallerIdentity, LOCAL_USER_NAME } from '../iam/principals.js';
 
 export interface StsEmulatorOptions {
   /** The account of callers whose access key is not 12 digits; default the EC2 emulator's. */
   accountId?: string;
   newRequestId?: () => string;
-}
-
-/** What GetCallerIdentity answers. */
-export interface CallerIdentity {
-  /** The IAM user's unique id: `AIDA` and 17 characters, stable per account. */
-  userId: string;
-  account: string;
-  arn: string;
+  /**
+   * The roles, sessions and users STS knows; the stack shares one with the other emulators so that
+   * an AssumeRole key acts for the role's account everywhere. Default: its own, for `accountId`.
+   */
+  principals?: Principals;
+  /** Roles to seed (into `principals`). */
+  roles?: readonly SeedRoleInput[];
+  /** The clock for session expirations; default wall time. */
+  now?: () => Date;
 }
 
 export interface StsEmulator {
   readonly service: EmulatedService;
   readonly accountId: string;
+  readonly principals: Principals;
   /** The identity of a caller signing with `accessKeyId` (undefined: an unsigned request). */
   identityOf(accessKeyId: string | undefined): CallerIdentity;
   /** Requests served per action, failed ones included: `{ GetCallerIdentity: 2 }`. */
@@ -63,7 +69,6 @@ export interface StsEmulator {
 
 /** The STS actions of API version 2011-06-15 that this emulator knows of but does not emulate. */
 const NOT_EMULATED = new Set([
-  'AssumeRole',
   'AssumeRoleWithSAML',
   'AssumeRoleWithWebIdentity',
   'AssumeRoot',
@@ -75,19 +80,6 @@ const NOT_EMULATED = new Set([
   'GetSessionToken',
   'GetWebIdentityToken',
 ]);
-
-/** IAM unique ids are upper-case letters and digits; base32's alphabet is a subset. */
-const BASE32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
-
-class StsError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-    readonly status = 400,
-  ) {
-    super(message);
-  }
-}
 
 /** The request's parameters: the query string merged with a form-encoded body, the body winning. */
 function parameters(request: EmulatedRequest): Map<string, string> {
@@ -106,26 +98,14 @@ function isJsonProtocol(request: EmulatedRequest): boolean {
   );
 }
 
-/** A stable IAM-style unique id for the local user of `account` (the same on every call and run). */
-function userIdOf(account: string): string {
-  const digest = createHash('sha256').update(`local-sts:${LOCAL_USER_NAME}:${account}`).digest();
-  let suffix = '';
-  for (let i = 0; i < 17; i++) suffix += BASE32[(digest[i] ?? 0) % BASE32.length];
-  return `AIDA${suffix}`;
-}
-
 export function createStsEmulator(options: StsEmulatorOptions = {}): StsEmulator {
   const accountId = options.accountId ?? DEFAULT_ACCOUNT_ID;
-  if (!ACCOUNT_ID_PATTERN.test(accountId))
-    throw new RangeError(`accountId must be 12 digits, got ${accountId}`);
+  if (!ACCOUNT_ID.test(accountId)) throw new RangeError(`accountId must be 12 digits, got ${accountId}`);
   const newRequestId = options.newRequestId ?? randomUUID;
+  const now = options.now ?? (() => new Date());
   const counts: Record<string, number> = {};
-
-  const identityFor = (account: string): CallerIdentity => ({
-    userId: userIdOf(account),
-    account,
-    arn: `arn:aws:iam::${account}:user/${LOCAL_USER_NAME}`,
-  });
+  const principals = options.principals ?? new Principals(accountId);
+  for (const role of options.roles ?? []) principals.seedRole(role);
 
   const xml = (status: number, requestId: string, body: string): EmulatedResponse => ({
     status,
@@ -134,7 +114,7 @@ export function createStsEmulator(options: StsEmulatorOptions = {}): StsEmulator
   });
 
   const getCallerIdentity = (request: EmulatedRequest, requestId: string): EmulatedResponse => {
-    const identity = identityFor(callerAccount(request.headers, accountId));
+    const identity: CallerIdentity = principals.identityOf(accessKeyIdOf(request.headers));
     return xml(
       200,
       requestId,
@@ -145,18 +125,18 @@ export function createStsEmulator(options: StsEmulatorOptions = {}): StsEmulator
     );
   };
 
-  /** Throws the Query error for a request that is not GetCallerIdentity of version 2011-06-15. */
+  /** Throws the Query error for a request that is not an emulated action of version 2011-06-15. */
   const checkAction = (params: Map<string, string>): void => {
     const action = params.get('Action');
     if (action === undefined || action === '')
       throw new StsError('MissingAction', 'The request must contain the parameter Action.');
     // No Version is taken as 2011-06-15: lenient, as what STS answers to that is unverified.
     const version = params.get('Version') ?? STS_API_VERSION;
-    if (version !== STS_API_VERSION || action !== 'GetCallerIdentity') {
+    if (version !== STS_API_VERSION || (action !== 'GetCallerIdentity' && action !== 'AssumeRole')) {
       if (version === STS_API_VERSION && NOT_EMULATED.has(action))
         throw new StsError(
           'InvalidAction',
-          `${action} is not emulated by the local STS (only GetCallerIdentity).`,
+          `${action} is not emulated by the local STS (only GetCallerIdentity and AssumeRole).`,
         );
       throw new StsError('InvalidAction', `Could not find operation ${action} for version ${version}`);
     }
@@ -184,6 +164,20 @@ export function createStsEmulator(options: StsEmulatorOptions = {}): StsEmulator
     counts[named] = (counts[named] ?? 0) + 1;
     try {
       checkAction(params);
+      if (params.get('Action') === 'AssumeRole') {
+        const body = assumeRole({
+          principals,
+          params,
+          callerKey: accessKeyIdOf(request.headers),
+          now: now(),
+        });
+        return xml(
+          200,
+          requestId,
+          `<AssumeRoleResponse xmlns="${STS_XML_NAMESPACE}"><AssumeRoleResult>${body}</AssumeRoleResult>` +
+            `<ResponseMetadata><RequestId>${requestId}</RequestId></ResponseMetadata></AssumeRoleResponse>`,
+        );
+      }
       return getCallerIdentity(request, requestId);
     } catch (error) {
       if (!(error instanceof StsError)) throw error;
@@ -200,7 +194,8 @@ export function createStsEmulator(options: StsEmulatorOptions = {}): StsEmulator
   return {
     service,
     accountId,
-    identityOf: (accessKeyId) => identityFor(accountOfAccessKey(accessKeyId, accountId)),
+    principals,
+    identityOf: (accessKeyId) => principals.identityOf(accessKeyId),
     calls: () => ({ ...counts }),
   };
 }

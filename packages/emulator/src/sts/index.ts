@@ -1,4 +1,12 @@
-/** The local STS (GetCallerIdentity): see `createStsEmulator`. */
+/** The local STS (GetCallerIdentity, AssumeRole): see `createStsEmulator`. */
+
+export {
+  Principals,
+  parseRoleArn,
+  type RoleRecord,
+  type RoleSession,
+  type SeedRoleInput,
+} from '../iam/principals.js';
 export {
   type CallerIdentity,
   createStsEmulator,

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, it } from 'vitest';
-import { createEventBridgeService } from '../../src/eventbridge/api.js';
-import { createLocalEventBus, type PutRecord } from '../../src/eventbridge/bus.js';
-import { type LocalServer, startLocalServer } from '../../src/server.js';
+import type { PutRecord } from '../../src/eventbridge/bus.js';
+import type { LocalServer } from '../../src/server.js';
 import { amiStateChange } from '../ami-event.js';
+import { serveEventBridge } from '../eventbridge-server.js';
 import { aws as awsCli } from './aws.js';
 
 /** The AWS CLI's `events` commands (botocore, AWS JSON 1.1) against the local EventBridge API. */
@@ -11,18 +11,7 @@ let server: LocalServer;
 const puts: PutRecord[] = [];
 
 beforeAll(async () => {
-  const bus = createLocalEventBus({
-    accountId: '111122223333',
-    region: 'us-east-1',
-    customBusName: 'ami-lifecycle-dev',
-    rules: [],
-    invoke: async () => {},
-  });
-  bus.subscribe((record) => puts.push(record));
-  server = await startLocalServer({
-    ec2: async () => ({ status: 501, headers: {}, body: 'not this test' }),
-    eventbridge: createEventBridgeService({ bus }),
-  });
+  server = await serveEventBridge(puts);
 });
 
 afterAll(() => server.close());

@@ -13,12 +13,16 @@ const DEFAULT_ACCOUNT = (() => {
   return ec2.accountId;
 })();
 const OTHER_ACCOUNT = '111122223333';
+const ROLE_ACCOUNT = '444455556666';
+const ROLE_ARN = `arn:aws:iam::${ROLE_ACCOUNT}:role/ami-reader`;
 
 let server: LocalServer;
 let sts: StsEmulator;
 
 beforeAll(async () => {
-  sts = createStsEmulator();
+  sts = createStsEmulator({
+    roles: [{ accountId: ROLE_ACCOUNT, roleName: 'ami-reader', trustedPrincipals: [OTHER_ACCOUNT] }],
+  });
   server = await startLocalServer({
     ec2: async () => ({ status: 500, headers: {}, body: 'not this test' }),
     sts: (request) => sts.service(request),
@@ -61,15 +65,27 @@ describe.concurrent('GetCallerIdentity with the AWS CLI', () => {
   });
 
   it('reports InvalidAction for an action the local STS does not emulate', async ({ expect }) => {
-    const refused = await aws([
-      'assume-role',
-      '--role-arn',
-      'arn:aws:iam::111122223333:role/r',
-      '--role-session-name',
-      'local-session',
-    ]);
+    const refused = await aws(['get-session-token']);
     expect(refused.code).not.toBe(0);
     expect(refused.stderr).toContain('(InvalidAction)');
-    expect(refused.stderr).toContain('AssumeRole is not emulated by the local STS');
+    expect(refused.stderr).toContain('GetSessionToken is not emulated by the local STS');
+  });
+
+  it('assumes a role that trusts the caller, and is refused AccessDenied by one that does not', async ({
+    expect,
+  }) => {
+    const args = ['assume-role', '--role-arn', ROLE_ARN, '--role-session-name', 'cli-session'];
+    const [granted, refused] = await Promise.all([aws(args, OTHER_ACCOUNT), aws(args, '999999999999')]);
+    expect(granted.code).toBe(0);
+    const answer = JSON.parse(granted.stdout);
+    expect(answer.AssumedRoleUser).toEqual({
+      AssumedRoleId: expect.stringMatching(/^AROA[A-Z2-7]{17}:cli-session$/),
+      Arn: `arn:aws:sts::${ROLE_ACCOUNT}:assumed-role/ami-reader/cli-session`,
+    });
+    expect(sts.identityOf(answer.Credentials.AccessKeyId).account).toBe(ROLE_ACCOUNT);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toContain(
+      `(AccessDenied) when calling the AssumeRole operation: User: arn:aws:iam::999999999999:user/local is not authorized to perform: sts:AssumeRole on resource: ${ROLE_ARN}`,
+    );
   });
 });

@@ -1,7 +1,6 @@
 import type { ActionContext } from '../context.js';
 import { Ec2Error } from '../errors.js';
 import {
-  canLaunch,
   IMAGE_ID_PATTERN,
   type ImageRecord,
   SNAPSHOT_ID_PATTERN,
@@ -33,7 +32,8 @@ export function checkSnapshotId(snapshotId: string): string {
 export function visibleImage(ctx: ActionContext, imageId: string): ImageRecord {
   checkImageId(imageId);
   const image = ctx.state.images.get(imageId);
-  if (image === undefined || !canLaunch(image, ctx.accountId)) throw Ec2Error.imageNotFound([imageId]);
+  if (image === undefined || !ctx.world.canLaunch(image, ctx.accountId))
+    throw Ec2Error.imageNotFound([imageId]);
   if (image.state === 'deregistered') throw Ec2Error.imageUnavailable(imageId);
   return image;
 }

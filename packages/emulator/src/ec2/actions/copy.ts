@@ -2,13 +2,14 @@ import type { ActionContext, ActionHandler } from '../context.js';
 import { Ec2Error } from '../errors.js';
 import {
   type BlockDevice,
-  canLaunch,
+  canUseSnapshot,
   defaultEbsKmsKeyArn,
   type ImageRecord,
   newId,
   privateLaunchPermissions,
   type SnapshotRecord,
   type StateReason,
+  snapshotIdsOf,
   tagsOf,
 } from '../model.js';
 import { isoTime } from '../xml.js';
@@ -84,7 +85,8 @@ function checkSourceRegion(ctx: ActionContext, sourceRegion: string): void {
 function sourceImage(ctx: ActionContext, sourceRegion: string, sourceImageId: string): ImageRecord {
   checkImageId(sourceImageId);
   const image = ctx.world.region(sourceRegion).images.get(sourceImageId);
-  if (image === undefined || !canLaunch(image, ctx.accountId)) throw Ec2Error.imageNotFound([sourceImageId]);
+  if (image === undefined || !ctx.world.canLaunch(image, ctx.accountId))
+    throw Ec2Error.imageNotFound([sourceImageId]);
   if (image.state === 'deregistered') throw Ec2Error.imageUnavailable(sourceImageId);
   if (image.state !== 'available') {
     throw new Ec2Error(
@@ -92,7 +94,43 @@ function sourceImage(ctx: ActionContext, sourceRegion: string, sourceImageId: st
       `The image '${sourceImageId}' is in state '${image.state}' and cannot be copied; it must be 'available'.`,
     );
   }
+  if (image.ownerId !== ctx.accountId) checkSharedStorage(ctx, image, sourceRegion);
   return image;
+}
+
+/**
+ * Copying another account's image also reads its snapshots: each needs create-volume permission for
+ * the caller (EC2 User Guide, "Copy an AMI": the owner must grant read permission on the backing
+ * snapshots). The refusal is the one users report from the console and the CLI, "You do not have
+ * permission to access the storage of this ami"; its code `AuthFailure` is [unverified].
+ */
+function checkSharedStorage(ctx: ActionContext, image: ImageRecord, sourceRegion: string): void {
+  const snapshots = ctx.world.region(sourceRegion).snapshots;
+  for (const snapshotId of snapshotIdsOf(image)) {
+    const snapshot = snapshots.get(snapshotId);
+    if (snapshot === undefined || !canUseSnapshot(snapshot, ctx.accountId))
+      throw new Ec2Error('AuthFailure', 'You do not have permission to access the storage of this ami', 401);
+  }
+}
+
+/**
+ * An encrypted snapshot of another account can be copied only with access to its KMS key. The AWS
+ * managed key (`aws/ebs`) is never usable by another account (its key policy cannot be changed);
+ * customer managed keys are taken to be shared (key policies are not modelled). Like a bad
+ * `KmsKeyId`, this fails the copy, not the call [unverified: whether EC2 refuses it at once].
+ */
+function foreignKeyProblem(ctx: ActionContext, image: ImageRecord, sourceRegion: string): string | undefined {
+  if (image.ownerId === ctx.accountId) return undefined;
+  const snapshots = ctx.world.region(sourceRegion).snapshots;
+  for (const snapshotId of snapshotIdsOf(image)) {
+    const snapshot = snapshots.get(snapshotId);
+    if (
+      snapshot?.encrypted === true &&
+      snapshot.kmsKeyId === defaultEbsKmsKeyArn(sourceRegion, image.ownerId)
+    )
+      return `The snapshot ${snapshotId} is encrypted with the AWS managed key of account ${image.ownerId}, which account ${ctx.accountId} cannot use.`;
+  }
+  return undefined;
 }
 
 export const copyImage: ActionHandler = (ctx) => {
@@ -176,7 +214,11 @@ export const copyImage: ActionHandler = (ctx) => {
     const key = !encrypted
       ? undefined
       : (kmsKeyId ??
-        (ebs.encrypted && sourceRegion === ctx.region && ebs.kmsKeyId !== undefined
+        // Another account's key is not the caller's to reuse [unverified]: the caller's default.
+        (ebs.encrypted &&
+        sourceRegion === ctx.region &&
+        source.ownerId === ctx.accountId &&
+        ebs.kmsKeyId !== undefined
           ? ebs.kmsKeyId
           : defaultEbsKmsKeyArn(ctx.region, ctx.accountId)));
     const copied: BlockDevice = { ...structuredClone(mapping), ebs: { ...ebs, encrypted, kmsKeyId: key } };
@@ -241,7 +283,9 @@ export const copyImage: ActionHandler = (ctx) => {
     sourceImageRegion: sourceRegion,
   };
 
-  const keyProblem = kmsKeyId === undefined ? undefined : kmsKeyProblem(kmsKeyId, ctx.region);
+  const keyProblem =
+    (kmsKeyId === undefined ? undefined : kmsKeyProblem(kmsKeyId, ctx.region)) ??
+    foreignKeyProblem(ctx, source, sourceRegion);
   const injected = keyProblem === undefined ? world.faults.copyFailureFor(ctx.region) : undefined;
   const failure: StateReason | undefined =
     keyProblem !== undefined

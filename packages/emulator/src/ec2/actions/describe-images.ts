@@ -1,7 +1,13 @@
-import type { ActionHandler } from '../context.js';
+import type { ActionContext, ActionHandler } from '../context.js';
 import { Ec2Error } from '../errors.js';
 import { compileFilters, type FilterSpec, parseFilters } from '../filters.js';
-import { ACCOUNT_ID_PATTERN, type BlockDevice, canLaunch, type ImageRecord, tagsOf } from '../model.js';
+import {
+  ACCOUNT_ID_PATTERN,
+  type BlockDevice,
+  type ImageRecord,
+  sharedThroughOrganization,
+  tagsOf,
+} from '../model.js';
 import { checkMaxResults } from '../pagination.js';
 import { isoTime, type XmlObject } from '../xml.js';
 import { checkImageId, pageFor, tagSetXml } from './common.js';
@@ -155,14 +161,20 @@ function ownedBy(image: ImageRecord, owner: string, accountId: string): boolean 
 
 /**
  * `ExecutableBy`: `all` is public images; `self` (or the caller's own id) is images the caller owns
- * or that are shared with it; another account id is images shared *directly* with that account, not
- * through its organisation or OU
+ * or that are shared with it, directly or through its organization or an OU it is under; another
+ * account id is images shared *directly* with that account, not through its organization or OU
  * (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DescribeImages.html).
  */
-function executableBy(image: ImageRecord, who: string, accountId: string): boolean {
+function executableBy(ctx: ActionContext, image: ImageRecord, who: string): boolean {
+  const { accountId } = ctx;
   if (who === 'all') return image.launchPermissions.public;
   if (who === 'self' || who === accountId) {
-    return image.ownerId === accountId || image.launchPermissions.userIds.has(accountId);
+    const permissions = image.launchPermissions;
+    return (
+      image.ownerId === accountId ||
+      permissions.userIds.has(accountId) ||
+      sharedThroughOrganization(permissions, ctx.world.membership(accountId))
+    );
   }
   return image.launchPermissions.userIds.has(who);
 }
@@ -197,7 +209,7 @@ export const describeImages: ActionHandler = (ctx) => {
     const requested = [...new Set(imageIds)];
     const missing = requested.filter((id) => {
       const image = ctx.state.images.get(id);
-      return image === undefined || !canLaunch(image, accountId);
+      return image === undefined || !ctx.world.canLaunch(image, accountId);
     });
     if (missing.length > 0) throw Ec2Error.imageNotFound(missing);
     candidates = requested.flatMap((id) => {
@@ -207,7 +219,7 @@ export const describeImages: ActionHandler = (ctx) => {
   } else {
     candidates = [...ctx.state.images.values()].filter(
       (image) =>
-        canLaunch(image, accountId) &&
+        ctx.world.canLaunch(image, accountId) &&
         (includeDeprecated || image.ownerId === accountId || !isDeprecated(image, now)),
     );
   }
@@ -216,7 +228,7 @@ export const describeImages: ActionHandler = (ctx) => {
       image.state !== 'deregistered' &&
       (includeDisabled || image.state !== 'disabled') &&
       (owners.length === 0 || owners.some((owner) => ownedBy(image, owner, accountId))) &&
-      (executableUsers.length === 0 || executableUsers.some((who) => executableBy(image, who, accountId))) &&
+      (executableUsers.length === 0 || executableUsers.some((who) => executableBy(ctx, image, who))) &&
       matchesFilters(image),
   );
   const page = pageFor(ctx, selected, (image) => image.imageId, maxResults);

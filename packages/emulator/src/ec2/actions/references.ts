@@ -2,7 +2,7 @@ import type { ActionContext, ActionHandler } from '../context.js';
 import { Ec2Error } from '../errors.js';
 import { compileFilters, parseFilters } from '../filters.js';
 import { imageIdOf } from '../launch-template-model.js';
-import { canLaunch, type InstanceRecord, type InstanceStateName, tagsOf } from '../model.js';
+import { type InstanceRecord, type InstanceStateName, tagsOf } from '../model.js';
 import { checkMaxResults } from '../pagination.js';
 import {
   EXTERNAL_REFERENCE_TYPES,
@@ -264,7 +264,7 @@ export const describeImageReferences: ActionHandler = (ctx) => {
   for (const imageId of imageIds) checkImageId(imageId);
   const missing = imageIds.filter((id) => {
     const image = ctx.state.images.get(id);
-    return image === undefined || !canLaunch(image, ctx.accountId);
+    return image === undefined || !ctx.world.canLaunch(image, ctx.accountId);
   });
   if (missing.length > 0) throw Ec2Error.imageNotFound(missing);
 

@@ -1,7 +1,7 @@
 import type { ActionContext, ActionHandler } from '../context.js';
 import { Ec2Error } from '../errors.js';
 import { compileFilters, parseFilters } from '../filters.js';
-import { canLaunch, canUseSnapshot, mutableTagsOf, type TagStore, tagsOf } from '../model.js';
+import { canUseSnapshot, mutableTagsOf, type TagStore, tagsOf } from '../model.js';
 import { checkMaxResults } from '../pagination.js';
 import {
   checkImageId,
@@ -38,7 +38,7 @@ function resolve(ctx: ActionContext, resourceId: string): Taggable {
   if (resourceId.startsWith('ami-')) {
     checkImageId(resourceId);
     const image = ctx.state.images.get(resourceId);
-    if (image === undefined || image.state === 'deregistered' || !canLaunch(image, ctx.accountId)) {
+    if (image === undefined || image.state === 'deregistered' || !ctx.world.canLaunch(image, ctx.accountId)) {
       throw Ec2Error.imageNotFound([resourceId]);
     }
     return { resourceId, resourceType: 'image', tags: image.tags };
@@ -131,7 +131,7 @@ export const describeTags: ActionHandler = (ctx) => {
       items.push({ resourceId, resourceType, key, value, resourceTags });
   };
   for (const image of ctx.state.images.values()) {
-    if (image.state !== 'deregistered' && canLaunch(image, ctx.accountId))
+    if (image.state !== 'deregistered' && ctx.world.canLaunch(image, ctx.accountId))
       collect(image.imageId, 'image', image.tags);
   }
   for (const snapshot of ctx.state.snapshots.values()) {
