@@ -40,9 +40,15 @@ export default defineConfig({
         },
       },
       {
-        // Isolated: the local stack sets process.env for the handlers it runs.
         test: {
           name: 'integration',
+          // Files share workers, so the AWS SDK and the other libraries are loaded once a worker
+          // (a quarter of the CPU of npm test went to loading them once a file); the product's own
+          // modules are loaded afresh for each file (fresh-modules.ts), because the handlers read
+          // the environment, which the local stack sets for its file, when first imported. No
+          // integration file mocks modules or stubs globals; the stack restores the environment.
+          isolate: false,
+          setupFiles: ['test/support/fresh-modules.ts'],
           // The CLI built once into dist/, for the tests that spawn bin/ami-lifecycle.js (here only,
           // so the other layers do not wait for a build).
           globalSetup: ['test/support/build-cli.ts'],
