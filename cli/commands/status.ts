@@ -17,13 +17,15 @@ import {
 /**
  * `ami-lifecycle status`: a matrix of the managed source images (rows) × the regions of the run
  * (columns). Each cell is the state of the source's copy there, or of the source itself in its own
- * region, with markers for drift and deprecation. Read-only: every region is reconciled with
- * `dryRun`, and the matrix is assembled from the reports' images and missing copies.
+ * region, with markers for drift and deprecation; then the rules' pointers (SSM parameters and
+ * launch templates) and the image each names. Read-only: every region is reconciled with
+ * `dryRun`, and the matrix is assembled from the reports' images, missing copies and pointers.
  */
 export function register(program: Command): void {
   registerReconcilingCommand(program, {
     name: 'status',
-    description: 'Matrix of managed images × regions: copy state, sharing/tag drift, deprecation.',
+    description:
+      'Matrix of managed images × regions: copy state, sharing/tag drift, deprecation; and the pointers (SSM parameters, launch templates) with the image each names.',
     run: status,
   });
 }
@@ -191,6 +193,9 @@ async function status(ctx: RunContext): Promise<ExitCode> {
   const errors = results.flatMap((r) =>
     'error' in r ? [{ region: r.region, ...regionErrorJson(r.error) }] : [],
   );
+  const pointers = results.flatMap((r) =>
+    'report' in r ? r.report.pointers.map((p) => ({ region: r.region, ...p })) : [],
+  );
 
   if (ctx.json) {
     printJson({
@@ -199,6 +204,7 @@ async function status(ctx: RunContext): Promise<ExitCode> {
       accountId: ctx.accountId,
       regions: ctx.regions,
       rows,
+      pointers,
       errors,
       legend: Object.fromEntries(LEGEND),
     });
@@ -242,6 +248,23 @@ async function status(ctx: RunContext): Promise<ExitCode> {
       '',
       'Legend:',
       ...table(LEGEND.map(([mark, meaning]) => [`  ${mark}`, meaning])),
+    );
+  }
+  if (pointers.length > 0) {
+    lines.push(
+      '',
+      'Pointers (what consumers launch):',
+      ...table([
+        ['RULE', 'REGION', 'POINTER', 'IMAGE', 'VERSION', 'PINNED TO'],
+        ...pointers.map((p) => [
+          p.rule,
+          p.region,
+          p.kind === 'parameter' ? p.name : `launch template ${p.name}`,
+          p.imageId ?? '-',
+          String(p.version),
+          p.pinnedTo ?? '-',
+        ]),
+      ]),
     );
   }
   console.log(lines.join('\n'));

@@ -68,6 +68,20 @@ export interface RetirementSummary {
   readonly retired: readonly RetiredImage[];
 }
 
+/** One pointer of a rule in the region, as the run found it (before its own changes). */
+export interface PointerStatus {
+  readonly rule: string;
+  readonly kind: 'parameter' | 'template';
+  /** The parameter's name, or the template's label (its name or id). */
+  readonly name: string;
+  /** The image it names: the parameter's value, or the template's default version's image. */
+  readonly imageId?: string;
+  /** The parameter's version, or the template's default version number. */
+  readonly version: number;
+  /** The release the rule is pinned to here (`ami-lifecycle rollback`), if it is. */
+  readonly pinnedTo?: string;
+}
+
 export interface ReconcileReport {
   readonly region: string;
   /** When the run started (ISO 8601). */
@@ -88,6 +102,8 @@ export interface ReconcileReport {
   readonly skipped: number;
   readonly stoppedEarly: boolean;
   readonly diff: readonly string[];
+  /** The pointers of the rules that publish here (`publish`), as observed. */
+  readonly pointers: readonly PointerStatus[];
   readonly notes: readonly string[];
   /** Every managed image of the region (sources here and copies here). */
   readonly images: readonly ImageStatus[];
@@ -174,6 +190,7 @@ export function buildReport(input: ReportInput): ReconcileReport {
     skipped: stopped.length,
     stoppedEarly: stopped.length > 0,
     diff: input.diff,
+    pointers: pointerStatuses(inventory),
     notes: plan.notes.map((n) => `${n.imageId ? `${n.imageId}: ` : ''}${n.message}`),
     images,
     announced: input.announced,
@@ -282,4 +299,39 @@ export async function publishReconcileReport(
       [report.region, report.startedAt],
     ),
   ]);
+}
+
+/** The pointers the run observed, per rule: parameters, then templates (missing ones left out). */
+function pointerStatuses(inventory: RegionInventory): PointerStatus[] {
+  return [...inventory.pointers.values()].flatMap((observed) => {
+    const pin = observed.state?.pin?.sourceImageId;
+    const pinned = pin === undefined ? {} : { pinnedTo: pin };
+    const parameters = [...observed.parameters.values()].map(
+      (p): PointerStatus => ({
+        rule: observed.rule,
+        kind: 'parameter',
+        name: p.name,
+        imageId: p.value,
+        version: p.version,
+        ...pinned,
+      }),
+    );
+    const templates = [...observed.templates].flatMap(([label, template]): PointerStatus[] =>
+      template === undefined
+        ? []
+        : [
+            {
+              rule: observed.rule,
+              kind: 'template',
+              name: label,
+              ...(template.defaultVersion.imageId === undefined
+                ? {}
+                : { imageId: template.defaultVersion.imageId }),
+              version: template.defaultVersion.number,
+              ...pinned,
+            },
+          ],
+    );
+    return [...parameters, ...templates];
+  });
 }

@@ -106,6 +106,28 @@ it('rollback --previous: a dry run first; then every pointer back, the retired c
   expect(imageIn('eu-west-1', newest)).not.toBe('');
   expect(pointers()).toEqual(imagesOf(older));
 
+  // status shows each region's pointers, the image they name and the pin.
+  const status = await cli(['status', '--json']);
+  expect(status.code, status.stderr).toBe(0);
+  const shown = JSON.parse(status.stdout).pointers;
+  for (const region of REGIONS) {
+    expect(shown).toContainEqual(
+      expect.objectContaining({
+        region,
+        rule: 'golden',
+        kind: 'parameter',
+        name: PARAM,
+        imageId: imageIn(region, older),
+        pinnedTo: older,
+      }),
+    );
+  }
+  expect(shown).toContainEqual(
+    expect.objectContaining({ region: 'eu-west-1', kind: 'template', name: 'web', pinnedTo: older }),
+  );
+  const text = await cli(['status']);
+  expect(text.stdout).toMatch(new RegExp(`^golden +us-east-1 +${PARAM} +${older} +\\d+ +${older}$`, 'm'));
+
   const unpinned = await cli(['unpin', '--rule', 'golden', '--apply']);
   expect(unpinned.code, unpinned.stderr).toBe(0);
   await stack.settle();
