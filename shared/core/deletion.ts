@@ -1,6 +1,6 @@
-import { type Action, actionId, type Lineage, type TagChange } from './actions.js';
+import { type Action, actionId, type TagChange } from './actions.js';
 import type { ObservedImage, ObservedSnapshot } from './model.js';
-import type { ManagedImage } from './retire-decide.js';
+import { lineageOfManaged, type ManagedImage } from './retire-decide.js';
 
 /**
  * The one delete path. Every deletion the tool makes (a retired image, a failed copy that a good
@@ -29,12 +29,7 @@ export function deregistration(entry: ManagedImage, reason: string): Action[] {
   const { image } = entry;
   const { region, imageId } = image;
   const snapshotIds = image.rootDeviceType === 'ebs' ? [...image.snapshotIds] : [];
-  const lineage: Lineage = {
-    rule: entry.rule.name,
-    role: entry.role,
-    sourceImageId: entry.sourceImageId,
-    sourceRegion: entry.sourceRegion,
-  };
+  const lineage = lineageOfManaged(entry);
   const actions: Action[] = [];
   const deregisterId = actionId('deregister', region, imageId);
   const tagId = actionId('tag', region, `retired/${imageId}`);

@@ -107,22 +107,3 @@ export interface ObservedPointers {
   /** The named templates by their label (`templateLabel`); undefined: no such template here. */
   readonly templates: ReadonlyMap<string, ObservedTemplate | undefined>;
 }
-
-/** The image ids the rule's pointers name here: what retirement must keep. */
-export function pointedImageIds(pointers: ObservedPointers): Map<string, string> {
-  const named = new Map<string, string>();
-  for (const parameter of pointers.parameters.values())
-    named.set(parameter.value, `SSM parameter ${parameter.name}`);
-  for (const [label, template] of pointers.templates) {
-    if (template === undefined) continue;
-    for (const [which, version] of [
-      ['default', template.defaultVersion],
-      ['latest', template.latestVersion],
-    ] as const) {
-      if (version.imageId !== undefined) {
-        named.set(version.imageId, `launch template ${label} ${which} version ${version.number}`);
-      }
-    }
-  }
-  return named;
-}

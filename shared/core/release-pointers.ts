@@ -1,5 +1,5 @@
 import type { Rule } from '../rules/schema.js';
-import type { Plan } from './actions.js';
+import type { Lineage, Plan } from './actions.js';
 import { publishAnnouncements } from './announcements.js';
 import { type ActionOutcome, applyPlan } from './apply.js';
 import { InvariantError } from './errors.js';
@@ -28,11 +28,7 @@ export interface ReleasePointersDependencies {
 export async function movePointersOnRelease(
   rule: Rule,
   image: ObservedImage,
-  lineage: {
-    readonly role: 'source' | 'copy';
-    readonly sourceImageId: string;
-    readonly sourceRegion: string;
-  },
+  lineage: Omit<Lineage, 'rule'>,
   deps: ReleasePointersDependencies,
 ): Promise<{ plan: Plan; outcomes: ActionOutcome[] } | undefined> {
   if (rule.publish === undefined) return undefined;
@@ -69,11 +65,7 @@ export async function movePointersOnRelease(
 /** The image's release: a source is its own; a copy's order is on its lineage tag, or read from its source. */
 async function releaseOf(
   image: ObservedImage,
-  lineage: {
-    readonly role: 'source' | 'copy';
-    readonly sourceImageId: string;
-    readonly sourceRegion: string;
-  },
+  lineage: Omit<Lineage, 'rule'>,
   ec2: Ec2ForRegion,
 ): Promise<Release> {
   if (lineage.role === 'source') return releaseOfSource(image);

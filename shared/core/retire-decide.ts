@@ -1,5 +1,6 @@
 import { globMatches } from '../rules/glob.js';
 import type { RetireSettings, Rule } from '../rules/schema.js';
+import type { Lineage } from './actions.js';
 import type { ImageRole } from './identify.js';
 import type { ObservedImage } from './model.js';
 
@@ -219,6 +220,16 @@ export interface ManagedImage {
   /** The source's id; for a source, its own. */
   readonly sourceImageId: string;
   readonly sourceRegion: string;
+}
+
+/** The lineage a managed image's retirement actions and announcements carry. */
+export function lineageOfManaged(entry: ManagedImage): Lineage {
+  return {
+    rule: entry.rule.name,
+    role: entry.role,
+    sourceImageId: entry.sourceImageId,
+    sourceRegion: entry.sourceRegion,
+  };
 }
 
 /** A managed image from what `identifyImage` said; undefined for unmanaged and ambiguous images. */

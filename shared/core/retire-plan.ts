@@ -2,7 +2,12 @@ import { type Action, actionId, type DeprecateAction, type Lineage, type PlanNot
 import { deregistration } from './deletion.js';
 import type { LaunchPermission } from './model.js';
 import { snapshotList } from './render.js';
-import { decisionFor, type ManagedImage, type RetirementDecision } from './retire-decide.js';
+import {
+  decisionFor,
+  lineageOfManaged,
+  type ManagedImage,
+  type RetirementDecision,
+} from './retire-decide.js';
 import {
   isProtected,
   launchGuard,
@@ -220,12 +225,7 @@ export function planRetirement(
 /** DisableImage and its announcement, after the image's deprecation when one is planned. */
 function disabling(entry: ManagedImage, reason: string, deprecateId: string | undefined): Action[] {
   const { region, imageId } = entry.image;
-  const lineage: Lineage = {
-    rule: entry.rule.name,
-    role: entry.role,
-    sourceImageId: entry.sourceImageId,
-    sourceRegion: entry.sourceRegion,
-  };
+  const lineage = lineageOfManaged(entry);
   const id = actionId('disable-image', region, imageId);
   return [
     {
@@ -323,10 +323,7 @@ function assess(input: RetirementPlanInput): Assessed {
           region,
           imageId,
           at,
-          rule: rule.name,
-          role: entry.role,
-          sourceImageId: entry.sourceImageId,
-          sourceRegion: entry.sourceRegion,
+          ...lineageOfManaged(entry),
           reason: decision.reason,
         },
       });

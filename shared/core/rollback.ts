@@ -108,20 +108,20 @@ export async function planRollback(
       (m) =>
         m.rule.name === rule.name && m.sourceImageId === release.sourceImageId && m.image.region === region,
     );
-    const notes: PlanNote[] = [];
+    const usable = image !== undefined && ['available', 'disabled'].includes(image.image.state);
     const revive: Action[] = image === undefined ? [] : reviveActions(image, release);
-    if (image === undefined || !['available', 'disabled'].includes(image.image.state)) {
-      notes.push({
-        region,
-        message: `release ${release.sourceImageId} has no usable image here: pointers left as they are, pinned`,
-      });
-    }
+    const notes: PlanNote[] = usable
+      ? []
+      : [
+          {
+            region,
+            message: `release ${release.sourceImageId} has no usable image here: pointers left as they are, pinned`,
+          },
+        ];
     const pointers = planPointers(
       rule,
       region,
-      image === undefined || !['available', 'disabled'].includes(image.image.state)
-        ? undefined
-        : { release, imageId: image.image.imageId, after: revive.map((a) => a.id) },
+      usable ? { release, imageId: image.image.imageId, after: revive.map((a) => a.id) } : undefined,
       observed,
       { kind: 'rollback', pin },
     );
@@ -202,8 +202,7 @@ export async function planUnpin(deps: PointerCommandDependencies, by: string): P
       chosen === undefined
         ? undefined
         : { release: chosen.release, imageId: chosen.m.image.imageId, after: [] };
-    const plan = planPointers(rule, region, target, observed, { kind: 'unpin' });
-    return { region, plan: { actions: [...plan.actions], notes: [...plan.notes] } };
+    return { region, plan: planPointers(rule, region, target, observed, { kind: 'unpin' }) };
   });
   return pin === undefined ? plans : withAnnouncement(plans, rule, pin, false, by);
 }

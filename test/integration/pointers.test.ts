@@ -61,13 +61,13 @@ function imageIn(region: string, sourceImageId: string): string | undefined {
   return stack.emulator.listImages(region).find((i) => i.sourceImageId === sourceImageId)?.imageId;
 }
 
-async function templateVersions(region: string) {
+async function templateVersions(region: string, name = 'web') {
   const client = new EC2Client({
     region,
     endpoint: stack.endpoint,
     credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
   });
-  const output = await client.send(new DescribeLaunchTemplateVersionsCommand({ LaunchTemplateName: 'web' }));
+  const output = await client.send(new DescribeLaunchTemplateVersionsCommand({ LaunchTemplateName: name }));
   return (output.LaunchTemplateVersions ?? []).map((v) => ({
     version: v.VersionNumber,
     isDefault: v.DefaultVersion,
@@ -135,6 +135,12 @@ function parameterCalls(): number {
 describe('pointers through the local stack', () => {
   it('a release moves the parameter in every region and the template where named, each to its own image', async () => {
     fresh();
+    // A template the rule does not name, beside the one it does: never touched.
+    stack.emulator.seedLaunchTemplate({
+      region: 'us-east-1',
+      name: 'batch',
+      versions: [{ imageId: BASE_IMAGE, instanceType: 't3.micro' }],
+    });
     const source = release('golden-linux-1', '2026-11-01T00:00:00.000Z');
     await stack.settle();
 
@@ -179,6 +185,9 @@ describe('pointers through the local stack', () => {
         { version: 2, isDefault: true, imageId: imageIn(region, source), instanceType: 't3.micro' },
       ]);
     }
+    expect(await templateVersions('us-east-1', 'batch')).toEqual([
+      { version: 1, isDefault: true, imageId: BASE_IMAGE, instanceType: 't3.micro' },
+    ]);
   });
 
   it('a newer release moves every pointer on; the older release replayed afterwards moves nothing', async () => {
