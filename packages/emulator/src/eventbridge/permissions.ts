@@ -1,4 +1,5 @@
 import { isPlainObject } from '@ami-lifecycle/event-pattern';
+import { ACCOUNT_ID } from '../accounts.js';
 
 /**
  * Event bus resource policies, reduced to the one question the local EventBridge asks: may account
@@ -28,7 +29,6 @@ export class PermissionError extends Error {
   }
 }
 
-const ACCOUNT = /^\d{12}$/;
 const ROOT_ARN = /^arn:aws:iam::(\d{12}):root$/;
 
 function principalOf(value: unknown): string | undefined {
@@ -36,7 +36,7 @@ function principalOf(value: unknown): string | undefined {
   const aws = isPlainObject(value) ? value.AWS : undefined;
   if (aws === '*') return '*';
   if (typeof aws !== 'string') return undefined;
-  return ACCOUNT.test(aws) ? aws : ROOT_ARN.exec(aws)?.[1];
+  return ACCOUNT_ID.test(aws) ? aws : ROOT_ARN.exec(aws)?.[1];
 }
 
 function orgCondition(condition: unknown): string | undefined | false {
@@ -77,7 +77,7 @@ export function statementOfParameters(input: Record<string, unknown>): BusStatem
       'ValidationException',
       'Provided value in parameter "action" is not supported.',
     );
-  if (typeof Principal !== 'string' || !(Principal === '*' || ACCOUNT.test(Principal)))
+  if (typeof Principal !== 'string' || !(Principal === '*' || ACCOUNT_ID.test(Principal)))
     throw new PermissionError(
       'ValidationException',
       'Parameter Principal must be a 12-digit account id or "*".',

@@ -16,7 +16,7 @@
  * is `UnknownOperationException`. The caller's account is the shared rule of `../accounts.ts`.
  */
 import { randomUUID } from 'node:crypto';
-import { callerAccount, type IssuedKeyAccount } from '../accounts.js';
+import { ACCOUNT_ID, callerAccount, type IssuedKeyAccount } from '../accounts.js';
 import { DEFAULT_ACCOUNT_ID } from '../ec2/index.js';
 import { type EmulatedService, headerValue } from '../http.js';
 import { type AccountNode, loadOrganization, type Organization, type OrganizationSeed } from './model.js';
@@ -40,7 +40,6 @@ export interface OrganizationsEmulator {
   readonly organization: Organization | undefined;
 }
 
-const ACCOUNT_ID = /^\d{12}$/;
 const PARENT_ID = /^(?:r-[0-9a-z]{4,32}|ou-[0-9a-z]{4,32}-[a-z0-9]{8,32})$/;
 const CHILD_ID = /^(?:\d{12}|ou-[0-9a-z]{4,32}-[a-z0-9]{8,32})$/;
 
