@@ -317,6 +317,7 @@ function toObservedSnapshot(snapshot: Snapshot): ObservedSnapshot {
     snapshotId: snapshot.SnapshotId ?? '',
     tags: toTags(snapshot.Tags),
     encrypted: snapshot.Encrypted ?? false,
+    ...(snapshot.KmsKeyId ? { kmsKeyId: snapshot.KmsKeyId } : {}),
   };
 }
 

@@ -54,6 +54,8 @@ export interface ObservedSnapshot {
   readonly snapshotId: string;
   readonly tags: Tags;
   readonly encrypted: boolean;
+  /** The KMS key of an encrypted snapshot, as EC2 reports it (a key ARN). */
+  readonly kmsKeyId?: string;
   /** Accounts with createVolumePermission; undefined when not observed (the rule does not share snapshots). */
   readonly createVolumeUserIds?: readonly string[];
 }
@@ -140,4 +142,6 @@ export const LINEAGE = {
   sourceImageId: 'ami-lifecycle:source-image-id',
   sourceRegion: 'ami-lifecycle:source-region',
   sourceCreated: 'ami-lifecycle:source-created',
+  /** On copies owned by a target account: the account that owns the source (the hub). */
+  sourceAccount: 'ami-lifecycle:source-account',
 } as const;

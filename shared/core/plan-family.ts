@@ -69,8 +69,11 @@ export function planFamily(
   }
 
   const source = observation.sourceImage ?? observation.source?.image;
+  // The source region needs no copy of the account's own image; another account's image (a target
+  // account copying the hub's) gets one there, owned by the account.
+  const foreignSource = source !== undefined && source.ownerId !== accountId;
   for (const region of rule.copy?.regions ?? []) {
-    if (region === sourceRegion) continue;
+    if (region === sourceRegion && !foreignSource) continue;
     const target = observation.targets[region];
     if (target === undefined) continue;
     if (target.status === 'unavailable') {

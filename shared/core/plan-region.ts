@@ -123,7 +123,8 @@ export function planRegion(
   const planned = new Set<string>();
   for (const rule of rules.filter((r) => r.copy?.regions.includes(region))) {
     for (const source of inventory.sourcesByRule.get(rule.name) ?? []) {
-      if (source.region === region) continue;
+      // The account's own source is the image of its region; another account's gets a copy here.
+      if (source.region === region && source.ownerId === accountId) continue;
       const found = copiesBySource.get(`${source.region}/${source.imageId}`) ?? [];
       for (const c of found) planned.add(c.image.imageId);
       add(rule, {

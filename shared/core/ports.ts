@@ -250,3 +250,71 @@ export interface CopySlots {
 }
 
 export type CopySlotsForRegion = (region: string) => CopySlots;
+
+/** An account under a root or OU, as `ListAccountsForParent` answers it. */
+export interface OrganizationAccount {
+  readonly id: string;
+  /** `ACTIVE`, `SUSPENDED`, `PENDING_CLOSURE`: only active accounts are targeted. */
+  readonly status: string;
+}
+
+/**
+ * AWS Organizations, read-only, as resolving a rule's target accounts needs it. Callable only from
+ * the management account or a delegated administrator.
+ */
+export interface OrganizationsReader {
+  /** The organization's root ids (ListRoots, paginated). */
+  listRoots(): Promise<string[]>;
+  /** The OUs directly under a root or OU (ListChildren `ORGANIZATIONAL_UNIT`, paginated). */
+  listChildOus(parentId: string): Promise<string[]>;
+  /** The accounts directly under a root or OU (ListAccountsForParent, paginated). */
+  listAccountsForParent(parentId: string): Promise<OrganizationAccount[]>;
+}
+
+/** Organizations through a role (`accounts.organizationsRole`), or with the tool's own credentials. */
+export type OrganizationsFor = (roleArn: string | undefined) => OrganizationsReader;
+
+/** What KMS says of a key (DescribeKey). */
+export interface KeyDescription {
+  readonly arn: string;
+  /** `AWS` for AWS managed keys (`aws/ebs`), which no other account can ever use. */
+  readonly manager: 'AWS' | 'CUSTOMER';
+  readonly enabled: boolean;
+}
+
+/** KMS in one region. */
+export interface KeyReader {
+  /**
+   * The key (a key id, ARN, alias name or alias ARN), or undefined when the caller cannot use it:
+   * KMS answers `NotFoundException` or `AccessDeniedException`.
+   */
+  describeKey(keyId: string): Promise<KeyDescription | undefined>;
+}
+
+export type KeysForRegion = (region: string) => KeyReader;
+
+/** What the tool can do in another account, through the member role it assumes there. */
+export interface MemberPorts {
+  readonly ec2: Ec2ForRegion;
+  readonly kms: KeysForRegion;
+}
+
+/** The member ports of an account; implementations assume the role once and keep the clients. */
+export type MembersFor = (accountId: string) => MemberPorts;
+
+/**
+ * One (account, region) of the organization fan-out: reconcile the copies owned by `account` in
+ * `region` for `rules`, the rules that targeted the account when the item was made (the hub
+ * resolved them then; the worker does not ask Organizations again).
+ */
+export interface MemberWorkItem {
+  readonly account: string;
+  readonly region: string;
+  readonly rules: readonly string[];
+}
+
+/** The queue the fan-out's work items go to (SQS; the member-work function consumes it). */
+export interface WorkQueue {
+  /** Every item is accepted by the queue, or this throws an `AwsCallError`. */
+  send(items: readonly MemberWorkItem[]): Promise<void>;
+}

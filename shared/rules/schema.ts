@@ -1,6 +1,16 @@
 import { z } from 'zod';
+import { Accounts, RoleArn, RoleName } from './accounts-schema.js';
 import { LaunchTemplateId, LaunchTemplateName, ParameterName, Publish } from './publish-schema.js';
-import { Region, TEMPLATE_PLACEHOLDERS } from './values.js';
+import {
+  AccountId,
+  KmsKey,
+  OrganizationArn,
+  OrganizationalUnitArn,
+  Region,
+  TEMPLATE_PLACEHOLDERS,
+} from './values.js';
+
+export { AccountId };
 
 /**
  * The rules file, as a strict schema: unknown keys are errors (a typo such as `acounts` must not
@@ -11,13 +21,6 @@ import { Region, TEMPLATE_PLACEHOLDERS } from './values.js';
 /** Tag keys that the tool writes itself (lineage and ownership); rules may not set them. */
 export const RESERVED_TAG_PREFIX = 'ami-lifecycle:';
 
-const accountIdMessage =
-  'must be a 12-digit AWS account id in quotes (YAML reads an unquoted 012345678901 as a number and drops the leading zero)';
-export const AccountId = z
-  .string({ error: accountIdMessage })
-  .regex(/^\d{12}$/, accountIdMessage)
-  .meta({ title: 'account id', description: 'A 12-digit AWS account id, quoted.' });
-
 const Owner = z
   .union([z.literal('self'), z.literal('amazon'), z.literal('aws-marketplace'), AccountId], {
     error: 'must be "self", "amazon", "aws-marketplace" or a 12-digit account id in quotes',
@@ -25,28 +28,6 @@ const Owner = z
   .meta({
     title: 'owner',
     description: '`self` (the account the tool runs in), `amazon`, `aws-marketplace`, or an account id.',
-  });
-
-const OrganizationArn = z
-  .string()
-  .regex(
-    /^arn:aws[a-z-]*:organizations::\d{12}:organization\/o-[a-z0-9]{10,32}$/,
-    'must be an organization ARN such as arn:aws:organizations::111122223333:organization/o-exampleorgid',
-  )
-  .meta({
-    title: 'organization ARN',
-    description: 'Such as `arn:aws:organizations::111122223333:organization/o-exampleorgid`.',
-  });
-
-const OrganizationalUnitArn = z
-  .string()
-  .regex(
-    /^arn:aws[a-z-]*:organizations::\d{12}:ou\/o-[a-z0-9]{10,32}\/ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}$/,
-    'must be an OU ARN such as arn:aws:organizations::111122223333:ou/o-exampleorgid/ou-ab12-cdef3456',
-  )
-  .meta({
-    title: 'OU ARN',
-    description: 'Such as `arn:aws:organizations::111122223333:ou/o-exampleorgid/ou-ab12-cdef3456`.',
   });
 
 const TagKey = z
@@ -96,14 +77,6 @@ const Template = z
     title: 'template',
     description: `Text with placeholders, fixed for a given source image: ${TEMPLATE_PLACEHOLDERS.map((p) => `\`{${p}}\``).join(', ')}.`,
   });
-
-const KmsKey = z
-  .string()
-  .regex(
-    /^(arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key\/[A-Za-z0-9-]+|alias\/[A-Za-z0-9/_-]+)|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32}|alias\/[A-Za-z0-9/_-]+)$/,
-    'must be a KMS key ARN, key id, alias ARN or alias/name',
-  )
-  .meta({ title: 'KMS key', description: 'A key ARN, key id, alias ARN or `alias/name`.' });
 
 /*
  * Each field's `.describe()` text is its documentation: docs/rules.md is generated from this schema
@@ -271,6 +244,8 @@ export const VALUE_KINDS = [
   ParameterName,
   LaunchTemplateName,
   LaunchTemplateId,
+  RoleName,
+  RoleArn,
 ] as const;
 
 export const RuleSchema = z.strictObject({
@@ -291,6 +266,9 @@ export const RuleSchema = z.strictObject({
   retire: Retire.optional().describe(
     "Retirement of a rule's older images: deprecate, disable, then deregister with their snapshots, in every region.",
   ),
+  accounts: Accounts.optional().describe(
+    'Copies owned by other accounts: each target account copies the source into its regions itself (the tool assumes a role there), after the tool has shared the source and its snapshots with it.',
+  ),
   publish: Publish.optional().describe(
     'Pointers that follow the releases: SSM parameters and launch templates, moved in each region once its image is available, shared and tagged, and never back to an older release (except by `ami-lifecycle rollback`). Images they name are never retired.',
   ),
@@ -305,6 +283,11 @@ export const RulesFileSchema = z.strictObject({
 });
 
 export type Rule = z.output<typeof RuleSchema>;
+
+/** A `copy` section into `regions` with every other field at its default. */
+export function copyDefaults(regions: readonly string[]): CopySettings {
+  return Copy.parse({ regions });
+}
 export type RulesFile = z.output<typeof RulesFileSchema>;
 export type ShareSettings = z.output<typeof Share>;
 export type CopySettings = z.output<typeof Copy>;

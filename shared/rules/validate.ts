@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { core } from 'zod';
 import { RulesValidationError } from '../core/errors.js';
+import { accountsChecks } from './accounts-checks.js';
 import { issueText } from './issue-text.js';
 import { limitChecks } from './limits.js';
 import { noEffectChecks } from './no-effect.js';
@@ -97,6 +98,7 @@ function crossChecks(file: RulesFile): string[] {
       ...limitChecks(rule),
       ...noEffectChecks(rule),
       ...publishChecks(rule),
+      ...accountsChecks(rule),
     ])
       problems.push(`${label}: ${problem}`);
   });

@@ -1,0 +1,173 @@
+import type { Rule } from '../rules/schema.js';
+import { copyDefaults } from '../rules/schema.js';
+import { AwsCallError } from './errors.js';
+import { LINEAGE } from './model.js';
+import type { EventPublisher, LoggerPort, MembersFor, MemberWorkItem, MetricsPort } from './ports.js';
+import { type ReconcileReport, reconcileRegions } from './reconcile.js';
+
+/**
+ * The work of one (target account, region): the account's own copies of the hub's sources, made
+ * and kept by the account itself through the member role. It is the scheduled reconcile
+ * (`reconcileRegions`) run as that account, with each rule seen from there (`memberRules`): the
+ * hub's sources are images of another account, visible once the hub has shared them, and each is
+ * copied into every region of `accounts.regions`, its own region included.
+ */
+
+/** Why an item did nothing, in one line an operator can act on. */
+export interface MemberSkip {
+  readonly account: string;
+  readonly region: string;
+  readonly reason: string;
+  readonly error?: AwsCallError;
+}
+
+export type MemberResult =
+  | {
+      readonly status: 'done';
+      readonly account: string;
+      readonly region: string;
+      readonly report: ReconcileReport;
+      readonly skipped: readonly MemberSkip[];
+    }
+  | ({ readonly status: 'skipped' } & MemberSkip);
+
+export interface MemberDependencies {
+  readonly rules: readonly Rule[];
+  /** The account the tool runs in, which owns the sources. */
+  readonly hubAccountId: string;
+  readonly members: MembersFor;
+  readonly logger: LoggerPort;
+  readonly events: EventPublisher;
+  readonly now: () => Date;
+  readonly metrics?: MetricsPort;
+}
+
+export interface MemberOptions {
+  readonly dryRun: boolean;
+  readonly maxCopiesInFlight: number;
+  readonly concurrency: number;
+  readonly shouldStop?: () => boolean;
+}
+
+/**
+ * A rule as a target account applies it: the hub's images (by owner and names; the hub's tags on
+ * them are not visible to another account, so `match.tags` cannot apply there) copied into the
+ * account's regions with the rule's tags and the lineage (and the hub as `source-account`) set by
+ * CopyImage itself. Nothing else: the member shares, tags after creation and retires nothing, and
+ * publishes no pointer.
+ */
+export function memberRule(rule: Rule, hubAccountId: string, account: string): Rule | undefined {
+  const accounts = rule.accounts;
+  if (accounts === undefined) return undefined;
+  const copy = rule.copy ?? copyDefaults(accounts.regions);
+  const { tags: _tags, tagKeys: _tagKeys, ...match } = rule.match;
+  return {
+    name: rule.name,
+    match: { ...match, owners: [hubAccountId] },
+    copy: {
+      ...copy,
+      regions: accounts.regions,
+      encrypted: accounts.encrypted,
+      kmsKeys: { ...accounts.kmsKeys, ...accounts.accountKmsKeys[account] },
+      // CopyImageTags copies only the tags the copier itself put on the source: none here.
+      copyTags: false,
+      tags: { ...rule.tags?.image, ...copy.tags, [LINEAGE.sourceAccount]: hubAccountId },
+    },
+  };
+}
+
+/**
+ * Runs one work item. Throws an `AwsCallError` only when a retry can help (throttling, 5xx), so the
+ * queue retries it; any other failure of the account or region is a `skipped` result naming it.
+ */
+export async function reconcileMember(
+  deps: MemberDependencies,
+  item: MemberWorkItem,
+  options: MemberOptions,
+): Promise<MemberResult> {
+  const { account, region } = item;
+  if (account === deps.hubAccountId) {
+    return { status: 'skipped', account, region, reason: 'the account the tool runs in is not a member' };
+  }
+  const ports = deps.members(account);
+  const skipped: MemberSkip[] = [];
+  const rules: Rule[] = [];
+  for (const name of item.rules) {
+    const rule = deps.rules.find((r) => r.name === name);
+    const projected = rule === undefined ? undefined : memberRule(rule, deps.hubAccountId, account);
+    if (projected === undefined) {
+      skipped.push({ account, region, reason: `rule ${name} no longer copies into other accounts` });
+      continue;
+    }
+    const problem = await keyProblem(projected, region, ports.kms(region));
+    if (problem !== undefined) {
+      skipped.push({ account, region, ...problem });
+      continue;
+    }
+    rules.push(projected);
+  }
+  if (rules.length === 0) {
+    return {
+      status: 'skipped',
+      account,
+      region,
+      reason: skipped.map((s) => s.reason).join('; ') || 'no rule',
+    };
+  }
+  const [result] = await reconcileRegions(
+    {
+      rules,
+      accountId: account,
+      ec2: ports.ec2,
+      logger: deps.logger,
+      events: deps.events,
+      now: deps.now,
+      retire: false,
+      ...(deps.metrics ? { metrics: deps.metrics } : {}),
+    },
+    { ...options, regions: [region] },
+  );
+  if (result === undefined) throw new Error('reconcileRegions returned no result for one region');
+  if ('error' in result) {
+    if (result.error.retryable) throw result.error;
+    return {
+      status: 'skipped',
+      account,
+      region,
+      reason: `${region} of account ${account} cannot be read (${result.error.code}): the region is not enabled there, or the member role cannot act there`,
+      error: result.error,
+    };
+  }
+  return { status: 'done', account, region, report: result.report, skipped };
+}
+
+/**
+ * The KMS key the rule encrypts this region's copies with, as the target account sees it: a key it
+ * cannot use (absent, not shared with it, disabled) would fail every copy after it started.
+ */
+async function keyProblem(
+  rule: Rule,
+  region: string,
+  kms: { describeKey(keyId: string): Promise<{ enabled: boolean } | undefined> },
+): Promise<{ reason: string; error?: AwsCallError } | undefined> {
+  const key = rule.copy?.encrypted ? rule.copy.kmsKeys[region] : undefined;
+  if (key === undefined) return undefined;
+  try {
+    const found = await kms.describeKey(key);
+    if (found === undefined)
+      return {
+        reason: `rule ${rule.name}: KMS key "${key}" does not exist in ${region} or the account cannot use it; no copy is started there`,
+      };
+    if (!found.enabled)
+      return {
+        reason: `rule ${rule.name}: KMS key "${key}" is disabled in ${region}; no copy is started there`,
+      };
+    return undefined;
+  } catch (error) {
+    if (!(error instanceof AwsCallError) || error.retryable) throw error;
+    return {
+      reason: `rule ${rule.name}: KMS key "${key}" in ${region} cannot be described (${error.code})`,
+      error,
+    };
+  }
+}
