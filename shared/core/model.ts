@@ -56,6 +56,11 @@ export interface ObservedSnapshot {
   readonly encrypted: boolean;
   /** The KMS key of an encrypted snapshot, as EC2 reports it (a key ARN). */
   readonly kmsKeyId?: string;
+  /**
+   * Who manages that key, as KMS says (read only for sources shared with target accounts):
+   * `AWS` (the `aws/ebs` key) can never be used by another account.
+   */
+  readonly kmsKeyManager?: 'AWS' | 'CUSTOMER';
   /** Accounts with createVolumePermission; undefined when not observed (the rule does not share snapshots). */
   readonly createVolumeUserIds?: readonly string[];
 }
@@ -130,6 +135,11 @@ export interface Observation {
   readonly sourceImage?: ObservedImage;
   /** Target regions that were looked at; a region absent here is left alone. */
   readonly targets: Readonly<Record<string, TargetObservation>>;
+  /**
+   * The rule's target accounts (`accounts`, resolved): the source is shared with each of them,
+   * snapshots included, so that each can copy it. Absent: the rule has none.
+   */
+  readonly memberAccounts?: readonly string[];
 }
 
 /**

@@ -9,10 +9,11 @@ import {
   type ObservedImage,
   type ObservedSnapshot,
 } from './model.js';
+import { observeMemberSources } from './observe-members.js';
 import { observePointersOf } from './observe-pointers.js';
 import type { ObservedPointers } from './pointers-model.js';
 import { runLimited } from './pool.js';
-import type { Ec2ForRegion, Ec2Reader, SsmForRegion, SsmPort } from './ports.js';
+import type { Ec2ForRegion, Ec2Reader, KeysForRegion, SsmForRegion, SsmPort } from './ports.js';
 import { protectedImages, publishingRulesIn } from './region-pointers.js';
 import { decideRetirement, type ManagedImage, type RetirementDecision } from './retire-decide.js';
 import { retirementCandidates, type SafetyFacts } from './retire-plan.js';
@@ -43,6 +44,8 @@ export interface RegionInventory {
   readonly accountId: string;
   /** Every image the account owns here, any state. */
   readonly own: readonly ObservedImage[];
+  /** Rule name → its target accounts, as resolved for this run (`ObserveRegionInput.targets`). */
+  readonly targets?: ReadonlyMap<string, readonly string[]>;
   /** Per rule that concerns the region, its sources in all its source regions. */
   readonly sourcesByRule: ReadonlyMap<string, readonly ObservedImage[]>;
   /** Rules with a source region that could not be listed: not retired on a partial view. */
@@ -78,6 +81,10 @@ export interface ObserveRegionInput {
   readonly concurrency: number;
   /** Whether to observe what retirement needs (rules with `retire`). */
   readonly retirement: boolean;
+  /** Rule name → its target accounts (resolved `accounts`): this region's sources are shared with them. */
+  readonly targets?: ReadonlyMap<string, readonly string[]>;
+  /** KMS here, to tell the AWS managed key of a source shared with target accounts. */
+  readonly kms?: KeysForRegion;
 }
 
 export async function observeRegion(input: ObserveRegionInput): Promise<RegionInventory> {
@@ -209,6 +216,7 @@ export async function observeRegion(input: ObserveRegionInput): Promise<RegionIn
     region,
     accountId,
     own,
+    ...(input.targets ? { targets: input.targets } : {}),
     sourcesByRule,
     partial,
     managed,
@@ -266,28 +274,33 @@ async function observeDetails(
     },
   );
 
-  const tags = new Map(toolSnapshots.map((s) => [s.snapshotId, s]));
+  const members = await observeMemberSources(ec2, owned, input);
+  const tags = new Map([...toolSnapshots, ...members.snapshots].map((s) => [s.snapshotId, s]));
   const details = new Map<string, ImageDetail>();
   for (const { image, rule } of managed) {
     if (image.state !== 'available') continue;
     const isOwned = image.ownerId === accountId;
     const shares = rule.share !== undefined;
     const launchPermissions: LaunchPermission[] | undefined =
-      !isOwned || !shares
+      !isOwned || !(shares || members.launchPermissions.has(image.imageId))
         ? undefined
-        : (perImage.get(image.imageId) ??
+        : (members.launchPermissions.get(image.imageId) ??
+          perImage.get(image.imageId) ??
           executable
             .filter(([, ids]) => ids.has(image.imageId))
             .map(([id]) => ({ kind: 'account' as const, id })));
     const volumes = isOwned && rule.share?.snapshotPermissions === true;
     details.set(image.imageId, {
       image,
-      snapshots: image.snapshotIds.map((snapshotId) => ({
-        ...(tags.get(snapshotId) ?? { snapshotId, tags: {}, encrypted: false }),
-        ...(volumes
-          ? { createVolumeUserIds: restorable.filter(([, ids]) => ids.has(snapshotId)).map(([a]) => a) }
-          : {}),
-      })),
+      snapshots: image.snapshotIds.map((snapshotId) => {
+        const known = tags.get(snapshotId) ?? { snapshotId, tags: {}, encrypted: false };
+        if (!volumes) return known;
+        const listed = restorable.filter(([, ids]) => ids.has(snapshotId)).map(([a]) => a);
+        return {
+          ...known,
+          createVolumeUserIds: [...new Set([...(known.createVolumeUserIds ?? []), ...listed])],
+        };
+      }),
       ...(launchPermissions === undefined ? {} : { launchPermissions }),
       ...(publicSharingBlocked === undefined ? {} : { publicSharingBlocked }),
     });

@@ -17,6 +17,7 @@ import {
   snapshotTags,
   sourceImageTags,
 } from './plan-copy.js';
+import { memberGrants } from './plan-members.js';
 
 /**
  * The distribution planner: a pure function from a rule and what was observed of one image family
@@ -62,6 +63,7 @@ export function planFamily(
       image: imageTags,
       snapshots: snapshotTags(rule, imageTags),
       accountId,
+      members: memberGrants(observation.source, observation.memberAccounts ?? [], notes),
     });
     actions.push(...planned.actions);
     notes.push(...planned.notes);
@@ -193,6 +195,8 @@ interface Wanted {
   /** A copy's: the tags its CopyImage put on it, by which a fresh copy's snapshot tags are known. */
   readonly created?: Tags;
   readonly accountId: string;
+  /** A source's: the target accounts to share it with, snapshots included (see `memberGrants`). */
+  readonly members?: readonly string[];
 }
 
 /** Whether the rule lets images be public: both `public` and `allowPublic`. */
@@ -258,10 +262,16 @@ function planImage(
   }
 
   const share = rule.share;
-  if (share === undefined) return { actions, notes };
-  const grants = wantedLaunchPermissions(rule, wanted.accountId);
+  const members = (wanted.members ?? []).filter((id) => id !== wanted.accountId);
+  if (share === undefined && members.length === 0) return { actions, notes };
+  const grants = [
+    ...wantedLaunchPermissions(rule, wanted.accountId),
+    ...members
+      .filter((id) => !share?.accounts.includes(id))
+      .map((id): LaunchPermission => ({ kind: 'account', id })),
+  ];
   if (!owned) {
-    if (grants.length > 0 || share.snapshotPermissions) {
+    if (grants.length > 0 || share?.snapshotPermissions) {
       notes.push({
         region,
         imageId,
@@ -307,8 +317,13 @@ function planImage(
     }
   }
 
-  if (share.snapshotPermissions && image.rootDeviceType === 'ebs') {
-    const users = share.accounts.filter((id) => id !== wanted.accountId);
+  const users = [
+    ...new Set([
+      ...(share?.snapshotPermissions ? share.accounts.filter((id) => id !== wanted.accountId) : []),
+      ...members,
+    ]),
+  ];
+  if (users.length > 0 && image.rootDeviceType === 'ebs') {
     for (const snapshotId of image.snapshotIds) {
       const read = detail.snapshots.find((s) => s.snapshotId === snapshotId)?.createVolumeUserIds;
       const have = read ?? (detail.fresh ? [] : undefined);

@@ -114,6 +114,7 @@ export function planRegion(
       sourceRegion: region,
       source: detail,
       targets: {},
+      ...memberAccountsOf(inventory, m.rule),
     });
   }
 
@@ -333,4 +334,10 @@ export function missingCopies(plan: RegionPlan): DeferredCopy[] {
     })),
     ...plan.deferred,
   ];
+}
+
+/** The rule's target accounts, when it has any this run. */
+function memberAccountsOf(inventory: RegionInventory, rule: Rule): { memberAccounts?: readonly string[] } {
+  const accounts = inventory.targets?.get(rule.name);
+  return accounts === undefined || accounts.length === 0 ? {} : { memberAccounts: accounts };
 }

@@ -17,6 +17,7 @@ import type {
   CopySlotsForRegion,
   Ec2ForRegion,
   EventPublisher,
+  KeysForRegion,
   LoggerPort,
   MetricsPort,
   SsmForRegion,
@@ -55,6 +56,13 @@ export interface ReconcileDependencies {
   readonly ec2: Ec2ForRegion;
   /** SSM, for the rules with pointers (`publish`). */
   readonly ssm?: SsmForRegion;
+  /**
+   * Rule name → its target accounts (`resolveTargets`), resolved once for the run: the sources are
+   * shared with them, snapshots included, so each can copy them (`reconcileMember`).
+   */
+  readonly targets?: ReadonlyMap<string, readonly string[]>;
+  /** KMS, for the pre-flight of sharing an encrypted source with target accounts. */
+  readonly kms?: KeysForRegion;
   readonly logger: LoggerPort;
   /** Where deprecations and deregistrations are announced. */
   readonly events: EventPublisher;
@@ -141,6 +149,8 @@ export async function reconcileRegions(
           accountId,
           ec2,
           ...(deps.ssm ? { ssm: deps.ssm } : {}),
+          ...(deps.targets ? { targets: deps.targets } : {}),
+          ...(deps.kms ? { kms: deps.kms } : {}),
           now,
           concurrency: options.concurrency,
           retirement: deps.retire !== false && rules.some((r) => r.retire !== undefined),

@@ -8,16 +8,19 @@ import {
   AWSOrganizationsNotInUseException,
   ChildNotFoundException,
   DescribeOrganizationCommand,
+  DuplicateAccountException,
   InvalidInputException,
   ListAccountsCommand,
   ListAccountsForParentCommand,
   ListChildrenCommand,
   ListParentsCommand,
   ListRootsCommand,
+  MoveAccountCommand,
   OrganizationsClient,
   OrganizationsServiceException,
   ParentNotFoundException,
   paginateListAccounts,
+  SourceParentNotFoundException,
 } from '@aws-sdk/client-organizations';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadOrganization } from '../src/organizations/index.js';
@@ -163,6 +166,62 @@ describe('the List operations', () => {
     });
     expect(response.status).toBe(400);
     expect(await response.json()).toMatchObject({ __type: 'UnknownOperationException' });
+  });
+});
+
+describe('MoveAccount', () => {
+  const accountsUnder = async (parentId: string) =>
+    (await client(MANAGEMENT).send(new ListAccountsForParentCommand({ ParentId: parentId }))).Accounts?.map(
+      (a) => a.Id,
+    );
+
+  it('moves an account between OUs for the management account, and the listings and EC2 follow', async () => {
+    const own = await serveOrganization();
+    try {
+      const local = (key: string) =>
+        new OrganizationsClient({
+          region: 'us-east-1',
+          endpoint: own.endpoint,
+          credentials: { accessKeyId: key, secretAccessKey: 'local-secret' },
+          maxAttempts: 1,
+        });
+      await local(MANAGEMENT).send(
+        new MoveAccountCommand({ AccountId: ADMIN, SourceParentId: ROOT, DestinationParentId: WORKLOADS }),
+      );
+      const under = async (parentId: string) =>
+        (
+          await local(MANAGEMENT).send(new ListAccountsForParentCommand({ ParentId: parentId }))
+        ).Accounts?.map((a) => a.Id);
+      expect(await under(WORKLOADS)).toEqual([DEV, ADMIN]);
+      expect(await under(ROOT)).toEqual([MANAGEMENT]);
+      const { Parents } = await local(MANAGEMENT).send(new ListParentsCommand({ ChildId: ADMIN }));
+      expect(Parents).toEqual([{ Id: WORKLOADS, Type: 'ORGANIZATIONAL_UNIT' }]);
+    } finally {
+      await own.close();
+    }
+  });
+
+  it('refuses a wrong source parent, a move to where the account is, and callers other than the management account', async () => {
+    const wrongSource = await rejectionOf(
+      client(MANAGEMENT).send(
+        new MoveAccountCommand({ AccountId: DEV, SourceParentId: ROOT, DestinationParentId: PRODUCTION }),
+      ),
+      SourceParentNotFoundException,
+    );
+    expect(wrongSource.message).toContain('source root or OU');
+    await rejectionOf(
+      client(MANAGEMENT).send(
+        new MoveAccountCommand({ AccountId: DEV, SourceParentId: WORKLOADS, DestinationParentId: WORKLOADS }),
+      ),
+      DuplicateAccountException,
+    );
+    await rejectionOf(
+      client(ADMIN).send(
+        new MoveAccountCommand({ AccountId: DEV, SourceParentId: WORKLOADS, DestinationParentId: ROOT }),
+      ),
+      AccessDeniedException,
+    );
+    expect(await accountsUnder(WORKLOADS)).toEqual([DEV]);
   });
 });
 

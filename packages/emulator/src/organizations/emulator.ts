@@ -128,6 +128,14 @@ const HANDLERS: Readonly<Record<string, Handler>> = {
       'Children',
     );
   },
+  MoveAccount: (org, input) => {
+    org.moveAccount(
+      requiredId(input, 'AccountId', /^\d{12}$/),
+      requiredId(input, 'SourceParentId', PARENT_ID),
+      requiredId(input, 'DestinationParentId', PARENT_ID),
+    );
+    return {};
+  },
   ListParents: (org, input, operation) => {
     const childId = requiredId(input, 'ChildId', CHILD_ID);
     const parentId = org.accounts.get(childId)?.parentId ?? org.ous.get(childId)?.parentId;
@@ -182,6 +190,13 @@ export function createOrganizationsEmulator(
           'Your account is not a member of an organization.',
         );
       if (operation !== 'DescribeOrganization' && !organization.canList(caller))
+        throw new OrganizationsError(
+          'AccessDeniedException',
+          "You don't have permissions to access this resource.",
+        );
+      // MoveAccount changes the organization: the management account only (the operations-by-account
+      // page allows a delegated administrator only through a delegation policy, not modelled).
+      if (operation === 'MoveAccount' && caller !== organization.managementAccountId)
         throw new OrganizationsError(
           'AccessDeniedException',
           "You don't have permissions to access this resource.",

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { ACCOUNT_ID } from '../accounts.js';
+import { OrganizationsError } from './requests.js';
 
 /**
  * The organization the local stack seeds: one organization, its roots, OUs and accounts, read from
@@ -176,6 +177,40 @@ export class Organization {
         throw new RangeError(
           `organization seed: delegated administrator ${admin} is not in the organization`,
         );
+  }
+
+  /**
+   * MoveAccount: the account leaves `sourceParentId` for `destinationParentId`. The errors are the
+   * API Reference's, checked in its order of parameters; an account already under the destination
+   * is `DuplicateAccountException`.
+   */
+  moveAccount(accountId: string, sourceParentId: string, destinationParentId: string): void {
+    const account = this.accounts.get(accountId);
+    if (account === undefined)
+      throw new OrganizationsError(
+        'AccountNotFoundException',
+        "We can't find an AWS account with the AccountId that you specified, or the account whose credentials you used to make this request isn't a member of an organization.",
+      );
+    const source = this.parents.get(sourceParentId);
+    if (source === undefined || account.parentId !== sourceParentId)
+      throw new OrganizationsError(
+        'SourceParentNotFoundException',
+        "We can't find a source root or OU with the ParentId that you specified.",
+      );
+    const destination = this.parents.get(destinationParentId);
+    if (destination === undefined)
+      throw new OrganizationsError(
+        'DestinationParentNotFoundException',
+        "We can't find the destination container (a root or OU) with the ParentId that you specified.",
+      );
+    if (sourceParentId === destinationParentId)
+      throw new OrganizationsError(
+        'DuplicateAccountException',
+        'That account is already present in the specified destination.',
+      );
+    source.accounts.splice(source.accounts.indexOf(accountId), 1);
+    destination.accounts.push(accountId);
+    this.accounts.set(accountId, { ...account, parentId: destinationParentId });
   }
 
   isMember(accountId: string): boolean {
