@@ -123,6 +123,7 @@ export async function reconcileMember(
       events: deps.events,
       now: deps.now,
       retire: false,
+      copyOnly: true,
       ...(deps.metrics ? { metrics: deps.metrics } : {}),
     },
     { ...options, regions: [region] },

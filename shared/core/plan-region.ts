@@ -34,6 +34,11 @@ export interface RegionPlanOptions {
   /** Copies pending here at most, counting those already pending (AWS allows 100). */
   readonly maxCopiesInFlight: number;
   readonly now: Date;
+  /**
+   * The run acts in a target account (`reconcileMember`): another account's sources are only
+   * copied from, never tagged (the member role tags nothing but its own copies, at creation).
+   */
+  readonly copyOnly?: boolean;
 }
 
 export interface DeferredCopy {
@@ -106,6 +111,7 @@ export function planRegion(
 
   // This region's sources.
   for (const m of inventory.managed.filter((m) => m.role === 'source' && live(m))) {
+    if (options.copyOnly && m.image.ownerId !== accountId) continue;
     const detail = details.get(m.image.imageId);
     if (detail === undefined) continue;
     add(m.rule, {

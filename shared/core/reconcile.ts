@@ -63,6 +63,8 @@ export interface ReconcileDependencies {
   readonly targets?: ReadonlyMap<string, readonly string[]>;
   /** KMS, for the pre-flight of sharing an encrypted source with target accounts. */
   readonly kms?: KeysForRegion;
+  /** The run acts in a target account: see `RegionPlanOptions.copyOnly`. */
+  readonly copyOnly?: boolean;
   readonly logger: LoggerPort;
   /** Where deprecations and deregistrations are announced. */
   readonly events: EventPublisher;
@@ -167,7 +169,11 @@ export async function reconcileRegions(
   const readable = observed.flatMap((o) => ('inventory' in o ? [o] : []));
   const plans = resolvePlans(
     readable.map(({ inventory }) =>
-      planRegion(rules, inventory, { maxCopiesInFlight: options.maxCopiesInFlight, now }),
+      planRegion(rules, inventory, {
+        maxCopiesInFlight: options.maxCopiesInFlight,
+        now,
+        ...(deps.copyOnly ? { copyOnly: true } : {}),
+      }),
     ),
   );
 

@@ -1,0 +1,233 @@
+import { createEc2Emulator, type Ec2Emulator } from '@ami-lifecycle/emulator/ec2/index.js';
+import {
+  createOrganizationsEmulator,
+  type OrganizationsEmulator,
+} from '@ami-lifecycle/emulator/organizations/index.js';
+import { type LocalServer, startLocalServer } from '@ami-lifecycle/emulator/server.js';
+import { MoveAccountCommand, OrganizationsClient } from '@aws-sdk/client-organizations';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createEc2ForRegion } from '../../shared/aws/clients.js';
+import { type MemberResult, reconcileMember } from '../../shared/core/member.js';
+import type { ToolEvent } from '../../shared/core/notifications.js';
+import type { MembersFor, OrganizationsFor } from '../../shared/core/ports.js';
+import { reconcileRegions } from '../../shared/core/reconcile.js';
+import { resolveTargets, workItems } from '../../shared/core/targets.js';
+import { parseRules } from '../../shared/rules/load.js';
+import { testOrganizationsFor } from '../support/organizations.js';
+import { callCount, MUTATING, quietLogger } from './helpers.js';
+
+/**
+ * Copies owned by other accounts, through the real SDK against the emulator: the hub shares its
+ * source with the rule's target accounts (named, and found under an OU through Organizations), each
+ * target account copies it into its regions itself, and a run after convergence changes nothing.
+ */
+
+const HUB = '123456789012';
+const DEV = '222222222222';
+const PROD = '333333333333';
+const NEWCOMER = '444444444444';
+const ORG = 'o-a1b2c3d4e5';
+const ROOT = 'r-ab12';
+const WORKLOADS = 'ou-ab12-11111111';
+const REGIONS = ['us-east-1', 'eu-west-1'];
+
+const { rules } = parseRules(`
+version: 1
+rules:
+  - name: golden
+    match: { regions: [us-east-1], names: ['golden-*'] }
+    copy: { regions: [eu-west-1], tags: { team: platform } }
+    accounts:
+      ids: ['${PROD}']
+      organizationalUnits: ['arn:aws:organizations::${HUB}:ou/${ORG}/${WORKLOADS}']
+      regions: [us-east-1, eu-west-1]
+`);
+
+let ec2Emulator: Ec2Emulator;
+let organizations: OrganizationsEmulator;
+let server: LocalServer;
+let organizationsFor: OrganizationsFor;
+let members: MembersFor;
+
+function seedOrganization(): OrganizationsEmulator {
+  return createOrganizationsEmulator({
+    accountId: HUB,
+    organization: {
+      id: ORG,
+      managementAccountId: HUB,
+      roots: [
+        {
+          id: ROOT,
+          children: [
+            { account: { id: HUB, name: 'build', email: 'build@example.com' } },
+            { account: { id: PROD, name: 'prod', email: 'prod@example.com' } },
+            { account: { id: NEWCOMER, name: 'newcomer', email: 'new@example.com' } },
+            {
+              ou: {
+                id: WORKLOADS,
+                name: 'workloads',
+                children: [{ account: { id: DEV, name: 'dev', email: 'dev@example.com' } }],
+              },
+            },
+          ],
+        },
+      ],
+    },
+  });
+}
+
+beforeAll(async () => {
+  server = await startLocalServer({
+    ec2: (request) => ec2Emulator.service(request),
+    organizations: (request) => organizations.service(request),
+  });
+  organizationsFor = testOrganizationsFor(server.endpoint);
+  // A 12-digit access key acts for that account in the emulator: the member role, without STS.
+  const perAccount = new Map<string, ReturnType<MembersFor>>();
+  members = (account) => {
+    let ports = perAccount.get(account);
+    if (ports === undefined) {
+      ports = {
+        ec2: createEc2ForRegion({
+          endpoint: server.endpoint,
+          credentials: { accessKeyId: account, secretAccessKey: 'local' },
+          maxAttempts: 8,
+        }),
+        kms: () => ({ describeKey: async () => undefined }),
+      };
+      perAccount.set(account, ports);
+    }
+    return ports;
+  };
+});
+afterAll(async () => {
+  ec2Emulator?.close();
+  await server?.close();
+});
+beforeEach(() => {
+  ec2Emulator?.close();
+  ec2Emulator = createEc2Emulator({ copyDelayMs: 60_000 });
+  organizations = seedOrganization();
+});
+
+/** One scheduled round: targets resolved, the hub's regions reconciled, then every (account, region) item. */
+async function round(): Promise<{
+  targets: ReadonlyMap<string, readonly string[]>;
+  results: MemberResult[];
+}> {
+  const events = { publish: async (_: readonly ToolEvent[]) => {} };
+  const resolved = await resolveTargets(rules, HUB, organizationsFor);
+  expect(resolved.failures).toEqual([]);
+  const hub = await reconcileRegions(
+    {
+      rules,
+      accountId: HUB,
+      ec2: hubEc2(),
+      logger: quietLogger,
+      events,
+      now: () => new Date(),
+      targets: resolved.accounts,
+    },
+    { regions: REGIONS, dryRun: false, maxCopiesInFlight: 20, concurrency: 4 },
+  );
+  expect(
+    hub.flatMap((r) => ('report' in r ? r.report.failures.map((f) => f.message) : [r.error.message])),
+  ).toEqual([]);
+  const results = await Promise.all(
+    workItems(rules, resolved.accounts).map((item) =>
+      reconcileMember(
+        { rules, hubAccountId: HUB, members, logger: quietLogger, events, now: () => new Date() },
+        item,
+        { dryRun: false, maxCopiesInFlight: 20, concurrency: 4 },
+      ),
+    ),
+  );
+  ec2Emulator.completePendingCopies();
+  return { targets: resolved.accounts, results };
+}
+
+let hubPorts: ReturnType<typeof createEc2ForRegion> | undefined;
+function hubEc2() {
+  hubPorts ??= createEc2ForRegion({
+    endpoint: server.endpoint,
+    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+    maxAttempts: 8,
+  });
+  return hubPorts;
+}
+
+/** The available copies of `sourceImageId` each account owns, per region, read from the emulator's own state. */
+function ownedCopies(sourceImageId: string): Record<string, string[]> {
+  const found: Record<string, string[]> = {};
+  for (const region of REGIONS) {
+    for (const image of ec2Emulator.listImages(region)) {
+      if (image.sourceImageId !== sourceImageId || image.state !== 'available') continue;
+      found[image.ownerId] = [...(found[image.ownerId] ?? []), region];
+    }
+  }
+  for (const list of Object.values(found)) list.sort();
+  return found;
+}
+
+describe('copies owned by target accounts', () => {
+  it('shares the source with a named account and one under an OU, and each copies it into its regions itself', async () => {
+    const source = ec2Emulator.seedImage({ region: 'us-east-1', name: 'golden-linux-1', emitEvent: false });
+    const first = await round();
+    expect(first.targets.get('golden')).toEqual([DEV, PROD]);
+    expect(first.results.map((r) => `${r.account}/${r.region}:${r.status}`).sort()).toEqual([
+      `${DEV}/eu-west-1:done`,
+      `${DEV}/us-east-1:done`,
+      `${PROD}/eu-west-1:done`,
+      `${PROD}/us-east-1:done`,
+    ]);
+
+    const shared = ec2Emulator.getImage('us-east-1', source.imageId);
+    expect(shared?.launchPermissions.userIds.sort()).toEqual([DEV, PROD]);
+    const snapshot = ec2Emulator.getSnapshot('us-east-1', shared?.snapshotIds[0] ?? '');
+    expect(snapshot?.createVolumePermissions?.userIds?.sort()).toEqual([DEV, PROD]);
+
+    expect(ownedCopies(source.imageId)).toEqual({
+      [HUB]: ['eu-west-1'],
+      [DEV]: ['eu-west-1', 'us-east-1'],
+      [PROD]: ['eu-west-1', 'us-east-1'],
+    });
+    const memberCopy = ec2Emulator
+      .listImages('eu-west-1')
+      .find((i) => i.ownerId === DEV && i.sourceImageId === source.imageId);
+    expect(memberCopy?.tags).toMatchObject({
+      'ami-lifecycle:rule': 'golden',
+      'ami-lifecycle:source-image-id': source.imageId,
+      'ami-lifecycle:source-region': 'us-east-1',
+      'ami-lifecycle:source-account': HUB,
+      team: 'platform',
+    });
+
+    ec2Emulator.resetCounters();
+    const second = await round();
+    expect(second.results.every((r) => r.status === 'done')).toBe(true);
+    expect(callCount(ec2Emulator, [...MUTATING, 'CopyImage'])).toBe(0);
+  });
+
+  it('gives an account that joins a targeted OU the current release on the next run, and leaves the others as they are', async () => {
+    const source = ec2Emulator.seedImage({ region: 'us-east-1', name: 'golden-linux-2', emitEvent: false });
+    await round();
+    expect(ownedCopies(source.imageId)[NEWCOMER]).toBeUndefined();
+
+    await new OrganizationsClient({
+      region: 'us-east-1',
+      endpoint: server.endpoint,
+      credentials: { accessKeyId: HUB, secretAccessKey: 'local' },
+    }).send(
+      new MoveAccountCommand({ AccountId: NEWCOMER, SourceParentId: ROOT, DestinationParentId: WORKLOADS }),
+    );
+
+    ec2Emulator.resetCounters();
+    const next = await round();
+    expect(next.targets.get('golden')).toEqual([DEV, PROD, NEWCOMER]);
+    expect(ownedCopies(source.imageId)[NEWCOMER]).toEqual(['eu-west-1', 'us-east-1']);
+    // The newcomer's copies and its share are all that changed: two copies, one launch
+    // permission, one create-volume permission.
+    expect(callCount(ec2Emulator, ['CopyImage'])).toBe(2);
+    expect(callCount(ec2Emulator, ['ModifyImageAttribute', 'ModifySnapshotAttribute'])).toBe(2);
+  });
+});

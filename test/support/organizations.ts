@@ -1,0 +1,35 @@
+import {
+  OrganizationsClient,
+  paginateListAccountsForParent,
+  paginateListChildren,
+  paginateListRoots,
+} from '@aws-sdk/client-organizations';
+import type { OrganizationsFor } from '../../shared/core/ports.js';
+
+/** Organizations over the real SDK at a local endpoint, as the hub account (the default key). */
+export function testOrganizationsFor(endpoint: string): OrganizationsFor {
+  const client = new OrganizationsClient({
+    region: 'us-east-1',
+    endpoint,
+    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+  });
+  const all = async <T>(pages: AsyncIterable<T>): Promise<T[]> => {
+    const out: T[] = [];
+    for await (const page of pages) out.push(page);
+    return out;
+  };
+  return () => ({
+    listRoots: async () =>
+      (await all(paginateListRoots({ client }, {})))
+        .flatMap((p) => p.Roots ?? [])
+        .flatMap((r) => (r.Id ? [r.Id] : [])),
+    listChildOus: async (ParentId) =>
+      (await all(paginateListChildren({ client }, { ParentId, ChildType: 'ORGANIZATIONAL_UNIT' })))
+        .flatMap((p) => p.Children ?? [])
+        .flatMap((c) => (c.Id ? [c.Id] : [])),
+    listAccountsForParent: async (ParentId) =>
+      (await all(paginateListAccountsForParent({ client }, { ParentId })))
+        .flatMap((p) => p.Accounts ?? [])
+        .flatMap((a) => (a.Id ? [{ id: a.Id, status: a.Status ?? 'ACTIVE' }] : [])),
+  });
+}
