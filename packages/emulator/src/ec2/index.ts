@@ -25,7 +25,7 @@ export {
   type ExternalReferenceType,
   type ImageReferenceSource,
 } from './reference-sources.js';
-export { DEFAULT_REGIONS } from './regions.js';
+export { type AccountRegions, DEFAULT_REGIONS } from './regions.js';
 export type {
   SeedDevice,
   SeededImage,

@@ -74,7 +74,7 @@ function checkSourceRegion(ctx: ActionContext, sourceRegion: string): void {
       `The source region '${sourceRegion}' is not valid. Specify the source Region using its Region code, for example, us-west-2.`,
     );
   }
-  if (!ctx.world.regions.isEnabled(sourceRegion)) {
+  if (!ctx.world.regions.isEnabled(sourceRegion, ctx.accountId)) {
     throw new Ec2Error(
       'InvalidRegion',
       `The source region '${sourceRegion}' is not enabled for this account.`,
