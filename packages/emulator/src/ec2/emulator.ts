@@ -157,7 +157,7 @@ export const SUPPORTED_ACTIONS: readonly string[] = Object.keys(ACTIONS).sort();
  * re-exported here where the other emulators first found it.
  */
 export { accountOfAccessKey, callerAccount } from '../accounts.js';
-export type { Ec2EmulatorOptions } from './options.js';
+export type { Ec2EmulatorOptions, KmsKeyUsable } from './options.js';
 
 function respond(status: number, body: string, requestId: string): EmulatedResponse {
   return {
@@ -189,6 +189,7 @@ export function createEc2Emulator(options: Ec2EmulatorOptions = {}): Ec2Emulator
         ? blockPublicAccess
         : (blockPublicAccess?.[region] ?? 'unblocked'),
     ...(options.membershipOf !== undefined ? { membershipOf: options.membershipOf } : {}),
+    ...(options.kmsKeyUsable !== undefined ? { kmsKeyUsable: options.kmsKeyUsable } : {}),
   });
   for (const source of options.referenceSources ?? []) world.referenceSources.add(source);
   const throttle = options.throttle === false ? undefined : new Throttle(options.throttle);

@@ -8,6 +8,7 @@ export {
   DEFAULT_ACCOUNT_ID,
   type Ec2Emulator,
   type Ec2EmulatorOptions,
+  type KmsKeyUsable,
   SUPPORTED_ACTIONS,
 } from './emulator.js';
 export type { AmiEventListener, AmiEventState, AmiStateChangeEvent } from './events.js';

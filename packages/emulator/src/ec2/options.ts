@@ -7,6 +7,12 @@ import type { ThrottleOptions } from './throttle.js';
 
 /** The EC2 emulator's options (`createEc2Emulator`), and the check that refuses a bad one at once. */
 
+/**
+ * Whether an account can use a KMS key (by its key ARN), as KMS's key policy would answer it; the
+ * stack answers from the seeded KMS keys (`kmsKeys`).
+ */
+export type KmsKeyUsable = (input: { accountId: string; keyArn: string }) => boolean;
+
 export interface Ec2EmulatorOptions {
   /** The account callers act as; default `123456789012`. See `callerAccount` for other accounts. */
   accountId?: string;
@@ -41,6 +47,12 @@ export interface Ec2EmulatorOptions {
    * Without it no account is in an organization.
    */
   membershipOf?: (accountId: string) => OrganizationMembership | undefined;
+  /**
+   * Asked when CopyImage copies another account's snapshot encrypted under a customer managed
+   * key. Without it such keys are taken as shared with every account (key policies unknown); the
+   * owner's AWS managed `aws/ebs` key is never usable by another account either way.
+   */
+  kmsKeyUsable?: KmsKeyUsable;
 }
 
 const KNOWN_OPTIONS: ReadonlySet<string> = new Set([
@@ -57,6 +69,7 @@ const KNOWN_OPTIONS: ReadonlySet<string> = new Set([
   'referenceSources',
   'issuedKeyAccount',
   'membershipOf',
+  'kmsKeyUsable',
 ]);
 
 /** Fails fast on a bad option, including a misspelt one from an untyped caller. */
