@@ -12,7 +12,7 @@ import {
  * (`Credential=AKID/20260101/us-east-1/sqs/aws4_request` → `sqs`), as every SDK client and the AWS
  * CLI sign each request for the service they call. Unsigned requests fall back to the protocol:
  * `x-amz-target` `AWSEvents.*` → EventBridge, `DynamoDB_20120810.*` → DynamoDB, `AmazonSQS.*` →
- * SQS, `AmazonSSM.*` → SSM, `AWSOrganizationsV20161128.*` → Organizations, a Query body with SNS's `Version=2010-03-31` → SNS, SQS's `2012-11-05` → SQS or STS's
+ * SQS, `AmazonSSM.*` → SSM, `AWSOrganizationsV20161128.*` → Organizations, `TrentService.*` → KMS, a Query body with SNS's `Version=2010-03-31` → SNS, SQS's `2012-11-05` → SQS or STS's
  * `2011-06-15` → STS, anything else → EC2 (Query).
  *
  * A service that is not emulated (or not configured) is answered 501 `NotImplemented`, in JSON for
@@ -36,6 +36,8 @@ export interface LocalServerOptions {
   ssm?: EmulatedService;
   /** Organizations (signing name `organizations`): the seeded organization, read-only. */
   organizations?: EmulatedService;
+  /** KMS (signing name `kms`): DescribeKey over the seeded keys and every account's `aws/ebs` key. */
+  kms?: EmulatedService;
 }
 
 /** The signing names this server can route, and the option serving each. */
@@ -48,6 +50,7 @@ export const ROUTED_SERVICES = {
   sts: 'sts',
   ssm: 'ssm',
   organizations: 'organizations',
+  kms: 'kms',
 } as const satisfies Record<string, keyof LocalServerOptions>;
 
 export interface LocalServer {
@@ -105,6 +108,7 @@ const DISPLAY_NAMES: Record<string, string> = {
   sts: 'STS',
   ssm: 'SSM',
   organizations: 'Organizations',
+  kms: 'KMS',
 };
 
 /**
@@ -140,6 +144,7 @@ const TARGET_PREFIXES: ReadonlyArray<readonly [string, string]> = [
   ['AmazonSQS.', 'sqs'],
   ['AmazonSSM.', 'ssm'],
   ['AWSOrganizationsV20161128.', 'organizations'],
+  ['TrentService.', 'kms'],
 ];
 
 /** The signing name a request is for: its credential scope's, else told by its protocol (see above). */

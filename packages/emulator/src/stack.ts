@@ -7,42 +7,36 @@ import {
   type Ec2Emulator,
   type Ec2EmulatorOptions,
 } from './ec2/index.js';
-import { AccountBuses, type ForwardingRuleSeed } from './eventbridge/accounts.js';
+import { AccountBuses } from './eventbridge/accounts.js';
 import { createEventBridgeService } from './eventbridge/api.js';
 import {
   type BusEventInput,
   createLocalEventBusFromConfig,
-  type DeadLetterRecord,
-  type DeliveryRecord,
   type LocalEventBus,
   type OnFailureSender,
-  type PutRecord,
 } from './eventbridge/bus.js';
-import { loadServerlessConfig, type ServerlessConfig } from './eventbridge/serverless-config.js';
+import { loadServerlessConfig } from './eventbridge/serverless-config.js';
 import type { EmulatedService } from './http.js';
-import {
-  createOrganizationsEmulator,
-  type OrganizationSeed,
-  type OrganizationsEmulator,
-} from './organizations/index.js';
+import { createKmsEmulator, type KmsEmulator } from './kms/index.js';
+import { createOrganizationsEmulator, type OrganizationsEmulator } from './organizations/index.js';
 import {
   createDeclaredResources,
-  type DeclaredResources,
   declaredResources,
   type ResolveContext,
   resolveEnvironment,
   resolveValue,
 } from './resources.js';
 import { startLocalServer } from './server.js';
-import { createSnsEmulator, type PublishedMessage, type SnsEmulator } from './sns/index.js';
+import { createSnsEmulator, type SnsEmulator } from './sns/index.js';
 import { createSqsEmulator, type SqsEmulator } from './sqs/index.js';
 import { createSsmEmulator, type ImageUsable, type SsmEmulator } from './ssm/index.js';
-import { createStsEmulator, Principals, type SeedRoleInput, type StsEmulator } from './sts/index.js';
+import { createStsEmulator, Principals, type StsEmulator } from './sts/index.js';
 
 /**
- * The whole tool, locally: the EC2, EventBridge, DynamoDB, SQS, SNS, STS and SSM emulators behind one
- * loopback endpoint, a local event bus built from `serverless.yml`, and the real handlers invoked
- * in-process through the real SDK clients, pointed at the endpoint by the standard `AWS_ENDPOINT_URL`.
+ * The whole tool, locally: the EC2, EventBridge, DynamoDB, SQS, SNS, STS, SSM, Organizations and KMS
+ * emulators behind one loopback endpoint, a local event bus built from `serverless.yml`, and the
+ * real handlers invoked in-process through the real SDK clients, pointed at the endpoint by the
+ * standard `AWS_ENDPOINT_URL`.
  *
  * The tables, queues and topics `serverless.yml` declares exist in every emulated region, and the
  * functions' environment (`!Ref NotificationsTopic`, …) is resolved to them, in the config's region.
@@ -54,89 +48,9 @@ import { createStsEmulator, Principals, type SeedRoleInput, type StsEmulator } f
  * the same for the life of the process, and `reset()` swaps fresh emulators and bus in behind them.
  */
 
-export interface LocalStackOptions {
-  /** The repository root: where `serverless.yml` and the handler modules are. */
-  root?: string;
-  /** The rules file the handlers load (RULES_FILE); default `config/ami-rules.yaml`. */
-  rulesFile?: string;
-  /** Loopback port; 0 (default) picks a free one. */
-  port?: number;
-  ec2?: Ec2EmulatorOptions;
-  /** Delay before Lambda-style retry n, `n × retryDelayMs`; default 50 ms. */
-  retryDelayMs?: number;
-  /** Powertools log level for the handlers; default SILENT (the timeline shows what happened). */
-  logLevel?: string;
-  /**
-   * Whether the handlers print their metrics (EMF lines, on stdout, as in Lambda); default no, like
-   * their logs. The demo turns them on and reads them back.
-   */
-  metrics?: boolean;
-  /** Extra environment for the handlers, e.g. DRY_RUN; overrides everything else. */
-  env?: Record<string, string>;
-  /** IAM roles STS AssumeRole can assume (seeded again by `reset()`; sessions do not survive it). */
-  roles?: readonly SeedRoleInput[];
-  /**
-   * The organization Organizations answers, and EC2 consults for organization and OU launch
-   * permissions: a seed object, or the path of a JSON file holding one (relative to `root`).
-   * Without it no account is in an organization.
-   */
-  organization?: OrganizationSeed | string;
-  /**
-   * Rules on other accounts' buses (or the stack's own) whose targets are event bus ARNs: they
-   * forward matching events, e.g. a member account's `EC2 AMI State Change` events to the stack's
-   * bus, which must allow the member (PutPermission) for them to arrive.
-   */
-  forwardingRules?: readonly ForwardingRuleSeed[];
-}
+import type { LocalStack, LocalStackOptions, TimelineEntry } from './stack-types.js';
 
-export type TimelineEntry =
-  | { readonly at: number; readonly kind: 'event'; readonly record: PutRecord }
-  | { readonly at: number; readonly kind: 'delivery'; readonly record: DeliveryRecord }
-  /** A message published to an SNS topic (the recorder stands in for email and chat subscribers). */
-  | { readonly at: number; readonly kind: 'notification'; readonly record: PublishedMessage }
-  /** A failed invocation handed to its function's on-failure destination (sent, or why not). */
-  | { readonly at: number; readonly kind: 'dead-letter'; readonly record: DeadLetterRecord };
-
-export interface LocalStack {
-  readonly endpoint: string;
-  readonly config: ServerlessConfig;
-  readonly emulator: Ec2Emulator;
-  readonly bus: LocalEventBus;
-  /** Every account's buses: the stack's is `bus`; others' events and the forwards between them. */
-  readonly buses: AccountBuses;
-  /** DynamoDB: tables per region; `getItem`/`items` read them, `putItem` seeds them. */
-  readonly dynamodb: DynamoDbEmulator;
-  /** SQS: queues per region; `messages` peeks at a queue, `sendMessage` seeds it. */
-  readonly sqs: SqsEmulator;
-  /** SNS recorder: `published(topicArnOrName?)` lists what was published, `onPublish` listens. */
-  readonly sns: SnsEmulator;
-  /** STS: GetCallerIdentity answers the EC2 emulator's account (or a 12-digit access key's). */
-  readonly sts: StsEmulator;
-  /** SSM Parameter Store: `aws:ec2:image` values are checked against the EC2 emulator's images. */
-  readonly ssm: SsmEmulator;
-  /** Organizations: the seeded organization (`options.organization`), read-only. */
-  readonly organizations: OrganizationsEmulator;
-  /** The tables, queues, topics and buses of `serverless.yml`, as created in every region. */
-  readonly resources: DeclaredResources;
-  /** The environment the handlers were given (set on `process.env` until `close()`). */
-  readonly environment: Readonly<Record<string, string>>;
-  /** Events, deliveries, notifications and dead-letters, in order, with ms since the stack (re)started. */
-  readonly timeline: readonly TimelineEntry[];
-  /**
-   * Resolves when nothing is left to happen: no delivery in flight, no copy pending in the
-   * emulator and no `aws:ec2:image` parameter value being validated. Rejects after `timeoutMs`
-   * (default 60 s) with what was still pending.
-   */
-  settle(timeoutMs?: number): Promise<void>;
-  /**
-   * Fresh emulators (EC2 with the same options, merged with these; DynamoDB, SQS and SNS with the
-   * declared resources recreated; STS and SSM in the EC2 emulator's account) and bus behind the same endpoint and environment.
-   */
-  reset(ec2?: Ec2EmulatorOptions): void;
-  /** The next `count` PutEvents entries (any caller) fail with `code` inside a 200 answer, as EventBridge reports partial failures. */
-  failNextPutEntries(count: number, code?: string): void;
-  close(): Promise<void>;
-}
+export type { LocalStack, LocalStackOptions, TimelineEntry } from './stack-types.js';
 
 /** The credentials the handlers sign with: any value works; the emulator acts as its default account. */
 const LOCAL_CREDENTIALS = { AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test' };
@@ -155,6 +69,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   let sts: StsEmulator;
   let ssm: SsmEmulator;
   let organizations: OrganizationsEmulator;
+  let kms: KmsEmulator;
   let bus: LocalEventBus;
   let buses: AccountBuses;
   let eventbridge: EmulatedService;
@@ -197,11 +112,13 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     // in EC2, SSM and Organizations too.
     const principals = new Principals(ec2Options.accountId ?? DEFAULT_ACCOUNT_ID);
     const { issuedKeyAccount } = principals;
+    const callerArnOf = (key: string | undefined) => principals.identityOf(key).arn;
     emulator = createEc2Emulator({
       ...ec2Options,
       issuedKeyAccount,
-      // Read at request time: the organization of this build, created below.
+      // Read at request time: the organization and KMS of this build, created below.
       membershipOf: (account) => organizations.organization?.membership(account),
+      ...(options.kmsKeys !== undefined ? { kmsKeyUsable: (input) => kms.keyUsable(input) } : {}),
     });
     regions = ec2Options.regions ?? DEFAULT_REGIONS;
     const { accountId } = emulator;
@@ -217,12 +134,19 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         ? { organization: typeof organization === 'string' ? resolve(root, organization) : organization }
         : {}),
     });
+    kms = createKmsEmulator({
+      keys: options.kmsKeys ?? [],
+      accountId,
+      issuedKeyAccount,
+      callerArnOf,
+      defaultRegion: config.region,
+    });
     ssm = createSsmEmulator({
       accountId,
       defaultRegion: config.region,
       imageUsable: imageUsableIn(emulator),
       issuedKeyAccount,
-      callerArnOf: (key) => principals.identityOf(key).arn,
+      callerArnOf,
     });
     createDeclaredResources(resources, regions, { dynamodb, sqs, sns });
     bus = createLocalEventBusFromConfig(config, {
@@ -276,6 +200,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     sts: (request) => sts.service(request),
     ssm: (request) => ssm.service(request),
     organizations: (request) => organizations.service(request),
+    kms: (request) => kms.service(request),
   });
   endpoint = server.endpoint;
   const ec2Defaults = options.ec2 ?? {};
@@ -337,6 +262,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     },
     get organizations() {
       return organizations;
+    },
+    get kms() {
+      return kms;
     },
     resources,
     environment: env,

@@ -44,7 +44,7 @@ const signed = (
 
 describe('serviceOf', () => {
   it('reads the service from the SigV4 credential scope, whatever the protocol says', () => {
-    for (const service of ['ec2', 'events', 'dynamodb', 'sqs', 'sns', 'sts', 's3'])
+    for (const service of ['ec2', 'events', 'dynamodb', 'sqs', 'sns', 'sts', 'kms', 's3'])
       expect(serviceOf(signed(service))).toBe(service);
     // The scope wins over a misleading target.
     expect(serviceOf(signed('sqs', 'eu-west-1', { 'x-amz-target': 'DynamoDB_20120810.PutItem' }))).toBe(
@@ -62,6 +62,7 @@ describe('serviceOf', () => {
     expect(serviceOf(unsigned({ 'x-amz-target': 'AWSEvents.PutEvents' }))).toBe('events');
     expect(serviceOf(unsigned({ 'x-amz-target': 'DynamoDB_20120810.GetItem' }))).toBe('dynamodb');
     expect(serviceOf(unsigned({ 'x-amz-target': 'AmazonSQS.SendMessage' }))).toBe('sqs');
+    expect(serviceOf(unsigned({ 'x-amz-target': 'TrentService.DescribeKey' }))).toBe('kms');
     expect(serviceOf(unsigned({}, 'Action=Publish&Version=2010-03-31'))).toBe('sns');
     expect(serviceOf(unsigned({}, 'Action=SendMessage&Version=2012-11-05'))).toBe('sqs');
     expect(serviceOf(unsigned({}, 'Action=GetCallerIdentity&Version=2011-06-15'))).toBe('sts');
@@ -126,7 +127,7 @@ describe('startLocalServer routing', () => {
     expect(await json.json()).toEqual({
       __type: 'NotImplemented',
       message:
-        "The local endpoint does not emulate the AWS service 'kinesis' (it serves: ec2, events, dynamodb, sqs, sns, sts, ssm, organizations).",
+        "The local endpoint does not emulate the AWS service 'kinesis' (it serves: ec2, events, dynamodb, sqs, sns, sts, ssm, organizations, kms).",
     });
   });
 });

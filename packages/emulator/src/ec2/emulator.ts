@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { callerAccount, type IssuedKeyAccount } from '../accounts.js';
+import { callerAccount } from '../accounts.js';
 import type { EmulatedResponse, EmulatedService } from '../http.js';
 import { signedRegion } from '../http.js';
 import { copyImage } from './actions/copy.js';
@@ -45,13 +45,9 @@ import type { ActionContext, ActionHandler } from './context.js';
 import { type CounterSnapshot, Counters, type Outcome } from './counters.js';
 import { Ec2Error } from './errors.js';
 import type { AmiEventListener } from './events.js';
-import { type FaultOptions, Faults } from './faults.js';
-import {
-  ACCOUNT_ID_PATTERN,
-  type BlockPublicAccessState,
-  type OrganizationMembership,
-  type RegionState,
-} from './model.js';
+import { Faults } from './faults.js';
+import type { RegionState } from './model.js';
+import { checkOptions, type Ec2EmulatorOptions } from './options.js';
 import { parseQueryRequest, type QueryNode } from './query.js';
 import type { ImageReferenceSource } from './reference-sources.js';
 import { DEFAULT_REGIONS, RegionRegistry } from './regions.js';
@@ -68,40 +64,10 @@ import {
   seedLaunchTemplate,
   seedSnapshot,
 } from './seed.js';
-import { Throttle, type ThrottleOptions } from './throttle.js';
+import { Throttle } from './throttle.js';
 import { type ImageView, type SnapshotView, toImageView, toSnapshotView } from './views.js';
 import { World } from './world.js';
 import { errorXml, successXml } from './xml.js';
-
-export interface Ec2EmulatorOptions {
-  /** The account callers act as; default `123456789012`. See `callerAccount` for other accounts. */
-  accountId?: string;
-  /** Known, enabled regions; default the 17 commercial regions enabled on every account. */
-  regions?: readonly string[];
-  /** Regions the account has not opted in to: calls signed for them fail with `AuthFailure` 401. */
-  disabledRegions?: readonly string[];
-  /** How long a CopyImage stays `pending` before it ends; default 1500 ms, 0 allowed. */
-  copyDelayMs?: number;
-  /** Concurrent copies per destination region and account before `ResourceLimitExceeded`; default 100. */
-  maxConcurrentCopiesPerRegion?: number;
-  /** Token-bucket throttling per account, region and API class; `false` disables it. */
-  throttle?: ThrottleOptions | false;
-  faults?: FaultOptions;
-  /** The clock for creation dates, deprecation and deregistration-protection cooldowns; default wall time. */
-  now?: () => Date;
-  /** Block public access for AMIs, for every region or per region (others `unblocked`); default `unblocked`. */
-  imageBlockPublicAccess?: BlockPublicAccessState | Readonly<Record<string, BlockPublicAccessState>>;
-  /** DescribeImageReferences contributors from the start (see `ImageReferenceSource`); more with `addReferenceSource`. */
-  referenceSources?: readonly ImageReferenceSource[];
-  /** The account of access keys the local STS issued (AssumeRole); see `../accounts.ts`. */
-  issuedKeyAccount?: IssuedKeyAccount;
-  /**
-   * Where an account sits in an organization (its ARN and the OU ARNs above it), for launch
-   * permissions granted to organizations and OUs; the stack answers from the seeded organization.
-   * Without it no account is in an organization.
-   */
-  membershipOf?: (accountId: string) => OrganizationMembership | undefined;
-}
 
 export interface Ec2Emulator {
   /** The EC2 Query API, to mount on `startLocalServer` or call directly. */
@@ -191,41 +157,7 @@ export const SUPPORTED_ACTIONS: readonly string[] = Object.keys(ACTIONS).sort();
  * re-exported here where the other emulators first found it.
  */
 export { accountOfAccessKey, callerAccount } from '../accounts.js';
-
-const KNOWN_OPTIONS: ReadonlySet<string> = new Set([
-  'accountId',
-  'regions',
-  'disabledRegions',
-  'copyDelayMs',
-  'maxConcurrentCopiesPerRegion',
-  'throttle',
-  'faults',
-  'now',
-  'imageBlockPublicAccess',
-  'referenceSources',
-  'issuedKeyAccount',
-  'membershipOf',
-]);
-
-/** Fails fast on a bad option, including a misspelt one from an untyped caller. */
-function checkOptions(options: Ec2EmulatorOptions): void {
-  for (const key of Object.keys(options)) {
-    if (!KNOWN_OPTIONS.has(key)) throw new RangeError(`Unknown EC2 emulator option: ${key}`);
-  }
-  if (options.accountId !== undefined && !ACCOUNT_ID_PATTERN.test(options.accountId)) {
-    throw new RangeError(`accountId must be 12 digits, got ${options.accountId}`);
-  }
-  if (options.regions !== undefined && options.regions.length === 0)
-    throw new RangeError('regions must not be empty');
-  const delay = options.copyDelayMs;
-  if (delay !== undefined && !(Number.isFinite(delay) && delay >= 0)) {
-    throw new RangeError(`copyDelayMs must be >= 0, got ${delay}`);
-  }
-  const limit = options.maxConcurrentCopiesPerRegion;
-  if (limit !== undefined && !(Number.isInteger(limit) && limit >= 0)) {
-    throw new RangeError(`maxConcurrentCopiesPerRegion must be an integer >= 0, got ${limit}`);
-  }
-}
+export type { Ec2EmulatorOptions, KmsKeyUsable } from './options.js';
 
 function respond(status: number, body: string, requestId: string): EmulatedResponse {
   return {
@@ -238,7 +170,11 @@ function respond(status: number, body: string, requestId: string): EmulatedRespo
 export function createEc2Emulator(options: Ec2EmulatorOptions = {}): Ec2Emulator {
   checkOptions(options);
   const accountId = options.accountId ?? DEFAULT_ACCOUNT_ID;
-  const registry = new RegionRegistry(options.regions ?? DEFAULT_REGIONS, options.disabledRegions ?? []);
+  const registry = new RegionRegistry(
+    options.regions ?? DEFAULT_REGIONS,
+    options.disabledRegions ?? [],
+    options.accountRegions,
+  );
   const blockPublicAccess = options.imageBlockPublicAccess;
   const faults = new Faults(options.faults);
   const world = new World({
@@ -253,6 +189,7 @@ export function createEc2Emulator(options: Ec2EmulatorOptions = {}): Ec2Emulator
         ? blockPublicAccess
         : (blockPublicAccess?.[region] ?? 'unblocked'),
     ...(options.membershipOf !== undefined ? { membershipOf: options.membershipOf } : {}),
+    ...(options.kmsKeyUsable !== undefined ? { kmsKeyUsable: options.kmsKeyUsable } : {}),
   });
   for (const source of options.referenceSources ?? []) world.referenceSources.add(source);
   const throttle = options.throttle === false ? undefined : new Throttle(options.throttle);
@@ -277,7 +214,7 @@ export function createEc2Emulator(options: Ec2EmulatorOptions = {}): Ec2Emulator
     if (handler === undefined) {
       throw new Ec2Error('InvalidAction', `The action ${action} is not valid for this web service.`);
     }
-    if (!registry.isEnabled(region)) {
+    if (!registry.isEnabled(region, caller)) {
       throw new Ec2Error('AuthFailure', 'AWS was not able to validate the provided access credentials', 401);
     }
     if (throttle !== undefined && !throttle.tryTake(caller, region, action)) {

@@ -8,6 +8,7 @@ export {
   DEFAULT_ACCOUNT_ID,
   type Ec2Emulator,
   type Ec2EmulatorOptions,
+  type KmsKeyUsable,
   SUPPORTED_ACTIONS,
 } from './emulator.js';
 export type { AmiEventListener, AmiEventState, AmiStateChangeEvent } from './events.js';
@@ -25,7 +26,7 @@ export {
   type ExternalReferenceType,
   type ImageReferenceSource,
 } from './reference-sources.js';
-export { DEFAULT_REGIONS } from './regions.js';
+export { type AccountRegions, DEFAULT_REGIONS } from './regions.js';
 export type {
   SeedDevice,
   SeededImage,

@@ -10,6 +10,7 @@ import {
   type StateReason,
   snapshotIdsOf,
 } from './model.js';
+import type { KmsKeyUsable } from './options.js';
 import type { ImageReferenceSource } from './reference-sources.js';
 import type { RegionRegistry } from './regions.js';
 
@@ -28,6 +29,8 @@ export interface WorldOptions {
   blockPublicAccess: (region: string) => BlockPublicAccessState;
   /** The organization an account is in, for organization and OU launch permissions; none: not in one. */
   membershipOf?: (accountId: string) => OrganizationMembership | undefined;
+  /** Whether an account can use a KMS key; none: customer managed keys are taken as shared. */
+  kmsKeyUsable?: KmsKeyUsable;
 }
 
 /** How a started copy will end, decided when CopyImage is called. */
@@ -53,6 +56,8 @@ export class World {
   readonly events = new EventBus();
   /** Other services' contributions to DescribeImageReferences, in registration order. */
   readonly referenceSources = new Set<ImageReferenceSource>();
+  /** Whether an account can use a KMS key (undefined: not modelled, customer keys are shared). */
+  readonly kmsKeyUsable: KmsKeyUsable | undefined;
   private readonly clock: () => Date;
   private readonly blockPublicAccess: (region: string) => BlockPublicAccessState;
   private readonly membershipOf: (accountId: string) => OrganizationMembership | undefined;
@@ -69,6 +74,7 @@ export class World {
     this.maxConcurrentCopiesPerRegion = options.maxConcurrentCopiesPerRegion;
     this.blockPublicAccess = options.blockPublicAccess;
     this.membershipOf = options.membershipOf ?? (() => undefined);
+    this.kmsKeyUsable = options.kmsKeyUsable;
   }
 
   /** Whether `accountId` may launch (and so see) `image`: `canLaunch` with the account's organization. */

@@ -18,7 +18,8 @@
 import { randomUUID } from 'node:crypto';
 import { ACCOUNT_ID, callerAccount, type IssuedKeyAccount } from '../accounts.js';
 import { DEFAULT_ACCOUNT_ID } from '../ec2/index.js';
-import { type EmulatedService, headerValue } from '../http.js';
+import type { EmulatedService } from '../http.js';
+import { jsonService } from '../json-service.js';
 import { type AccountNode, loadOrganization, type Organization, type OrganizationSeed } from './model.js';
 import { OrganizationsError, page, requiredId } from './requests.js';
 
@@ -159,30 +160,14 @@ export function createOrganizationsEmulator(
     options.organization === undefined ? undefined : loadOrganization(options.organization);
   const accountId = options.accountId ?? DEFAULT_ACCOUNT_ID;
   if (!ACCOUNT_ID.test(accountId)) throw new RangeError(`accountId must be 12 digits, got ${accountId}`);
-  const newRequestId = options.newRequestId ?? randomUUID;
 
-  const service: EmulatedService = async (request) => {
-    const requestId = newRequestId();
-    const headers = { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-requestid': requestId };
-    try {
-      const target = headerValue(request, 'x-amz-target') ?? '';
-      const operation = target.startsWith(ORGANIZATIONS_TARGET_PREFIX)
-        ? target.slice(ORGANIZATIONS_TARGET_PREFIX.length)
-        : '';
-      const handler = Object.hasOwn(HANDLERS, operation) ? HANDLERS[operation] : undefined;
-      if (handler === undefined)
-        throw new OrganizationsError(
-          'UnknownOperationException',
-          `The local Organizations does not implement ${target === '' ? 'requests without x-amz-target' : target}.`,
-        );
-      let input: unknown;
-      try {
-        input = request.body.trim() === '' ? {} : JSON.parse(request.body);
-      } catch {
-        throw new OrganizationsError('SerializationException', 'The request body is not valid JSON.');
-      }
-      if (typeof input !== 'object' || input === null || Array.isArray(input))
-        throw new OrganizationsError('SerializationException', 'The request body must be a JSON object.');
+  const service = jsonService({
+    targetPrefix: ORGANIZATIONS_TARGET_PREFIX,
+    name: 'Organizations',
+    messageMember: 'Message',
+    operations: ORGANIZATIONS_OPERATIONS,
+    newRequestId: options.newRequestId ?? randomUUID,
+    handle: (operation, input, request) => {
       const caller = callerAccount(request.headers, accountId, options.issuedKeyAccount);
       if (organization === undefined || !organization.isMember(caller))
         throw new OrganizationsError(
@@ -201,21 +186,9 @@ export function createOrganizationsEmulator(
           'AccessDeniedException',
           "You don't have permissions to access this resource.",
         );
-      const output = handler(organization, { ...input }, operation);
-      return { status: 200, headers, body: JSON.stringify(output) };
-    } catch (error) {
-      if (!(error instanceof OrganizationsError)) throw error;
-      return {
-        status: 400,
-        headers: { ...headers, 'x-amzn-errortype': error.code },
-        body: JSON.stringify({
-          __type: error.code,
-          Message: error.message,
-          ...(error.reason !== undefined ? { Reason: error.reason } : {}),
-        }),
-      };
-    }
-  };
+      return HANDLERS[operation]?.(organization, input, operation);
+    },
+  });
 
   return { service, organization };
 }

@@ -1,13 +1,14 @@
 /** Organizations' errors, request ids and pagination. */
+import { JsonServiceError } from '../json-service.js';
 
-export class OrganizationsError extends Error {
+export class OrganizationsError extends JsonServiceError {
   constructor(
-    readonly code: string,
+    code: string,
     message: string,
     /** `InvalidInputException`'s `Reason` (`INVALID_PATTERN`, `INVALID_NEXT_TOKEN`, …). */
     readonly reason?: string,
   ) {
-    super(message);
+    super(code, message, reason === undefined ? {} : { Reason: reason });
   }
 
   /** `InvalidInputException` with one of the reasons the API Reference lists, and its wording. */

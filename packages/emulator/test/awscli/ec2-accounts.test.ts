@@ -73,3 +73,44 @@ describe.concurrent('AWS CLI: EC2 across accounts', () => {
     );
   });
 });
+
+describe.concurrent('AWS CLI: regions enabled per account', () => {
+  const HONG_KONG = 'ap-east-1';
+  let h: Harness;
+
+  beforeAll(async () => {
+    h = await startHarness({
+      regions: [REGION, HONG_KONG],
+      accountRegions: { [DEV]: { disabled: [HONG_KONG] } },
+    });
+  });
+  afterAll(() => h.close());
+
+  const aws = (account: string, region: string, args: string[]) =>
+    awsCli(['ec2', ...args], { endpoint: h.server.endpoint, region, accessKeyId: account });
+
+  it('describe-regions answers each account for itself; a call to a region it has not enabled is AuthFailure', async ({
+    expect,
+  }) => {
+    const [dev, prod, refused, served] = await Promise.all([
+      aws(DEV, REGION, ['describe-regions', '--all-regions']),
+      aws(PROD, REGION, ['describe-regions']),
+      aws(DEV, HONG_KONG, ['describe-images', '--owners', 'self']),
+      aws(PROD, HONG_KONG, ['describe-images', '--owners', 'self']),
+    ]);
+    const statusOf = (stdout: string) =>
+      Object.fromEntries(
+        JSON.parse(stdout).Regions.map((r: { RegionName: string; OptInStatus: string }) => [
+          r.RegionName,
+          r.OptInStatus,
+        ]),
+      );
+    expect(statusOf(dev.stdout)).toEqual({ [HONG_KONG]: 'not-opted-in', [REGION]: 'opt-in-not-required' });
+    expect(statusOf(prod.stdout)).toEqual({ [HONG_KONG]: 'opted-in', [REGION]: 'opt-in-not-required' });
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toContain(
+      '(AuthFailure) when calling the DescribeImages operation: AWS was not able to validate the provided access credentials',
+    );
+    expect(served.code).toBe(0);
+  });
+});

@@ -74,7 +74,7 @@ function checkSourceRegion(ctx: ActionContext, sourceRegion: string): void {
       `The source region '${sourceRegion}' is not valid. Specify the source Region using its Region code, for example, us-west-2.`,
     );
   }
-  if (!ctx.world.regions.isEnabled(sourceRegion)) {
+  if (!ctx.world.regions.isEnabled(sourceRegion, ctx.accountId)) {
     throw new Ec2Error(
       'InvalidRegion',
       `The source region '${sourceRegion}' is not enabled for this account.`,
@@ -115,8 +115,9 @@ function checkSharedStorage(ctx: ActionContext, image: ImageRecord, sourceRegion
 
 /**
  * An encrypted snapshot of another account can be copied only with access to its KMS key. The AWS
- * managed key (`aws/ebs`) is never usable by another account (its key policy cannot be changed);
- * customer managed keys are taken to be shared (key policies are not modelled). Like a bad
+ * managed key (`aws/ebs`) is never usable by another account (its key policy cannot be changed). A
+ * customer managed key is usable when `world.kmsKeyUsable` says so (the stack answers from its
+ * seeded KMS keys and their `usableBy`); without that function it is taken to be shared. Like a bad
  * `KmsKeyId`, this fails the copy, not the call [unverified: whether EC2 refuses it at once].
  */
 function foreignKeyProblem(ctx: ActionContext, image: ImageRecord, sourceRegion: string): string | undefined {
@@ -124,11 +125,13 @@ function foreignKeyProblem(ctx: ActionContext, image: ImageRecord, sourceRegion:
   const snapshots = ctx.world.region(sourceRegion).snapshots;
   for (const snapshotId of snapshotIdsOf(image)) {
     const snapshot = snapshots.get(snapshotId);
-    if (
-      snapshot?.encrypted === true &&
-      snapshot.kmsKeyId === defaultEbsKmsKeyArn(sourceRegion, image.ownerId)
-    )
+    const keyArn = snapshot?.encrypted === true ? snapshot.kmsKeyId : undefined;
+    if (keyArn === undefined) continue;
+    if (keyArn === defaultEbsKmsKeyArn(sourceRegion, image.ownerId))
       return `The snapshot ${snapshotId} is encrypted with the AWS managed key of account ${image.ownerId}, which account ${ctx.accountId} cannot use.`;
+    const usable = ctx.world.kmsKeyUsable?.({ accountId: ctx.accountId, keyArn }) ?? true;
+    if (!usable)
+      return `The snapshot ${snapshotId} is encrypted with the KMS key ${keyArn}, which account ${ctx.accountId} is not allowed to use.`;
   }
   return undefined;
 }

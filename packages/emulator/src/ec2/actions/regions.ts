@@ -5,8 +5,8 @@ import type { RegionInfo } from '../regions.js';
 
 /**
  * DescribeRegions
- * (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DescribeRegions.html): the enabled
- * regions by default, every known region with `AllRegions=true`, or the named ones (enabled or not)
+ * (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DescribeRegions.html), as the caller's
+ * account sees them: the regions it has enabled by default, every known region with `AllRegions=true`, or the named ones (enabled or not)
  * with `RegionName.N`.
  */
 export const describeRegions: ActionHandler = (ctx) => {
@@ -24,10 +24,14 @@ export const describeRegions: ActionHandler = (ctx) => {
     if (!registry.isKnown(name)) throw Ec2Error.invalidParameterValue(`Invalid region: ${name}`);
   }
   const selected =
-    names.length > 0 ? [...new Set(names)] : all ? registry.allRegions() : registry.enabledRegions();
+    names.length > 0
+      ? [...new Set(names)]
+      : all
+        ? registry.allRegions()
+        : registry.enabledRegions(ctx.accountId);
   return {
     regionInfo: selected
-      .map((name) => registry.info(name))
+      .map((name) => registry.info(name, ctx.accountId))
       .filter(matches)
       .map((info) => ({ ...info })),
   };
