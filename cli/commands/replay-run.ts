@@ -134,6 +134,8 @@ function router(config: RouterConfig): ReplayRouter {
           ];
         case 'reported':
           return [`published ${result.detailType}`];
+        case 'queued':
+          return [`queued ${result.item.account} ${result.item.region} for the member-work function`];
         case 'ignored':
           return [`nothing to do: ${result.reason}`];
         case 'planned':

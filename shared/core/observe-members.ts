@@ -24,6 +24,8 @@ export async function observeMemberSources(
     readonly targets?: ReadonlyMap<string, readonly string[]>;
     readonly kms?: KeysForRegion;
     readonly concurrency: number;
+    /** The sources are new to the tool: no grants yet, so only their snapshots (the keys) are read. */
+    readonly fresh?: boolean;
   },
 ): Promise<MemberSourceFacts> {
   const sources = owned.filter(
@@ -35,12 +37,15 @@ export async function observeMemberSources(
   const [described] = await Promise.all([
     snapshotIds.length === 0 ? Promise.resolve([]) : ec2.describeSnapshots(snapshotIds),
     runLimited(sources, input.concurrency, async ({ image }) => {
-      launchPermissions.set(image.imageId, await ec2.describeLaunchPermissions(image.imageId));
+      launchPermissions.set(
+        image.imageId,
+        input.fresh ? [] : await ec2.describeLaunchPermissions(image.imageId),
+      );
     }),
   ]);
   const users = new Map<string, string[]>();
   await runLimited(described, input.concurrency, async (s) => {
-    users.set(s.snapshotId, await ec2.describeCreateVolumeUserIds(s.snapshotId));
+    users.set(s.snapshotId, input.fresh ? [] : await ec2.describeCreateVolumeUserIds(s.snapshotId));
   });
   const keyIds = [...new Set(described.flatMap((s) => (s.encrypted && s.kmsKeyId ? [s.kmsKeyId] : [])))];
   const managers = new Map<string, 'AWS' | 'CUSTOMER'>();

@@ -6,11 +6,9 @@ import { type ActionOutcome, applyPlan } from './apply.js';
 import { type CompletionResult, isAnnounced, recordDone, releaseKey, targetRegions } from './completion.js';
 import { admitCopies, type CopyCap, copyKey, startNextCopy } from './copy-cap.js';
 import { reportFailedCopy } from './copy-failed.js';
-import { type AwsCallError, RetryableFailuresError } from './errors.js';
+import { AwsCallError, RetryableFailuresError } from './errors.js';
 import { type ImageRole, identifyReading } from './identify.js';
-import { elapsedMs } from './metrics.js';
 import type { Observation, ObservedImage } from './model.js';
-import { DetailType, imageArn, toolEvent } from './notifications.js';
 import { observeCopy, observeSource } from './observe-image.js';
 import { planFamily } from './plan-family.js';
 import type {
@@ -18,11 +16,21 @@ import type {
   Ec2ForRegion,
   EventPublisher,
   LoggerPort,
+  MemberWorkItem,
   MetricsPort,
   SsmForRegion,
 } from './ports.js';
+import {
+  membersOf,
+  observeReleaseMembers,
+  queueMemberEvent,
+  queueReleaseMembers,
+  type ReleaseMembersDependencies,
+} from './release-members.js';
 import { movePointersOnRelease } from './release-pointers.js';
-import { renderAction, renderPlan } from './render.js';
+import { renderPlan } from './render.js';
+import { countCompletedCopy, publishTerminal, settle } from './state-change-outcomes.js';
+import { targetingRules } from './targets.js';
 
 export interface StateChangeDependencies {
   readonly rules: readonly Rule[];
@@ -46,6 +54,8 @@ export interface StateChangeDependencies {
   readonly copyCap?: CopyCap;
   /** Releases, copies and failures for operators; aggregated per invocation by the adapter. */
   readonly metrics?: MetricsPort;
+  /** Organizations, KMS and the work queue, for rules that copy into other accounts (`accounts`). */
+  readonly members?: ReleaseMembersDependencies;
 }
 
 export type StateChangeResult =
@@ -65,7 +75,9 @@ export type StateChangeResult =
       /** Whether the release is complete now, and whether this invocation announced it. */
       readonly completion?: CompletionResult;
     }
-  | { readonly status: 'reported'; readonly detailType: string };
+  | { readonly status: 'reported'; readonly detailType: string }
+  /** Another account's event, forwarded by its bus: its (account, region) queued for the member-work function. */
+  | { readonly status: 'queued'; readonly item: MemberWorkItem };
 
 /**
  * The core's answer to one `EC2 AMI State Change`: observe, plan, apply, record.
@@ -81,6 +93,19 @@ export async function handleAmiStateChange(
   const { ImageId: imageId, State: state } = event.detail;
   const { region, account } = event;
   if (account !== deps.accountId) {
+    const members = targetingRules(deps.rules).length > 0 ? membersOf(deps.rules, deps) : undefined;
+    if (members !== undefined) {
+      const queued = await queueMemberEvent(event, deps.rules, { ...members, accountId: deps.accountId });
+      if ('item' in queued) {
+        deps.logger.info(
+          `${imageId} of account ${account} in ${region} is ${state}: its account and region queued`,
+          { imageId, region, account, state },
+        );
+        return { status: 'queued', item: queued.item };
+      }
+      deps.logger.warn(`${imageId} in ${region} ignored: ${queued.reason}`, { imageId, region, account });
+      return { status: 'ignored', reason: queued.reason };
+    }
     const reason = `the event is about account ${account}; this function acts for account ${deps.accountId}`;
     deps.logger.warn(`${imageId} in ${region} ignored: ${reason}`, { imageId, region, account });
     return { status: 'ignored', reason };
@@ -114,6 +139,8 @@ export interface ImagePlanDependencies {
   readonly rules: readonly Rule[];
   readonly ec2: Ec2ForRegion;
   readonly logger: LoggerPort;
+  /** For rules with target accounts: the source is shared with them (`observeReleaseMembers`). */
+  readonly members?: Omit<ReleaseMembersDependencies, 'workQueue'>;
 }
 
 /**
@@ -142,10 +169,15 @@ export async function planForImage(
   if (role.kind !== 'source' && role.kind !== 'copy')
     return { status: 'ignored', reason: role.reason, image };
 
-  const observation =
+  const observed =
     role.kind === 'source'
       ? await observeSource(role.rule, image, accountId, ec2)
       : observeCopy(image, role.sourceImageId, role.sourceRegion, accountId);
+  const members = role.kind === 'source' ? membersOf([role.rule], deps) : undefined;
+  const observation =
+    members === undefined
+      ? observed
+      : await observeReleaseMembers(role.rule, observed, ec2, { ...members, accountId, logger });
   // Deleting failed copies is the schedule's: the event handler's role may not deregister.
   const family = planFamily(role.rule, observation, { cleanUp: false });
   const copies = family.actions.filter(isKind('copy'));
@@ -211,6 +243,7 @@ async function distribute(
     },
     { concurrency: 4, ...(deps.metrics ? { metrics: deps.metrics } : {}) },
   );
+  const queued = await queueMembers(role.rule, observation, outcomes, deps);
   // This image is done when every change to it went through: its pointers move, then it is
   // recorded; the last one announces.
   const own = outcomes.filter((o) => o.action.region === region && o.action.kind !== 'announce');
@@ -231,6 +264,7 @@ async function distribute(
     region,
     deps,
   );
+  if (queued instanceof Error) (queued.retryable ? failures.retryable : failures.terminal).push(queued);
   if (failures.terminal.length > 0)
     await publishTerminal(failures.terminal, observation, role.rule.name, imageId, region, deps);
 
@@ -279,95 +313,22 @@ async function distribute(
   };
 }
 
-/**
- * A copy became available: one more completed in its region, and how long EC2 took, from the copy's
- * creation (when CopyImage made it) to the event's time (when it became available): both come with
- * what the handler reads anyway, so the duration costs no call.
- */
-function countCompletedCopy(
-  rule: string,
-  copy: ObservedImage,
-  availableAt: string,
-  metrics?: MetricsPort,
-): void {
-  if (metrics === undefined) return;
-  const dimensions = { rule, region: copy.region };
-  metrics.add('CopiesCompleted', 1, dimensions);
-  const took = elapsedMs(copy.creationDate, new Date(availableAt));
-  if (took !== undefined) metrics.add('CopyDuration', took, dimensions);
-}
-
-/**
- * Logs every outcome and sorts the failures: retryable ones (an action, or a target region that
- * could not be read for a passing reason, since nothing was planned there) and terminal ones.
- */
-function settle(
+/** A source's work items for its target accounts, queued once its sharing went through; a queue failure is returned to be settled. */
+async function queueMembers(
+  rule: Rule,
+  observation: Observation,
   outcomes: readonly ActionOutcome[],
-  observation: Observation,
-  rule: string,
-  imageId: string,
-  region: string,
   deps: StateChangeDependencies,
-): { retryable: AwsCallError[]; terminal: AwsCallError[] } {
-  const { logger } = deps;
-  const retryable: AwsCallError[] = [];
-  const terminal: AwsCallError[] = [];
-  for (const outcome of outcomes) {
-    if (outcome.status === 'applied') {
-      const newImageId = outcome.result?.kind === 'copy' ? outcome.result.imageId : undefined;
-      logger.info(`applied: ${renderAction(outcome.action)}`, newImageId ? { newImageId } : {});
-    } else if (outcome.status === 'failed') {
-      (outcome.error.retryable ? retryable : terminal).push(outcome.error);
-      logger.error(`failed: ${renderAction(outcome.action)}`, {
-        code: outcome.error.code,
-        retryable: outcome.error.retryable,
-        error: outcome.error.message,
-      });
-    } else {
-      logger.warn(
-        `not started: ${renderAction(outcome.action)} (${outcome.reason}${outcome.blockedBy ? ` by ${outcome.blockedBy}` : ''})`,
-        {
-          rule,
-          imageId,
-          region,
-        },
-      );
-    }
+): Promise<MemberWorkItem[] | AwsCallError> {
+  const members = deps.members;
+  if (members === undefined || observation.memberAccounts === undefined) return [];
+  try {
+    const items = await queueReleaseMembers(rule, observation, outcomes, members.workQueue);
+    if (items.length > 0)
+      deps.logger.info(`queued ${items.length} (account, region) item(s) for the target accounts`, { items });
+    return items;
+  } catch (error) {
+    if (!(error instanceof AwsCallError)) throw error;
+    return error;
   }
-  for (const target of Object.values(observation.targets)) {
-    if (target.status === 'unavailable' && target.error.retryable) retryable.push(target.error);
-  }
-  return { retryable, terminal };
-}
-
-/** Failures a retry cannot fix, announced as one `AMI Actions Failed`. */
-async function publishTerminal(
-  terminal: readonly AwsCallError[],
-  observation: Observation,
-  rule: string,
-  imageId: string,
-  region: string,
-  deps: StateChangeDependencies,
-): Promise<void> {
-  const failures = terminal.map((e) => ({
-    operation: e.operation,
-    region: e.region,
-    code: e.code,
-    message: e.message,
-  }));
-  await deps.events.publish([
-    toolEvent(
-      DetailType.ActionsFailed,
-      {
-        rule,
-        sourceImageId: observation.sourceImageId,
-        sourceRegion: observation.sourceRegion,
-        imageId,
-        region,
-        failures,
-      },
-      [region, imageId, ...failures.map((f) => `${f.region} ${f.operation} ${f.code}`).sort()],
-      { resources: [imageArn(region, imageId)], busRegion: observation.sourceRegion },
-    ),
-  ]);
 }
