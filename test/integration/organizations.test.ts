@@ -1,4 +1,4 @@
-import { createEc2Emulator, type Ec2Emulator } from '@ami-lifecycle/emulator/ec2/index.js';
+import { createEc2Emulator, DEFAULT_REGIONS, type Ec2Emulator } from '@ami-lifecycle/emulator/ec2/index.js';
 import {
   createOrganizationsEmulator,
   type OrganizationsEmulator,
@@ -31,7 +31,9 @@ const ROOT = 'r-ab12';
 const WORKLOADS = 'ou-ab12-11111111';
 const REGIONS = ['us-east-1', 'eu-west-1'];
 
-const { rules } = parseRules(`
+/** The rule under test, copying into the target accounts' `regions`. */
+function rulesInto(regions: readonly string[]) {
+  return parseRules(`
 version: 1
 rules:
   - name: golden
@@ -40,8 +42,11 @@ rules:
     accounts:
       ids: ['${PROD}']
       organizationalUnits: ['arn:aws:organizations::${HUB}:ou/${ORG}/${WORKLOADS}']
-      regions: [us-east-1, eu-west-1]
-`);
+      regions: [${regions.join(', ')}]
+`).rules;
+}
+/** An opt-in region DEV has not enabled (PROD has). */
+const OPT_IN = 'af-south-1';
 
 let ec2Emulator: Ec2Emulator;
 let organizations: OrganizationsEmulator;
@@ -106,12 +111,16 @@ afterAll(async () => {
 });
 beforeEach(() => {
   ec2Emulator?.close();
-  ec2Emulator = createEc2Emulator({ copyDelayMs: 60_000 });
+  ec2Emulator = createEc2Emulator({
+    copyDelayMs: 60_000,
+    regions: [...DEFAULT_REGIONS, OPT_IN],
+    accountRegions: { [DEV]: { disabled: [OPT_IN] } },
+  });
   organizations = seedOrganization();
 });
 
 /** One scheduled round: targets resolved, the hub's regions reconciled, then every (account, region) item. */
-async function round(): Promise<{
+async function round(rules = rulesInto(REGIONS)): Promise<{
   targets: ReadonlyMap<string, readonly string[]>;
   results: MemberResult[];
 }> {
@@ -159,7 +168,7 @@ function hubEc2() {
 /** The available copies of `sourceImageId` each account owns, per region, read from the emulator's own state. */
 function ownedCopies(sourceImageId: string): Record<string, string[]> {
   const found: Record<string, string[]> = {};
-  for (const region of REGIONS) {
+  for (const region of [...REGIONS, OPT_IN]) {
     for (const image of ec2Emulator.listImages(region)) {
       if (image.sourceImageId !== sourceImageId || image.state !== 'available') continue;
       found[image.ownerId] = [...(found[image.ownerId] ?? []), region];
@@ -229,5 +238,22 @@ describe('copies owned by target accounts', () => {
     // permission, one create-volume permission.
     expect(callCount(ec2Emulator, ['CopyImage'])).toBe(2);
     expect(callCount(ec2Emulator, ['ModifyImageAttribute', 'ModifySnapshotAttribute'])).toBe(2);
+  });
+
+  it('skips, and says why, a region a target account has not enabled, while its other regions and the other accounts complete', async () => {
+    const source = ec2Emulator.seedImage({ region: 'us-east-1', name: 'golden-linux-3', emitEvent: false });
+    const { results } = await round(rulesInto([...REGIONS, OPT_IN]));
+    const skipped = results.filter((r) => r.status === 'skipped');
+    expect(skipped.map((r) => `${r.account}/${r.region}`)).toEqual([`${DEV}/${OPT_IN}`]);
+    expect(skipped[0]?.status === 'skipped' && skipped[0].reason).toMatch(
+      new RegExp(
+        `${OPT_IN} of account ${DEV} cannot be read \\(AuthFailure\\): the region is not enabled there`,
+      ),
+    );
+    expect(ownedCopies(source.imageId)).toEqual({
+      [HUB]: ['eu-west-1'],
+      [DEV]: ['eu-west-1', 'us-east-1'],
+      [PROD]: [OPT_IN, 'eu-west-1', 'us-east-1'],
+    });
   });
 });
