@@ -1,7 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import type { Command } from 'commander';
 import { AwsCallError, RulesValidationError } from '../shared/core/errors.js';
-import type { Ec2ForRegion, EventPublisher, LoggerPort, SsmForRegion } from '../shared/core/ports.js';
+import type {
+  Ec2ForRegion,
+  EventPublisher,
+  KeysForRegion,
+  LoggerPort,
+  MembersFor,
+  OrganizationsFor,
+  SsmForRegion,
+} from '../shared/core/ports.js';
 import type { ReconcileDependencies, ReconcileProgress, RegionResult } from '../shared/core/reconcile.js';
 import { KNOWN_REGIONS } from '../shared/rules/regions.js';
 import type { Rule } from '../shared/rules/schema.js';
@@ -50,6 +58,14 @@ export interface RunContext {
    * tool's bus: the claims are the stack's (`--distributions-table`, default `<bus>-distributions`).
    */
   readonly completion?: NonNullable<ReconcileDependencies['completion']>;
+  /** For rules with target accounts (`accounts`): Organizations, the member roles, and KMS here. */
+  readonly members?: {
+    readonly organizations: OrganizationsFor;
+    readonly ports: MembersFor;
+    readonly kms: KeysForRegion;
+  };
+  /** `--target-account`: only these of the rules' target accounts (none: all of them). */
+  readonly targetAccounts: readonly string[];
 }
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
@@ -75,6 +91,16 @@ export function addCommonOptions(command: Command): Command {
       String(DEFAULT_MAX_COPIES_IN_FLIGHT),
     )
     .option('--no-retire', 'skip retirement (deprecation and deregistration of old images)')
+    .option(
+      '--target-account <id>',
+      "only this one of the rules' target accounts (accounts); repeat it for several (default: all)",
+      collect,
+      [],
+    )
+    .option(
+      '--member-role <name>',
+      'the role assumed in target accounts, where a rule names none (default: $MEMBER_ROLE_NAME, or ami-lifecycle-member)',
+    )
     .option(
       '--event-bus <name>',
       "the tool's event bus, where deletions and completed distributions are announced (default: $EVENT_BUS_NAME; without one, deletions on stderr)",
@@ -140,6 +166,18 @@ function regionsOption(raw: Record<string, unknown>): string[] {
     if (!KNOWN_REGIONS.has(region)) throw new CliInputError(`--region: unknown region "${region}"`);
   }
   return [...new Set(regions)];
+}
+
+function targetAccountsOption(raw: Record<string, unknown>): string[] {
+  const given = (Array.isArray(raw.targetAccount) ? raw.targetAccount : [])
+    .flatMap((value) => (typeof value === 'string' ? value.split(',') : []))
+    .map((value) => value.trim())
+    .filter((value) => value !== '');
+  for (const id of given) {
+    if (!ACCOUNT_ID.test(id))
+      throw new CliInputError(`--target-account must be a 12-digit AWS account id, got "${id}"`);
+  }
+  return [...new Set(given)];
 }
 
 export function jsonOption(raw: Record<string, unknown>): boolean {
@@ -233,7 +271,7 @@ export async function loadContext(
       `the credentials act for account ${accountId}, not ${expected} (${account !== undefined ? '--account' : 'AWS_ACCOUNT_ID'}); use credentials of ${expected}, or drop the option`,
     );
   }
-  return { ...common, ...tuning, accountId };
+  return { ...common, ...tuning, accountId, targetAccounts: targetAccountsOption(raw) };
 }
 
 export const quietLogger: LoggerPort = { debug() {}, info() {}, warn() {}, error() {} };
@@ -247,7 +285,12 @@ export type { RegionResult } from '../shared/core/reconcile.js';
  */
 export async function reconcileAll(
   ctx: RunContext,
-  options: { readonly dryRun: boolean; readonly shouldStop?: () => boolean },
+  options: {
+    readonly dryRun: boolean;
+    readonly shouldStop?: () => boolean;
+    /** The rules' target accounts, resolved for this run: the sources are shared with them. */
+    readonly targets?: ReadonlyMap<string, readonly string[]>;
+  },
 ): Promise<RegionResult[]> {
   const progress = ctx.progress ? new ProgressPrinter(ctx.regions) : undefined;
   const { reconcileRegions } = await import('../shared/core/reconcile.js');
@@ -262,6 +305,8 @@ export async function reconcileAll(
       now: () => new Date(),
       retire: ctx.retire,
       ...(ctx.completion ? { completion: ctx.completion } : {}),
+      ...(options.targets ? { targets: options.targets } : {}),
+      ...(ctx.members ? { kms: ctx.members.kms } : {}),
     },
     {
       regions: ctx.regions,

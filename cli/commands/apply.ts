@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { ExitCode } from '../exit-codes.js';
-import { type RunContext, reconcileAll, registerReconcilingCommand } from '../run.js';
+import { membersExitCode, reconcileRun, worstExitCode } from '../members.js';
+import { type RunContext, registerReconcilingCommand } from '../run.js';
 import { plan, printReports } from './plan.js';
 
 /**
@@ -28,12 +29,12 @@ async function apply(ctx: RunContext): Promise<ExitCode> {
   };
   process.on('SIGINT', onInterrupt);
   try {
-    const results = await reconcileAll(ctx, { dryRun: false, shouldStop: () => stopping });
+    const { results, members } = await reconcileRun(ctx, { dryRun: false, shouldStop: () => stopping });
     const incomplete = results.some(
       (r) => 'error' in r || r.report.failures.length > 0 || r.report.stoppedEarly,
     );
-    const code = incomplete ? ExitCode.Failure : ExitCode.Ok;
-    printReports(ctx, 'apply', results, code);
+    const code = worstExitCode(incomplete ? ExitCode.Failure : ExitCode.Ok, membersExitCode(members, false));
+    printReports(ctx, 'apply', results, code, members);
     return code;
   } finally {
     process.off('SIGINT', onInterrupt);

@@ -2,6 +2,14 @@ import type { Command } from 'commander';
 import type { ReconcileReport } from '../../shared/core/reconcile.js';
 import { ExitCode } from '../exit-codes.js';
 import {
+  type MembersRun,
+  membersExitCode,
+  membersJson,
+  membersLines,
+  reconcileRun,
+  worstExitCode,
+} from '../members.js';
+import {
   accountLabel,
   CliInputError,
   count,
@@ -10,7 +18,6 @@ import {
   quietLogger,
   type RegionResult,
   type RunContext,
-  reconcileAll,
   regionErrorJson,
   registerReconcilingCommand,
   table,
@@ -34,9 +41,9 @@ export function register(program: Command): void {
 }
 
 export async function plan(ctx: RunContext): Promise<ExitCode> {
-  const results = await reconcileAll(ctx, { dryRun: true });
-  const code = planExitCode(results);
-  printReports(ctx, 'plan', results, code);
+  const { results, members } = await reconcileRun(ctx, { dryRun: true });
+  const code = worstExitCode(planExitCode(results), membersExitCode(members, true));
+  printReports(ctx, 'plan', results, code, members);
   return code;
 }
 
@@ -58,6 +65,7 @@ export function printReports(
   command: 'plan' | 'apply',
   results: readonly RegionResult[],
   exitCode: ExitCode,
+  members?: MembersRun,
 ): void {
   const reports = results.flatMap((r) => ('report' in r ? [r.report] : []));
   const sum = (f: (report: ReconcileReport) => number) => reports.reduce((n, r) => n + f(r), 0);
@@ -82,6 +90,7 @@ export function printReports(
         skipped: sum((r) => r.skipped),
         regionsFailed: results.length - reports.length,
       },
+      ...membersJson(members),
       exitCode,
     });
     printRegionErrors(results);
@@ -142,6 +151,7 @@ export function printReports(
     }
   }
   lines.push('', summary(command, results, reports, sum(planned), sum(applied), failures.length));
+  lines.push(...membersLines(members, dryRun));
   console.log(lines.join('\n'));
   printRegionErrors(results);
 }

@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
 import type { ImageStatus, ReconcileReport } from '../../shared/core/reconcile.js';
 import { ExitCode } from '../exit-codes.js';
+import { membersExitCode, reconcileRun } from '../members.js';
+import { accountLines, accountMatrices } from '../members-status.js';
 import {
   accountLabel,
   count,
@@ -8,7 +10,6 @@ import {
   printRegionErrors,
   type RegionResult,
   type RunContext,
-  reconcileAll,
   regionErrorJson,
   registerReconcilingCommand,
   table,
@@ -106,8 +107,15 @@ function cellOf(images: readonly ImageStatus[], role: 'source' | 'copy'): Status
   };
 }
 
-/** The matrix from the per-region reports. */
-export function buildMatrix(ctx: RunContext, results: readonly RegionResult[]): StatusRow[] {
+/**
+ * The matrix from the per-region reports. `copiesInSourceRegion`: the reports are a target
+ * account's, where the source (the hub's) has a copy in its own region too.
+ */
+export function buildMatrix(
+  ctx: Pick<RunContext, 'rules' | 'regions'>,
+  results: readonly RegionResult[],
+  options: { readonly copiesInSourceRegion?: boolean } = {},
+): StatusRow[] {
   const reports = new Map<string, ReconcileReport>();
   for (const r of results) if ('report' in r) reports.set(r.region, r.report);
 
@@ -143,7 +151,7 @@ export function buildMatrix(ctx: RunContext, results: readonly RegionResult[]): 
         cells[region] = { state: 'unknown', pendingChanges: 0, images: [] };
         continue;
       }
-      if (region === source.sourceRegion) {
+      if (region === source.sourceRegion && !options.copiesInSourceRegion) {
         const self = report.images.filter((i) => i.role === 'source' && i.imageId === source.sourceImageId);
         cells[region] =
           self.length > 0
@@ -187,9 +195,11 @@ export function renderCell(cell: StatusCell): string {
 }
 
 async function status(ctx: RunContext): Promise<ExitCode> {
-  const results = await reconcileAll(ctx, { dryRun: true });
+  const { results, members } = await reconcileRun(ctx, { dryRun: true });
   const rows = buildMatrix(ctx, results);
-  const code = results.some((r) => 'error' in r) ? ExitCode.Failure : ExitCode.Ok;
+  const accounts = accountMatrices(ctx, members);
+  const failed = results.some((r) => 'error' in r) || membersExitCode(members, true) === ExitCode.Failure;
+  const code = failed ? ExitCode.Failure : ExitCode.Ok;
   const errors = results.flatMap((r) =>
     'error' in r ? [{ region: r.region, ...regionErrorJson(r.error) }] : [],
   );
@@ -206,6 +216,17 @@ async function status(ctx: RunContext): Promise<ExitCode> {
       rows,
       pointers,
       errors,
+      ...(members === undefined
+        ? {}
+        : {
+            targets: Object.fromEntries(members.targets.accounts),
+            accounts: accounts.map(({ account, regions, rows: accountRows, skipped }) => ({
+              account,
+              regions,
+              rows: accountRows,
+              skipped,
+            })),
+          }),
       legend: Object.fromEntries(LEGEND),
     });
     printRegionErrors(results);
@@ -250,6 +271,7 @@ async function status(ctx: RunContext): Promise<ExitCode> {
       ...table(LEGEND.map(([mark, meaning]) => [`  ${mark}`, meaning])),
     );
   }
+  lines.push(...accountLines(accounts));
   if (pointers.length > 0) {
     lines.push(
       '',
