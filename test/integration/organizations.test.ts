@@ -1,4 +1,5 @@
 import { createEc2Emulator, DEFAULT_REGIONS, type Ec2Emulator } from '@ami-lifecycle/emulator/ec2/index.js';
+import { createKmsEmulator } from '@ami-lifecycle/emulator/kms/index.js';
 import {
   createOrganizationsEmulator,
   type OrganizationsEmulator,
@@ -13,7 +14,7 @@ import type { MembersFor, OrganizationsFor } from '../../shared/core/ports.js';
 import { reconcileRegions } from '../../shared/core/reconcile.js';
 import { resolveTargets, workItems } from '../../shared/core/targets.js';
 import { parseRules } from '../../shared/rules/load.js';
-import { testOrganizationsFor } from '../support/organizations.js';
+import { testKeysFor, testOrganizationsFor } from '../support/organizations.js';
 import { callCount, MUTATING, quietLogger } from './helpers.js';
 
 /**
@@ -85,6 +86,7 @@ beforeAll(async () => {
   server = await startLocalServer({
     ec2: (request) => ec2Emulator.service(request),
     organizations: (request) => organizations.service(request),
+    kms: createKmsEmulator({ accountId: HUB }).service,
   });
   organizationsFor = testOrganizationsFor(server.endpoint);
   // A 12-digit access key acts for that account in the emulator: the member role, without STS.
@@ -119,6 +121,9 @@ beforeEach(() => {
   organizations = seedOrganization();
 });
 
+/** The hub's plan notes of the last round. */
+let lastHubNotes: string[] = [];
+
 /** One scheduled round: targets resolved, the hub's regions reconciled, then every (account, region) item. */
 async function round(rules = rulesInto(REGIONS)): Promise<{
   targets: ReadonlyMap<string, readonly string[]>;
@@ -136,12 +141,14 @@ async function round(rules = rulesInto(REGIONS)): Promise<{
       events,
       now: () => new Date(),
       targets: resolved.accounts,
+      kms: testKeysFor(server.endpoint),
     },
     { regions: REGIONS, dryRun: false, maxCopiesInFlight: 20, concurrency: 4 },
   );
   expect(
     hub.flatMap((r) => ('report' in r ? r.report.failures.map((f) => f.message) : [r.error.message])),
   ).toEqual([]);
+  lastHubNotes = hub.flatMap((r) => ('report' in r ? r.report.notes : []));
   const results = await Promise.all(
     workItems(rules, resolved.accounts).map((item) =>
       reconcileMember(
@@ -255,5 +262,38 @@ describe('copies owned by target accounts', () => {
       [DEV]: ['eu-west-1', 'us-east-1'],
       [PROD]: [OPT_IN, 'eu-west-1', 'us-east-1'],
     });
+  });
+
+  it('refuses, before any write, a source encrypted with the AWS managed key, and names the fix; the other releases go on', async () => {
+    const managed = ec2Emulator.seedImage({
+      region: 'us-east-1',
+      name: 'golden-encrypted-1',
+      emitEvent: false,
+      blockDeviceMappings: [{ deviceName: '/dev/xvda', encrypted: true }],
+    });
+    const plain = ec2Emulator.seedImage({ region: 'us-east-1', name: 'golden-linux-4', emitEvent: false });
+    ec2Emulator.resetCounters();
+    const { results } = await round();
+    const hubNotes = lastHubNotes.join('\n');
+    expect(hubNotes).toMatch(
+      new RegExp(
+        `${managed.imageId}.*AWS managed key \\(aws/ebs\\), which other accounts can never use.*customer managed key`,
+      ),
+    );
+    // Nothing was granted on it, so no target account could start a copy that would only fail.
+    const image = ec2Emulator.getImage('us-east-1', managed.imageId);
+    expect(image?.launchPermissions.userIds).toEqual([]);
+    expect(
+      ec2Emulator.getSnapshot('us-east-1', image?.snapshotIds[0] ?? '')?.createVolumePermissions?.userIds ??
+        [],
+    ).toEqual([]);
+    expect(Object.keys(ownedCopies(managed.imageId))).toEqual([HUB]);
+    // The unencrypted release reached every target account.
+    expect(ownedCopies(plain.imageId)).toEqual({
+      [HUB]: ['eu-west-1'],
+      [DEV]: ['eu-west-1', 'us-east-1'],
+      [PROD]: ['eu-west-1', 'us-east-1'],
+    });
+    expect(results.every((r) => r.status === 'done')).toBe(true);
   });
 });

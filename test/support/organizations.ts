@@ -1,10 +1,11 @@
+import { DescribeKeyCommand, KMSClient, NotFoundException } from '@aws-sdk/client-kms';
 import {
   OrganizationsClient,
   paginateListAccountsForParent,
   paginateListChildren,
   paginateListRoots,
 } from '@aws-sdk/client-organizations';
-import type { OrganizationsFor } from '../../shared/core/ports.js';
+import type { KeysForRegion, OrganizationsFor } from '../../shared/core/ports.js';
 
 /** Organizations over the real SDK at a local endpoint, as the hub account (the default key). */
 export function testOrganizationsFor(endpoint: string): OrganizationsFor {
@@ -32,4 +33,30 @@ export function testOrganizationsFor(endpoint: string): OrganizationsFor {
         .flatMap((p) => p.Accounts ?? [])
         .flatMap((a) => (a.Id ? [{ id: a.Id, status: a.Status ?? 'ACTIVE' }] : [])),
   });
+}
+
+/** KMS DescribeKey over the real SDK at a local endpoint, as the hub account. */
+export function testKeysFor(endpoint: string): KeysForRegion {
+  return (region) => {
+    const client = new KMSClient({
+      region,
+      endpoint,
+      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+    });
+    return {
+      describeKey: async (KeyId) => {
+        try {
+          const { KeyMetadata } = await client.send(new DescribeKeyCommand({ KeyId }));
+          return {
+            arn: KeyMetadata?.Arn ?? KeyId,
+            manager: KeyMetadata?.KeyManager === 'AWS' ? 'AWS' : 'CUSTOMER',
+            enabled: KeyMetadata?.Enabled === true,
+          };
+        } catch (error) {
+          if (error instanceof NotFoundException) return undefined;
+          throw error;
+        }
+      },
+    };
+  };
 }
