@@ -1,6 +1,6 @@
 import type { Rule } from '../rules/schema.js';
 import { AwsCallError } from './errors.js';
-import type { MemberWorkItem, OrganizationsFor, OrganizationsReader } from './ports.js';
+import type { MemberWorkItem, OrganizationAccount, OrganizationsFor, OrganizationsReader } from './ports.js';
 
 /**
  * A rule's target accounts (`accounts`): the ids it names, plus every active account under the
@@ -114,4 +114,43 @@ export function workItems(
   return [...byPair.values()].sort(
     (a, b) => a.account.localeCompare(b.account) || a.region.localeCompare(b.region),
   );
+}
+
+/**
+ * Organizations answers kept for `ttlMs`: a warm function resolves the targets of every event it
+ * handles (a release's, and each one forwarded from a member account), and Organizations allows
+ * only a few requests a second per account. An account that joins or leaves an OU is seen once
+ * the answer about its parent runs out. A failed call is not kept.
+ */
+export function cachingOrganizations(
+  inner: OrganizationsFor,
+  ttlMs: number,
+  now: () => number = Date.now,
+): OrganizationsFor {
+  const roots = expiring<string[]>(ttlMs, now);
+  const ous = expiring<string[]>(ttlMs, now);
+  const accounts = expiring<OrganizationAccount[]>(ttlMs, now);
+  return (role) => {
+    const reader = inner(role);
+    const scope = role ?? '';
+    return {
+      listRoots: () => roots(scope, () => reader.listRoots()),
+      listChildOus: (parent) => ous(`${scope}|${parent}`, () => reader.listChildOus(parent)),
+      listAccountsForParent: (parent) =>
+        accounts(`${scope}|${parent}`, () => reader.listAccountsForParent(parent)),
+    };
+  };
+}
+
+/** Answers by key for `ttlMs`; a failed one is dropped at once, so the next caller asks again. */
+function expiring<T>(ttlMs: number, now: () => number): (key: string, read: () => Promise<T>) => Promise<T> {
+  const answers = new Map<string, { at: number; value: Promise<T> }>();
+  return (key, read) => {
+    const hit = answers.get(key);
+    if (hit !== undefined && now() - hit.at < ttlMs) return hit.value;
+    const value = read();
+    answers.set(key, { at: now(), value });
+    value.catch(() => answers.delete(key));
+    return value;
+  };
 }

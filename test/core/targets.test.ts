@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { AwsCallError } from '../../shared/core/errors.js';
 import type { OrganizationsReader } from '../../shared/core/ports.js';
-import { resolveTargets } from '../../shared/core/targets.js';
+import { cachingOrganizations, resolveTargets } from '../../shared/core/targets.js';
 import { ACCOUNT, rule } from './builders.js';
 
 /** Target accounts resolved through Organizations, over an object-literal reader that counts its calls. */
@@ -111,5 +111,40 @@ describe('resolveTargets', () => {
     expect(resolved.failures.map((f) => `${f.rule}: ${f.error.code}`)).toEqual([
       'golden: AccessDeniedException',
     ]);
+  });
+});
+
+describe('cachingOrganizations', () => {
+  it('answers from memory until the time to live runs out, then asks again; a failure is not kept', async () => {
+    const { reader, calls } = organization();
+    let clock = 0;
+    let failNext = false;
+    const flaky: OrganizationsReader = {
+      ...reader,
+      listRoots: async () => {
+        if (failNext) {
+          failNext = false;
+          throw new Error('throttled');
+        }
+        return reader.listRoots();
+      },
+    };
+    const cached = cachingOrganizations(
+      () => flaky,
+      60_000,
+      () => clock,
+    );
+    const rules = [targeting('golden', { organizations: [ORG] })];
+    await resolveTargets(rules, ACCOUNT, cached);
+    await resolveTargets(rules, ACCOUNT, cached);
+    expect(calls.filter((c) => c === 'roots')).toHaveLength(1);
+    clock = 60_000;
+    failNext = true;
+    await expect(cached(undefined).listRoots()).rejects.toThrow('throttled');
+    expect((await resolveTargets(rules, ACCOUNT, cached)).accounts.get('golden')).toEqual([
+      '222222222222',
+      '333333333333',
+    ]);
+    expect(calls.filter((c) => c === 'roots')).toHaveLength(2);
   });
 });
