@@ -113,6 +113,15 @@ function toolEventText(detailType: DetailTypeName, detail: unknown): string | un
       const d = parsed.data;
       return `${d.sourceImageId} (${d.rule}): ${regionsText(d.regions)}, ${sharedWithText(d.sharedWith)}`;
     }
+    case DetailType.AccountCopiesCompleted: {
+      const parsed = DetailSchemas[detailType].safeParse(detail);
+      if (!parsed.success) return undefined;
+      const d = parsed.data;
+      const pairs = d.accounts.flatMap((a) => a.regions.map((r) => ({ account: a.account, ...r })));
+      const skipped = pairs.filter((p) => p.status === 'skipped').map((p) => `${p.account} ${p.region}`);
+      const copies = pairs.length - skipped.length;
+      return `${d.sourceImageId} (${d.rule}): ${plural(copies, 'copy', 'copies')} in ${plural(d.accounts.length, 'account')}${skipped.length > 0 ? `, skipped ${skipped.join(', ')}` : ''}`;
+    }
     case DetailType.CopyFailed: {
       const parsed = DetailSchemas[detailType].safeParse(detail);
       if (!parsed.success) return undefined;

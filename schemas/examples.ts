@@ -76,6 +76,37 @@ export const EXAMPLES: { readonly [T in DetailTypeName]: Detail<T> } = {
       { region: 'us-west-2', name: '/golden/golden-linux/latest' },
     ],
   },
+  [DetailType.AccountCopiesCompleted]: {
+    schemaVersion: 1,
+    eventId: '3a5c7e9b1d2f4a6c8e0b2d4f6a8c0e2b',
+    rule: 'golden-linux',
+    sourceImageId: 'ami-0123456789abcdef0',
+    sourceRegion: 'us-east-1',
+    imageName: 'golden-linux-2026-11-26',
+    accounts: [
+      {
+        account: '222233334444',
+        regions: [
+          { region: 'eu-west-1', status: 'available', imageId: 'ami-0d4e5f60718293a4b' },
+          { region: 'us-east-1', status: 'available', imageId: 'ami-0e5f60718293a4b5c' },
+        ],
+      },
+      {
+        account: '555566667777',
+        regions: [
+          {
+            region: 'af-south-1',
+            status: 'skipped',
+            reason:
+              'af-south-1 of account 555566667777 cannot be read (AuthFailure): the region is not enabled there, or the member role cannot act there',
+          },
+          { region: 'eu-west-1', status: 'available', imageId: 'ami-0f60718293a4b5c6d' },
+          { region: 'us-east-1', status: 'available', imageId: 'ami-0a718293a4b5c6d7e' },
+        ],
+      },
+    ],
+    completedAt: '2026-11-26T10:52:40Z',
+  },
   [DetailType.ActionsFailed]: {
     schemaVersion: 1,
     eventId: '3a5c7e9b1d2f4a6c8e0b2d4f6a8c0e2b',
@@ -213,6 +244,10 @@ export const EXAMPLE_RESOURCES: { readonly [T in DetailTypeName]: readonly strin
   [DetailType.DistributionCompleted]: EXAMPLES[DetailType.DistributionCompleted].regions.flatMap((r) =>
     r.imageId === undefined ? [] : about({ region: r.region, imageId: r.imageId }),
   ),
+  [DetailType.AccountCopiesCompleted]: about({
+    region: EXAMPLES[DetailType.AccountCopiesCompleted].sourceRegion,
+    imageId: EXAMPLES[DetailType.AccountCopiesCompleted].sourceImageId,
+  }),
   [DetailType.ActionsFailed]: about(EXAMPLES[DetailType.ActionsFailed]),
   [DetailType.Deprecated]: about(EXAMPLES[DetailType.Deprecated]),
   [DetailType.Disabled]: about(EXAMPLES[DetailType.Disabled]),

@@ -10,6 +10,7 @@ import {
   DetailType,
   imageArn,
   SCHEMA_VERSION,
+  type ToolEvent,
   toolEvent,
 } from './notifications.js';
 import type {
@@ -182,18 +183,7 @@ export async function recordDone(done: DoneImage, deps: CompletionDependencies):
       busRegion: sourceRegion,
     },
   );
-  try {
-    await deps.events.publish([event]);
-  } catch (error) {
-    await claims.release(key, deps.owner);
-    throw error;
-  }
-  if (!(await claims.published(key, deps.owner))) {
-    deps.logger.warn(`completion of ${sourceImageId}: the claim was taken over after its lease ran out`, {
-      sourceImageId,
-      key,
-    });
-  }
+  await publishClaimed(claims, key, event, deps);
   await deps.ec2(sourceRegion).createTags([sourceImageId], { [DISTRIBUTED_TAG]: fingerprint });
   const dimensions = { rule: rule.name, region: sourceRegion };
   deps.metrics?.add('ReleasesCompleted', 1, dimensions);
@@ -229,6 +219,29 @@ function doneImage(regions: ReadonlyMap<string, string>, region: string): { imag
   return imageId === undefined ? {} : { imageId };
 }
 
+/**
+ * Publishes the event of a claim this invocation holds and marks the claim published; a failed
+ * publish gives the claim back (so a retry need not wait for the lease) and throws.
+ */
+export async function publishClaimed(
+  claims: CompletionClaims,
+  key: string,
+  event: ToolEvent,
+  deps: Pick<CompletionDependencies, 'events' | 'logger' | 'owner'>,
+): Promise<void> {
+  try {
+    await deps.events.publish([event]);
+  } catch (error) {
+    await claims.release(key, deps.owner);
+    throw error;
+  }
+  if (!(await claims.published(key, deps.owner))) {
+    deps.logger.warn(`${event.detailType} of ${key}: the claim was taken over after its lease ran out`, {
+      key,
+    });
+  }
+}
+
 /** Waits before asking again while another invocation holds the claim (7.7 s in all). */
 const CLAIM_WAITS_MS = [200, 500, 1000, 2000, 4000];
 
@@ -237,10 +250,10 @@ const CLAIM_WAITS_MS = [200, 500, 1000, 2000, 4000];
  * usually is within a second), so two handlers completing together do not end in a failed
  * invocation. Throws `CompletionInProgressError` when the claim is still held after the waits.
  */
-async function claimPatiently(
+export async function claimPatiently(
   claims: CompletionClaims,
   key: string,
-  deps: CompletionDependencies,
+  deps: Pick<CompletionDependencies, 'owner' | 'sleep'>,
 ): Promise<'claimed' | 'published'> {
   const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   for (const wait of [...CLAIM_WAITS_MS, undefined]) {

@@ -1,6 +1,7 @@
 import type { Rule } from '../rules/schema.js';
 import { copyDefaults } from '../rules/schema.js';
 import { AwsCallError } from './errors.js';
+import { type MemberCompletionDependencies, recordMemberPair } from './member-completion.js';
 import { LINEAGE } from './model.js';
 import type { EventPublisher, LoggerPort, MembersFor, MemberWorkItem, MetricsPort } from './ports.js';
 import { type ReconcileReport, reconcileRegions } from './reconcile.js';
@@ -19,6 +20,8 @@ export interface MemberSkip {
   readonly region: string;
   readonly reason: string;
   readonly error?: AwsCallError;
+  /** The rules the skip is about (a KMS key is one rule's); absent: all of the item's. */
+  readonly rules?: readonly string[];
 }
 
 export type MemberResult =
@@ -40,6 +43,8 @@ export interface MemberDependencies {
   readonly events: EventPublisher;
   readonly now: () => Date;
   readonly metrics?: MetricsPort;
+  /** Recording settled pairs for the release's completion across accounts (`member-completion.ts`). */
+  readonly completion?: Pick<MemberCompletionDependencies, 'claims' | 'owner' | 'sleep'>;
 }
 
 export interface MemberOptions {
@@ -85,6 +90,17 @@ export async function reconcileMember(
   item: MemberWorkItem,
   options: MemberOptions,
 ): Promise<MemberResult> {
+  const result = await runMember(deps, item, options);
+  if (deps.completion !== undefined && !options.dryRun)
+    await recordPairs(deps, deps.completion, item, result);
+  return result;
+}
+
+async function runMember(
+  deps: MemberDependencies,
+  item: MemberWorkItem,
+  options: MemberOptions,
+): Promise<MemberResult> {
   const { account, region } = item;
   if (account === deps.hubAccountId) {
     return { status: 'skipped', account, region, reason: 'the account the tool runs in is not a member' };
@@ -101,7 +117,7 @@ export async function reconcileMember(
     }
     const problem = await keyProblem(projected, region, ports.kms(region));
     if (problem !== undefined) {
-      skipped.push({ account, region, ...problem });
+      skipped.push({ account, region, ...problem, rules: [name] });
       continue;
     }
     rules.push(projected);
@@ -170,5 +186,60 @@ async function keyProblem(
       reason: `rule ${rule.name}: KMS key "${key}" in ${region} cannot be described (${error.code})`,
       error,
     };
+  }
+}
+
+/**
+ * The pairs this item settled, for its release's completion across accounts: the release's copy
+ * (or the copy whose event brought the item) available with nothing left to change, or the
+ * region skipped for the item's rules. Items of the schedule (no release, no image) record
+ * nothing, so a converged run writes nothing.
+ */
+async function recordPairs(
+  deps: MemberDependencies,
+  completion: NonNullable<MemberDependencies['completion']>,
+  item: MemberWorkItem,
+  result: MemberResult,
+): Promise<void> {
+  if (item.expected === undefined || (item.release === undefined && item.imageId === undefined)) return;
+  const pairs: Parameters<typeof recordMemberPair>[0][] = [];
+  const where = { account: item.account, region: item.region };
+  if (result.status === 'done') {
+    for (const image of result.report.images) {
+      if (image.role !== 'copy' || image.state !== 'available' || image.pendingChanges > 0) continue;
+      const wanted =
+        image.imageId === item.imageId ||
+        (item.release !== undefined &&
+          image.sourceImageId === item.release.sourceImageId &&
+          image.sourceRegion === item.release.sourceRegion);
+      if (!wanted) continue;
+      pairs.push({
+        ...where,
+        rule: image.rule,
+        sourceImageId: image.sourceImageId,
+        sourceRegion: image.sourceRegion,
+        outcome: { imageId: image.imageId },
+      });
+    }
+  }
+  const skipped =
+    result.status === 'skipped'
+      ? [{ reason: result.reason, rules: item.rules }]
+      : result.skipped.map((s) => ({ reason: s.reason, rules: s.rules ?? [] }));
+  if (item.release !== undefined) {
+    for (const skip of skipped) {
+      for (const rule of skip.rules)
+        pairs.push({ ...where, rule, ...item.release, outcome: { skipped: skip.reason } });
+    }
+  }
+  for (const pair of pairs) {
+    const expected = item.expected[pair.rule];
+    if (expected === undefined) continue;
+    await recordMemberPair(pair, expected, {
+      ...completion,
+      events: deps.events,
+      logger: deps.logger,
+      now: deps.now,
+    });
   }
 }

@@ -21,6 +21,7 @@ export const DetailType = {
   DistributionStarted: 'AMI Distribution Started',
   CopyFailed: 'AMI Copy Failed',
   DistributionCompleted: 'AMI Distribution Completed',
+  AccountCopiesCompleted: 'AMI Account Copies Completed',
   ActionsFailed: 'AMI Actions Failed',
   Deprecated: 'AMI Deprecated',
   Disabled: 'AMI Disabled',
@@ -160,6 +161,48 @@ export const DetailSchemas = {
     .strict()
     .describe(
       'Every target region has an available copy, and the source and every copy are shared and tagged: once per source image and set of targets.',
+    ),
+  [DetailType.AccountCopiesCompleted]: z
+    .object({
+      ...base,
+      rule,
+      sourceImageId,
+      sourceRegion,
+      imageName: z.string().optional().describe("The source image's name, when known"),
+      accounts: z
+        .array(
+          z
+            .object({
+              account: accountId.describe('A target account (`accounts` of the rule)'),
+              regions: z
+                .array(
+                  z
+                    .object({
+                      region,
+                      status: z
+                        .enum(['available', 'skipped'])
+                        .describe(
+                          "available: the account's own copy is there; skipped: the region was left out, for `reason`",
+                        ),
+                      imageId: imageId.optional().describe("The account's copy, when available"),
+                      reason: z
+                        .string()
+                        .optional()
+                        .describe('Why a region was skipped (not enabled, a KMS key the account cannot use)'),
+                    })
+                    .strict(),
+                )
+                .min(1),
+            })
+            .strict(),
+        )
+        .min(1)
+        .describe('Every target account and region of the release, sorted'),
+      completedAt: isoTime.describe('When the last pair was recorded'),
+    })
+    .strict()
+    .describe(
+      'Every target account has its own available copy in each of its regions, or the region was skipped: once per release and set of targets (accounts x regions).',
     ),
   [DetailType.ActionsFailed]: z
     .object({

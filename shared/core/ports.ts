@@ -311,6 +311,22 @@ export interface MemberWorkItem {
   readonly account: string;
   readonly region: string;
   readonly rules: readonly string[];
+  /**
+   * The release the item is for (the event path's items): once the account's copy of it is
+   * available here, or the region is skipped, the pair is recorded for the release's completion.
+   */
+  readonly release?: { readonly sourceImageId: string; readonly sourceRegion: string };
+  /** A copy of the account here that became available (its forwarded event): recorded the same way. */
+  readonly imageId?: string;
+  /** Per rule, the (account, region) pairs its completion waits for, as the hub resolved them. */
+  readonly expected?: Readonly<Record<string, MemberExpectation>>;
+}
+
+/** What a release's completion across target accounts waits for: so many pairs, of these targets. */
+export interface MemberExpectation {
+  /** Of the sorted target accounts and regions: new targets make a new distribution. */
+  readonly fingerprint: string;
+  readonly pairs: number;
 }
 
 /** The queue the fan-out's work items go to (SQS; the member-work function consumes it). */

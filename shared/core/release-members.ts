@@ -11,7 +11,7 @@ import type {
   OrganizationsFor,
   WorkQueue,
 } from './ports.js';
-import { resolveTargets, targetingRules, workItems } from './targets.js';
+import { memberExpectation, resolveTargets, targetingRules, workItems } from './targets.js';
 
 /**
  * The event path's part for a rule's target accounts (`accounts`): a source's event resolves the
@@ -105,7 +105,10 @@ export async function queueReleaseMembers(
     .filter((o) => o.action.kind === 'share-image' || o.action.kind === 'share-snapshot')
     .every((o) => o.status === 'applied');
   if (!shared || !grantsPlanned(observation, outcomes)) return [];
-  const items = workItems([rule], new Map([[rule.name, accounts]]));
+  const items = workItems([rule], new Map([[rule.name, accounts]]), undefined, {
+    sourceImageId: observation.sourceImageId,
+    sourceRegion: observation.sourceRegion,
+  });
   await workQueue.send(items);
   return items;
 }
@@ -132,7 +135,12 @@ function grantsPlanned(observation: Observation, outcomes: readonly ActionOutcom
  * is ignored with the reason. Returns the item, or why there is none.
  */
 export async function queueMemberEvent(
-  event: { readonly account: string; readonly region: string },
+  event: {
+    readonly account: string;
+    readonly region: string;
+    readonly imageId: string;
+    readonly available: boolean;
+  },
   rules: readonly Rule[],
   deps: ReleaseMembersDependencies & { readonly accountId: string },
 ): Promise<{ item: MemberWorkItem } | { reason: string }> {
@@ -145,7 +153,21 @@ export async function queueMemberEvent(
     const partly = resolved.failures.length > 0 ? ' (the targets were only partly resolved)' : '';
     return { reason: `account ${event.account} is not a target of any rule in ${event.region}${partly}` };
   }
-  const item: MemberWorkItem = { account: event.account, region: event.region, rules: names.sort() };
+  const expected = Object.fromEntries(
+    names.flatMap((name) => {
+      const rule = rules.find((r) => r.name === name);
+      return rule === undefined
+        ? []
+        : [[name, memberExpectation(rule, resolved.accounts.get(name) ?? [])] as const];
+    }),
+  );
+  const item: MemberWorkItem = {
+    account: event.account,
+    region: event.region,
+    rules: names.sort(),
+    // An available copy is recorded for its release's completion once the account's run confirms it.
+    ...(event.available ? { imageId: event.imageId, expected } : {}),
+  };
   await deps.workQueue.send([item]);
   return { item };
 }

@@ -95,7 +95,11 @@ export async function handleAmiStateChange(
   if (account !== deps.accountId) {
     const members = targetingRules(deps.rules).length > 0 ? membersOf(deps.rules, deps) : undefined;
     if (members !== undefined) {
-      const queued = await queueMemberEvent(event, deps.rules, { ...members, accountId: deps.accountId });
+      const queued = await queueMemberEvent(
+        { account, region, imageId, available: state === 'available' },
+        deps.rules,
+        { ...members, accountId: deps.accountId },
+      );
       if ('item' in queued) {
         deps.logger.info(
           `${imageId} of account ${account} in ${region} is ${state}: its account and region queued`,

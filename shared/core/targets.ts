@@ -1,6 +1,13 @@
+import { createHash } from 'node:crypto';
 import type { Rule } from '../rules/schema.js';
 import { AwsCallError } from './errors.js';
-import type { MemberWorkItem, OrganizationAccount, OrganizationsFor, OrganizationsReader } from './ports.js';
+import type {
+  MemberExpectation,
+  MemberWorkItem,
+  OrganizationAccount,
+  OrganizationsFor,
+  OrganizationsReader,
+} from './ports.js';
 
 /**
  * A rule's target accounts (`accounts`): the ids it names, plus every active account under the
@@ -98,22 +105,40 @@ export function workItems(
   rules: readonly Rule[],
   targets: ReadonlyMap<string, readonly string[]>,
   regions?: readonly string[],
+  release?: MemberWorkItem['release'],
 ): MemberWorkItem[] {
-  const byPair = new Map<string, { account: string; region: string; rules: string[] }>();
+  const byPair = new Map<
+    string,
+    { account: string; region: string; rules: string[]; expected: Record<string, MemberExpectation> }
+  >();
   for (const rule of targetingRules(rules)) {
     for (const account of targets.get(rule.name) ?? []) {
       for (const region of rule.accounts?.regions ?? []) {
         if (regions !== undefined && !regions.includes(region)) continue;
         const key = `${account}/${region}`;
-        const item = byPair.get(key) ?? { account, region, rules: [] };
+        const item = byPair.get(key) ?? { account, region, rules: [], expected: {} };
         item.rules.push(rule.name);
+        item.expected[rule.name] = memberExpectation(rule, targets.get(rule.name) ?? []);
         byPair.set(key, item);
       }
     }
   }
-  return [...byPair.values()].sort(
-    (a, b) => a.account.localeCompare(b.account) || a.region.localeCompare(b.region),
-  );
+  return [...byPair.values()]
+    .sort((a, b) => a.account.localeCompare(b.account) || a.region.localeCompare(b.region))
+    .map(({ expected, ...item }) => (release === undefined ? item : { ...item, release, expected }));
+}
+
+/** The pairs a release of `rule` waits for in its target accounts, and their fingerprint. */
+export function memberExpectation(rule: Rule, accounts: readonly string[]): MemberExpectation {
+  const regions = [...(rule.accounts?.regions ?? [])].sort();
+  const sorted = [...accounts].sort();
+  return {
+    fingerprint: createHash('sha256')
+      .update(JSON.stringify([sorted, regions]))
+      .digest('hex')
+      .slice(0, 16),
+    pairs: sorted.length * regions.length,
+  };
 }
 
 /**

@@ -7,13 +7,17 @@ import {
 import { type LocalServer, startLocalServer } from '@ami-lifecycle/emulator/server.js';
 import { MoveAccountCommand, OrganizationsClient } from '@aws-sdk/client-organizations';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createCompletionClaims } from '../../shared/aws/claims.js';
 import { createEc2ForRegion } from '../../shared/aws/clients.js';
 import { type MemberResult, reconcileMember } from '../../shared/core/member.js';
 import type { ToolEvent } from '../../shared/core/notifications.js';
-import type { MembersFor, OrganizationsFor } from '../../shared/core/ports.js';
+import { DetailType } from '../../shared/core/notifications.js';
+import type { EventPublisher, MembersFor, OrganizationsFor } from '../../shared/core/ports.js';
 import { reconcileRegions } from '../../shared/core/reconcile.js';
 import { resolveTargets, workItems } from '../../shared/core/targets.js';
 import { parseRules } from '../../shared/rules/load.js';
+import type { Rule } from '../../shared/rules/schema.js';
+import { localDynamoDb } from '../support/dynamodb.js';
 import { testKeysFor, testOrganizationsFor } from '../support/organizations.js';
 import { callCount, MUTATING, quietLogger } from './helpers.js';
 
@@ -124,6 +128,28 @@ beforeEach(() => {
 /** The hub's plan notes of the last round. */
 let lastHubNotes: string[] = [];
 
+/** The hub's regions reconciled with the targets: the sources shared with the target accounts. */
+function hubRun(
+  rules: readonly Rule[],
+  targets: ReadonlyMap<string, readonly string[]>,
+  events: EventPublisher,
+  regions: readonly string[],
+) {
+  return reconcileRegions(
+    {
+      rules,
+      accountId: HUB,
+      ec2: hubEc2(),
+      logger: quietLogger,
+      events,
+      now: () => new Date(),
+      targets,
+      kms: testKeysFor(server.endpoint),
+    },
+    { regions, dryRun: false, maxCopiesInFlight: 20, concurrency: 4 },
+  );
+}
+
 /** One scheduled round: targets resolved, the hub's regions reconciled, then every (account, region) item. */
 async function round(rules = rulesInto(REGIONS)): Promise<{
   targets: ReadonlyMap<string, readonly string[]>;
@@ -132,19 +158,7 @@ async function round(rules = rulesInto(REGIONS)): Promise<{
   const events = { publish: async (_: readonly ToolEvent[]) => {} };
   const resolved = await resolveTargets(rules, HUB, organizationsFor);
   expect(resolved.failures).toEqual([]);
-  const hub = await reconcileRegions(
-    {
-      rules,
-      accountId: HUB,
-      ec2: hubEc2(),
-      logger: quietLogger,
-      events,
-      now: () => new Date(),
-      targets: resolved.accounts,
-      kms: testKeysFor(server.endpoint),
-    },
-    { regions: REGIONS, dryRun: false, maxCopiesInFlight: 20, concurrency: 4 },
-  );
+  const hub = await hubRun(rules, resolved.accounts, events, REGIONS);
   expect(
     hub.flatMap((r) => ('report' in r ? r.report.failures.map((f) => f.message) : [r.error.message])),
   ).toEqual([]);
@@ -295,5 +309,86 @@ describe('copies owned by target accounts', () => {
       [PROD]: ['eu-west-1', 'us-east-1'],
     });
     expect(results.every((r) => r.status === 'done')).toBe(true);
+  });
+
+  it('announces the release once every target account has its copy in each region, or skipped it, listing accounts x regions', async () => {
+    const dynamodb = await localDynamoDb('us-east-1');
+    try {
+      const table = await dynamodb.table('distributions');
+      const claims = () => createCompletionClaims(dynamodb.client, table, 'us-east-1');
+      const published: ToolEvent[] = [];
+      const events = { publish: async (batch: readonly ToolEvent[]) => void published.push(...batch) };
+      const rulesWithOptIn = rulesInto([...REGIONS, OPT_IN]);
+      const source = ec2Emulator.seedImage({ region: 'us-east-1', name: 'golden-linux-5', emitEvent: false });
+      const resolved = await resolveTargets(rulesWithOptIn, HUB, organizationsFor);
+      await hubRun(rulesWithOptIn, resolved.accounts, events, ['us-east-1']);
+      const memberDeps = {
+        rules: rulesWithOptIn,
+        hubAccountId: HUB,
+        members,
+        logger: quietLogger,
+        events,
+        now: () => new Date(),
+        completion: { claims, owner: 'test' },
+      };
+      const options = { dryRun: false, maxCopiesInFlight: 20, concurrency: 4 };
+      // The release's items, as the event path queues them: copies start (pending), DEV's opt-in
+      // region is recorded skipped.
+      const release = { sourceImageId: source.imageId, sourceRegion: 'us-east-1' };
+      for (const item of workItems(rulesWithOptIn, resolved.accounts, undefined, release)) {
+        await reconcileMember(memberDeps, item, options);
+      }
+      expect(published.filter((e) => e.detailType === DetailType.AccountCopiesCompleted)).toEqual([]);
+
+      // Each copy's available event, forwarded from its account: the last one completes the set.
+      ec2Emulator.completePendingCopies();
+      const copies = [...REGIONS, OPT_IN].flatMap((region) =>
+        ec2Emulator
+          .listImages(region)
+          .filter((i) => i.sourceImageId === source.imageId && i.ownerId !== HUB)
+          .map((i) => ({ account: i.ownerId, region, imageId: i.imageId })),
+      );
+      expect(copies).toHaveLength(5);
+      const [expected] = workItems(rulesWithOptIn, resolved.accounts, undefined, release).map(
+        (i) => i.expected,
+      );
+      for (const copy of copies) {
+        await reconcileMember(
+          memberDeps,
+          { ...copy, rules: ['golden'], ...(expected ? { expected } : {}) },
+          options,
+        );
+        await reconcileMember(
+          memberDeps,
+          { ...copy, rules: ['golden'], ...(expected ? { expected } : {}) },
+          options,
+        );
+      }
+      const announced = published.filter((e) => e.detailType === DetailType.AccountCopiesCompleted);
+      expect(announced).toHaveLength(1);
+      const detail = announced[0]?.detail;
+      const byAccount = Object.fromEntries(
+        (detail && 'accounts' in detail ? detail.accounts : []).map((a) => [
+          a.account,
+          a.regions.map((r) => `${r.region}:${r.status}${r.imageId === undefined ? '' : `:${r.imageId}`}`),
+        ]),
+      );
+      const copyIn = (account: string, region: string) =>
+        copies.find((c) => c.account === account && c.region === region)?.imageId;
+      expect(byAccount).toEqual({
+        [DEV]: [
+          `${OPT_IN}:skipped`,
+          `eu-west-1:available:${copyIn(DEV, 'eu-west-1')}`,
+          `us-east-1:available:${copyIn(DEV, 'us-east-1')}`,
+        ],
+        [PROD]: [
+          `${OPT_IN}:available:${copyIn(PROD, OPT_IN)}`,
+          `eu-west-1:available:${copyIn(PROD, 'eu-west-1')}`,
+          `us-east-1:available:${copyIn(PROD, 'us-east-1')}`,
+        ],
+      });
+    } finally {
+      await dynamodb.close();
+    }
   });
 });

@@ -418,6 +418,52 @@ describe('formatNotification', () => {
       threadId: SOURCE,
       eventType: 'AMI Rollback',
     },
+    {
+      name: 'Account Copies Completed: one line per target account with its regions, the skipped pairs with why',
+      event: () =>
+        format(
+          toolEvent(
+            DetailType.AccountCopiesCompleted,
+            {
+              rule: 'golden-linux',
+              sourceImageId: SOURCE,
+              sourceRegion: 'us-east-1',
+              imageName: NAME,
+              accounts: [
+                {
+                  account: '222233334444',
+                  regions: [
+                    { region: 'eu-west-1', status: 'available', imageId: COPY_EU },
+                    { region: 'us-east-1', status: 'available', imageId: COPY_US },
+                  ],
+                },
+                {
+                  account: '555566667777',
+                  regions: [
+                    { region: 'af-south-1', status: 'skipped', reason: 'the region is not enabled there' },
+                    { region: 'eu-west-1', status: 'available', imageId: COPY_AP },
+                  ],
+                },
+              ],
+              completedAt: TIME,
+            },
+            ['a'],
+          ),
+        ),
+      subject: `⚠ ${NAME} (${SOURCE}) copied into 2 accounts × regions, 1 skipped`,
+      body: [
+        `Image: ${NAME}`,
+        `Source: ${SOURCE} in us-east-1`,
+        'Target accounts (2):',
+        `222233334444: eu-west-1 ${COPY_EU}, us-east-1 ${COPY_US}`,
+        `555566667777: af-south-1 skipped, eu-west-1 ${COPY_AP}`,
+        'Skipped (1):',
+        '555566667777 af-south-1: the region is not enabled there',
+        'Rule: golden-linux',
+      ],
+      threadId: SOURCE,
+      eventType: 'AMI Account Copies Completed',
+    },
   ];
 
   it.each(cases)('$name', ({ event, subject, body, threadId, eventType }) => {
