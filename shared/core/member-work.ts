@@ -42,7 +42,7 @@ export async function runMemberWork(
         return record.messageId;
       }
       try {
-        for (const result of await runItem(deps, record.item, options)) await report(deps, result);
+        for (const result of await runMemberItem(deps, record.item, options)) await report(deps, result);
         return undefined;
       } catch (error) {
         const { account, region } = record.item;
@@ -60,8 +60,11 @@ export async function runMemberWork(
   };
 }
 
-/** The item's rules grouped by the member role that acts for them: one run per role (almost always one). */
-async function runItem(
+/**
+ * One work item: its rules grouped by the member role that acts for them, one `reconcileMember` per
+ * role (almost always one). Throws what `reconcileMember` throws: a failure a retry can help.
+ */
+export async function runMemberItem(
   deps: MemberWorkDependencies,
   item: MemberWorkItem,
   options: MemberOptions,
