@@ -86,6 +86,38 @@ describe('the member-work function', () => {
   });
 });
 
+describe('the fan-out of the scheduled reconcile', () => {
+  it("queues one work item per target account for the run's region, on the stack's member-work queue", async () => {
+    const { handler } = await import('../../functions/reconcile.js');
+    const region = 'eu-west-1';
+    const result = await handler(
+      {
+        version: '0',
+        id: 'schedule-eu-west-1',
+        'detail-type': 'Scheduled Event',
+        source: 'aws.events',
+        account: HUB,
+        time: '2026-12-01T12:00:00Z',
+        region,
+        resources: [`arn:aws:events:${region}:${HUB}:rule/ami-lifecycle-dev-reconcile`],
+        detail: {},
+      },
+      lambdaContext({
+        functionName: 'ami-lifecycle-dev-reconcile',
+        awsRequestId: 'r-2',
+        region,
+        accountId: HUB,
+        timeoutSeconds: 60,
+      }),
+    );
+    expect(result).toMatchObject({ fanOut: { items: 1, queued: true, failures: [] } });
+    const queued = stack.sqs
+      .messages('us-east-1', 'ami-lifecycle-member-work-dev')
+      .map((m) => JSON.parse(m.body));
+    expect(queued).toEqual([{ account: MEMBER, region, rules: ['golden'] }]);
+  });
+});
+
 describe('ami-lifecycle replay of the member-work dead-letter queue', () => {
   it('shows the work item, then does it as the member and removes it', async () => {
     const source = seedSharedSource('golden-member-2');
