@@ -79,15 +79,16 @@ export function createMembersFor(roleName: string, config: MemberClientConfig = 
  * itself), renewed `RENEW_BEFORE_MS` before the credentials expire; a failure is classified here,
  * naming the role and account, and not kept, so the next call asks again.
  */
-function renewing(
+export function renewing(
   assume: AwsCredentialIdentityProvider,
   operation: string,
   region: string,
+  now: () => number = Date.now,
 ): AwsCredentialIdentityProvider {
   let current: Promise<AwsCredentialIdentity> | undefined;
   let expiresAt = Number.POSITIVE_INFINITY;
   return () => {
-    if (current === undefined || expiresAt - RENEW_BEFORE_MS <= Date.now()) {
+    if (current === undefined || expiresAt - RENEW_BEFORE_MS <= now()) {
       expiresAt = Number.POSITIVE_INFINITY;
       const attempt = assume().then(
         (identity) => {
