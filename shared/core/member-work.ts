@@ -96,7 +96,9 @@ export async function runMemberItem(
 async function report(deps: MemberWorkDependencies, result: MemberResult): Promise<void> {
   const where = `account ${result.account} in ${result.region}`;
   if (result.status === 'skipped') {
-    deps.logger.warn(`member work of ${where}: skipped: ${result.reason}`, {
+    // The error's own message names what failed: a member role STS refused names the role and account.
+    const cause = result.error === undefined ? '' : ` (${result.error.message})`;
+    deps.logger.warn(`member work of ${where}: skipped: ${result.reason}${cause}`, {
       account: result.account,
       region: result.region,
       ...(result.error === undefined ? {} : { code: result.error.code }),

@@ -165,9 +165,11 @@ describe('runMemberWork', () => {
     const { d, lines } = deps({ membersFor: members(refused).membersFor });
     const response = await runMemberWork(d, parseMemberWorkEvent(sqsEvent(body())), OPTIONS);
     expect(response.batchItemFailures).toEqual([]);
-    expect(
-      lines.some((l) => l.startsWith(`WARN member work of account ${MEMBER} in eu-west-1: skipped:`)),
-    ).toBe(true);
+    const warning = lines.find((l) =>
+      l.startsWith(`WARN member work of account ${MEMBER} in eu-west-1: skipped:`),
+    );
+    // The line names the role STS refused, and the account.
+    expect(warning).toContain('AssumeRole of arn:aws:iam::222222222222:role/x (account 222222222222)');
   });
 
   it('throttling: only that message is shown again; a malformed one too (for the dead-letter queue)', async () => {
