@@ -1,5 +1,8 @@
 import type { Context } from 'aws-lambda';
-import { ec2ForRegion, ssmForRegion } from '../shared/aws/clients.js';
+import { ec2ForRegion, sqsClient, ssmForRegion } from '../shared/aws/clients.js';
+import { organizationsFor } from '../shared/aws/organizations.js';
+import { createWorkQueue } from '../shared/aws/work-queue.js';
+import { fanOut } from '../shared/core/fan-out.js';
 import { reconcileRegion } from '../shared/core/reconcile.js';
 import { publishReconcileReport } from '../shared/core/reconcile-report.js';
 import { parseScheduledEvent } from '../shared/events/scheduled.js';
@@ -7,19 +10,25 @@ import { lambda } from '../shared/lambda/middleware.js';
 import { accountOf, coldStart } from '../shared/lambda/runtime.js';
 
 /**
- * The schedule: reconcile (and retire in) the region this stack runs in. Every regional stack has
- * its own schedule, so regions are reconciled in parallel and independently. Failures are reported,
- * not thrown: the next scheduled run is the retry, and a Lambda retry of a long run would only
- * repeat it.
+ * The schedule: reconcile (and retire in) the region this stack runs in, then fan the rules'
+ * target accounts out to the member-work queue, one item per account for this region. Every
+ * regional stack has its own schedule, so regions are reconciled in parallel and independently.
+ * Failures are reported, not thrown: the next scheduled run is the retry, and a Lambda retry of a
+ * long run would only repeat it.
  */
 const { config, rules, logger, log, events, claims, copySlots, metrics } = coldStart();
+const queue =
+  config.memberWorkQueueUrl === undefined
+    ? undefined
+    : createWorkQueue(sqsClient(config.region), config.memberWorkQueueUrl, config.region);
 
 export const handler = lambda(logger, metrics).handler(async (event: unknown, context: Context) => {
   const scheduled = parseScheduledEvent(event);
+  const accountId = accountOf(context);
   const report = await reconcileRegion(
     {
       rules,
-      accountId: accountOf(context),
+      accountId,
       ec2: ec2ForRegion,
       ssm: ssmForRegion,
       logger: log,
@@ -38,5 +47,12 @@ export const handler = lambda(logger, metrics).handler(async (event: unknown, co
     },
   );
   await publishReconcileReport(report, events, log);
-  return report;
+  const fanned = await fanOut(
+    { rules, hubAccountId: accountId, organizations: organizationsFor, queue, logger: log },
+    scheduled.region,
+  );
+  return {
+    ...report,
+    fanOut: { items: fanned.items.length, queued: fanned.queued, failures: fanned.failures },
+  };
 });

@@ -36,6 +36,10 @@ for (const name of [
   'kmsStatements',
   'publishesPointers',
   'pointerStatements',
+  'readsOrganizations',
+  'organizationsStatements',
+  'namesMemberRoles',
+  'memberRoleStatements',
 ]) {
   module.exports[name] = async ({ resolveVariable }) => (await derive(resolveVariable))[name];
 }

@@ -1,6 +1,7 @@
 import { pathToFileURL } from 'node:url';
 import { loadRulesFile } from '../shared/rules/load.js';
 import { RESERVED_TAG_PREFIX, type RulesFile } from '../shared/rules/schema.js';
+import { accountsStatements } from './accounts-iam.js';
 import { pointerStatements } from './pointers-iam.js';
 
 /**
@@ -36,6 +37,14 @@ export interface RulesIam {
   readonly publishesPointers: 'true' | 'false';
   /** The pointers' statements: their SSM parameters and named launch templates ([] without `publish`). */
   readonly pointerStatements: object[];
+  /** Whether the scheduled reconcile reads Organizations or assumes an `organizationsRole` (a policy only then). */
+  readonly readsOrganizations: 'true' | 'false';
+  /** Its statements: Organizations' reads, or AssumeRole on the rules' `organizationsRole`s. */
+  readonly organizationsStatements: object[];
+  /** Whether a rule names its own `accounts.memberRole` (a policy only then). */
+  readonly namesMemberRoles: 'true' | 'false';
+  /** The member-work function's AssumeRole on those roles, in any account. */
+  readonly memberRoleStatements: object[];
 }
 
 /** IAM's managed-policy limit is 6,144 characters; the generated lists must leave room for the rest. */
@@ -91,6 +100,7 @@ export function rulesIam(file: RulesFile, extraKeyArns: readonly string[] = []):
     namesKmsKeys: keys.length > 0 ? 'true' : 'false',
     kmsStatements: kmsStatements(keys, ec2ViaServices),
     ...pointerStatements(file.rules),
+    ...accountsStatements(file.rules),
   };
   const size = JSON.stringify([result.regions, result.tagKeys, result.ruleNames, accounts]).length;
   if (size > GENERATED_LIST_BUDGET)

@@ -28,6 +28,10 @@ const EnvSchema = z.object({
   RECONCILE_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(8),
   /** Reconcile: stop starting work when less than this is left before the Lambda timeout. */
   STOP_MARGIN_SECONDS: z.coerce.number().int().min(1).default(30),
+  /** The role the tool assumes in target accounts (`accounts` of the rules), unless the rules name one. */
+  MEMBER_ROLE_NAME: z.string().default(''),
+  /** The queue the scheduled run fans the target accounts' work out to; empty: none. */
+  MEMBER_WORK_QUEUE_URL: z.string().default(''),
   LAMBDA_TASK_ROOT: z.string().optional(),
 });
 
@@ -41,6 +45,8 @@ export interface Config {
   readonly maxCopiesInFlight: number;
   readonly reconcileConcurrency: number;
   readonly stopMarginMs: number;
+  readonly memberRoleName: string | undefined;
+  readonly memberWorkQueueUrl: string | undefined;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -60,6 +66,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     LAMBDA_TASK_ROOT,
   } = parsed.data;
   const { MAX_COPIES_IN_FLIGHT, RECONCILE_CONCURRENCY, STOP_MARGIN_SECONDS } = parsed.data;
+  const { MEMBER_ROLE_NAME, MEMBER_WORK_QUEUE_URL } = parsed.data;
   return {
     rulesFile: isAbsolute(RULES_FILE) ? RULES_FILE : resolve(LAMBDA_TASK_ROOT ?? process.cwd(), RULES_FILE),
     eventBusName: EVENT_BUS_NAME,
@@ -70,5 +77,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxCopiesInFlight: MAX_COPIES_IN_FLIGHT,
     reconcileConcurrency: RECONCILE_CONCURRENCY,
     stopMarginMs: STOP_MARGIN_SECONDS * 1000,
+    memberRoleName: MEMBER_ROLE_NAME === '' ? undefined : MEMBER_ROLE_NAME,
+    memberWorkQueueUrl: MEMBER_WORK_QUEUE_URL === '' ? undefined : MEMBER_WORK_QUEUE_URL,
   };
 }

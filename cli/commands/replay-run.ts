@@ -4,7 +4,10 @@ import { claimsForRegion, ec2ForRegion, eventBridgeClient, ssmForRegion } from '
 import { openDeadLetterQueue } from '../../shared/aws/dead-letter-queue.js';
 import { createEventPublisher } from '../../shared/aws/events.js';
 import { callerAccount } from '../../shared/aws/identity.js';
-import { InvalidEventError } from '../../shared/core/errors.js';
+import { createMembersFor } from '../../shared/aws/members.js';
+import { perRegion } from '../../shared/aws/per-region.js';
+import { AwsCallError, InvalidEventError } from '../../shared/core/errors.js';
+import { runMemberItem } from '../../shared/core/member-work.js';
 import {
   DetailSchemas,
   EVENT_SOURCE,
@@ -16,7 +19,13 @@ import { reconcileRegion } from '../../shared/core/reconcile.js';
 import { publishReconcileReport } from '../../shared/core/reconcile-report.js';
 import { handleAmiStateChange, planForImage } from '../../shared/core/state-change.js';
 import { parseAmiStateChangeEvent } from '../../shared/events/ami-state-change.js';
-import type { DeadLetter } from '../../shared/events/dead-letter.js';
+import {
+  type DeadLetter,
+  MEMBER_WORK_DETAIL_TYPE,
+  MEMBER_WORK_SOURCE,
+} from '../../shared/events/dead-letter.js';
+import { MemberWorkItemSchema } from '../../shared/events/member-work.js';
+import { parseOrThrow } from '../../shared/events/parse.js';
 import { parseScheduledEvent } from '../../shared/events/scheduled.js';
 import { loadRulesFile } from '../../shared/rules/load.js';
 import type { Rule } from '../../shared/rules/schema.js';
@@ -42,12 +51,27 @@ export async function replay(options: Record<string, unknown>): Promise<ExitCode
     ? options.queue.filter((q): q is string => typeof q === 'string')
     : [];
   const names =
-    given.length > 0 ? given : [`ami-lifecycle-failed-${stage}`, `ami-lifecycle-rule-dlq-${stage}`];
+    given.length > 0
+      ? given
+      : [
+          `ami-lifecycle-failed-${stage}`,
+          `ami-lifecycle-rule-dlq-${stage}`,
+          `ami-lifecycle-member-work-dlq-${stage}`,
+        ];
   const apply = options.apply === true;
 
   const sqs = new SQSClient({ region, maxAttempts: 5 });
   const queues = [];
-  for (const name of names) queues.push(await openDeadLetterQueue(sqs, region, name));
+  const memberWorkDlq = `ami-lifecycle-member-work-dlq-${stage}`;
+  for (const name of names) {
+    try {
+      queues.push(await openDeadLetterQueue(sqs, region, name));
+    } catch (error) {
+      // A stack deployed before the organization fan-out has no member-work queue: nothing to replay.
+      const absent = error instanceof AwsCallError && /QueueDoesNotExist|NonExistentQueue/.test(error.code);
+      if (!(absent && given.length === 0 && name === memberWorkDlq)) throw error;
+    }
+  }
 
   const route = router({
     rulesFile: text(options, 'rules') ?? (process.env.RULES_FILE || DEFAULT_RULES_FILE),
@@ -55,6 +79,8 @@ export async function replay(options: Record<string, unknown>): Promise<ExitCode
     table:
       text(options, 'distributionsTable') ??
       (process.env.DISTRIBUTIONS_TABLE || `ami-lifecycle-${stage}-distributions`),
+    memberRole:
+      text(options, 'memberRole') ?? (process.env.MEMBER_ROLE_NAME || `ami-lifecycle-${stage}-member`),
     region,
   });
   const entries = await replayDeadLetters(queues, route, {
@@ -76,6 +102,8 @@ interface RouterConfig {
   readonly rulesFile: string;
   readonly busName: string;
   readonly table: string;
+  /** The role assumed in target accounts for rules that name no `accounts.memberRole`. */
+  readonly memberRole: string;
   /** The region of the queues: where the caller's account is asked for. */
   readonly region: string;
 }
@@ -169,6 +197,42 @@ function router(config: RouterConfig): ReplayRouter {
     ];
   };
 
+  // The member ports of each role, built once: an account's role is assumed once per replay.
+  const membersFor = perRegion((role: string) => createMembersFor(role, { stsRegion: config.region }));
+  const memberWork = (dryRun: boolean) => async (letter: DeadLetter) => {
+    const item = parseOrThrow(MemberWorkItemSchema, letter.event.detail, 'member work item');
+    const events = publisherFor(item.region);
+    const results = await runMemberItem(
+      {
+        rules: loadRules(),
+        hubAccountId: await accountId(),
+        membersFor,
+        defaultRole: config.memberRole,
+        logger: quietLogger,
+        events,
+        now: () => new Date(),
+      },
+      item,
+      { dryRun, maxCopiesInFlight: 20, concurrency: 8 },
+    );
+    const lines: string[] = [];
+    for (const result of results) {
+      const where = `account ${result.account} in ${result.region}${dryRun ? ' (dry run)' : ''}`;
+      if (result.status === 'skipped') {
+        lines.push(`${where}: skipped: ${result.reason}`);
+        continue;
+      }
+      const { report } = result;
+      if (!dryRun) await publishReconcileReport({ ...report, account: result.account }, events, quietLogger);
+      lines.push(
+        `${where}: ${count(report.diff.length, 'change')}, ${count(report.failures.length, 'failure')}`,
+        ...report.diff.slice(0, 20),
+        ...result.skipped.map((s) => `skipped: ${s.reason}`),
+      );
+    }
+    return lines;
+  };
+
   const toolEvents: ReplayHandler = {
     async describe(letter) {
       const event = toolEvent(letter);
@@ -192,6 +256,9 @@ function router(config: RouterConfig): ReplayRouter {
       return { name: 'amiStateChange', handler: amiStateChange };
     if (source === 'aws.events' && type === 'Scheduled Event') {
       return { name: 'reconcile', handler: { describe: reconcile(true), replay: reconcile(false) } };
+    }
+    if (source === MEMBER_WORK_SOURCE && type === MEMBER_WORK_DETAIL_TYPE) {
+      return { name: 'memberWork', handler: { describe: memberWork(true), replay: memberWork(false) } };
     }
     if (source === EVENT_SOURCE && isDetailType(type)) return { name: 'notify', handler: toolEvents };
     return undefined;

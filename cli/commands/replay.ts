@@ -19,7 +19,7 @@ export function register(program: Command): void {
     .option('--stage <stage>', 'the stage whose queues to read', 'dev')
     .option(
       '--queue <name-or-url>',
-      'a queue to read (repeatable; default: ami-lifecycle-failed-STAGE and ami-lifecycle-rule-dlq-STAGE)',
+      'a queue to read (repeatable; default: ami-lifecycle-failed-STAGE, ami-lifecycle-rule-dlq-STAGE and ami-lifecycle-member-work-dlq-STAGE)',
       (value: string, previous: string[]) => [...previous, value],
       [],
     )
@@ -31,6 +31,10 @@ export function register(program: Command): void {
     .option(
       '--distributions-table <name>',
       'the completion claims table (default: $DISTRIBUTIONS_TABLE, or ami-lifecycle-STAGE-distributions)',
+    )
+    .option(
+      '--member-role <name>',
+      "the role assumed in target accounts for member work items (default: $MEMBER_ROLE_NAME, or ami-lifecycle-STAGE-member; a rule's accounts.memberRole wins)",
     )
     .option('--json', 'print one JSON document on stdout')
     .action(async (options: Record<string, unknown>) => {

@@ -1,6 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EC2Client, type EC2ClientConfig } from '@aws-sdk/client-ec2';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { SSMClient, type SSMClientConfig } from '@aws-sdk/client-ssm';
 import type { ClaimsForRegion, CopySlotsForRegion, Ec2ForRegion, SsmForRegion } from '../core/ports.js';
 import { traced } from '../lambda/tracing.js';
@@ -59,6 +60,13 @@ export const ssmForRegion: SsmForRegion = createSsmForRegion();
 export const eventBridgeClient = perRegion((region) => {
   const client = new EventBridgeClient({ region, maxAttempts: 5 });
   observeRetries(client.middlewareStack, 'events', region);
+  return traced(client);
+});
+
+/** SQS, for the member-work queue the scheduled run fans out to. */
+export const sqsClient = perRegion((region) => {
+  const client = new SQSClient({ region, maxAttempts: 5 });
+  observeRetries(client.middlewareStack, 'sqs', region);
   return traced(client);
 });
 

@@ -309,6 +309,11 @@ export const DetailSchemas = {
     .object({
       ...base,
       region: region.describe('The region reconciled'),
+      account: accountId
+        .optional()
+        .describe(
+          'The target account whose copies were reconciled, as that account (`accounts` of the rules); absent: the account the tool runs in',
+        ),
       dryRun: z.boolean(),
       startedAt: isoTime,
       durationMs: z.number().int().nonnegative(),

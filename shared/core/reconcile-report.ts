@@ -84,6 +84,8 @@ export interface PointerStatus {
 
 export interface ReconcileReport {
   readonly region: string;
+  /** A target account's run (the member-work function): the account reconciled; absent: the tool's own. */
+  readonly account?: string;
   /** When the run started (ISO 8601). */
   readonly startedAt: string;
   readonly dryRun: boolean;
@@ -270,6 +272,7 @@ export async function publishReconcileReport(
 ): Promise<void> {
   const summary = {
     region: report.region,
+    ...(report.account === undefined ? {} : { account: report.account }),
     startedAt: report.startedAt,
     dryRun: report.dryRun,
     durationMs: report.durationMs,
@@ -282,10 +285,14 @@ export async function publishReconcileReport(
     skipped: report.skipped,
     stoppedEarly: report.stoppedEarly,
   };
-  logger.info(
-    `reconcile of ${report.region}: ${JSON.stringify(summary.applied)} applied, ${summary.failed} failed`,
-    { ...summary, diff: report.diff, notes: report.notes, failures: report.failures },
-  );
+  const where =
+    report.account === undefined ? report.region : `account ${report.account} in ${report.region}`;
+  logger.info(`reconcile of ${where}: ${JSON.stringify(summary.applied)} applied, ${summary.failed} failed`, {
+    ...summary,
+    diff: report.diff,
+    notes: report.notes,
+    failures: report.failures,
+  });
   await events.publish([
     toolEvent(
       DetailType.ReconcileReport,
@@ -296,7 +303,8 @@ export async function publishReconcileReport(
         applied: { ...report.applied },
         failures: report.failures.slice(0, MAX_FAILURES_PUBLISHED),
       },
-      [report.region, report.startedAt],
+      // A member's run and the hub's run of one region may start in the same millisecond.
+      [report.region, report.startedAt, ...(report.account === undefined ? [] : [report.account])],
     ),
   ]);
 }

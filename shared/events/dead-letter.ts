@@ -1,13 +1,23 @@
 import { z } from 'zod';
 import { InvalidEventError } from '../core/errors.js';
+import { MemberWorkItemSchema } from './member-work.js';
 import { parseOrThrow } from './parse.js';
 
 /**
- * What the tool's two queues hold, read back for `ami-lifecycle replay`:
+ * What the tool's dead-letter queues hold, read back for `ami-lifecycle replay`:
  * - the failed-invocations queue (the functions' on-failure destination) holds Lambda's
  *   invocation records: the event (`requestPayload`) and the last error (`responsePayload`);
- * - the rule-target dead-letter queue holds the events EventBridge could not deliver, as is.
+ * - the rule-target dead-letter queue holds the events EventBridge could not deliver, as is;
+ * - the member-work dead-letter queue holds the work items the member-work function failed
+ *   `maxReceiveCount` times: the SQS message bodies themselves, each a work item as JSON.
  */
+
+/**
+ * A work item has no event around it: replay gives it one of its own (never published), so it is
+ * listed, routed and reported like the other letters. The detail is the item.
+ */
+export const MEMBER_WORK_SOURCE = 'ami-lifecycle.member-work';
+export const MEMBER_WORK_DETAIL_TYPE = 'Member Work Item';
 const InvocationRecordSchema = z.object({
   version: z.string(),
   timestamp: z.string(),
@@ -44,7 +54,7 @@ const EventEnvelopeSchema = z
 export type EventEnvelope = z.output<typeof EventEnvelopeSchema>;
 
 export interface DeadLetter {
-  readonly kind: 'failed-invocation' | 'undelivered-event';
+  readonly kind: 'failed-invocation' | 'undelivered-event' | 'member-work';
   /** The function that failed, from the record's ARN (`ami-lifecycle-prod-amiStateChange`). */
   readonly functionName?: string;
   readonly event: EventEnvelope;
@@ -78,10 +88,28 @@ export function parseDeadLetter(body: string, attributes: Readonly<Record<string
       failedAt: timestamp,
     };
   }
+  const item = MemberWorkItemSchema.safeParse(json);
+  if (item.success) {
+    const { account, region } = item.data;
+    return {
+      kind: 'member-work',
+      event: {
+        id: `member-work-${account}-${region}`,
+        'detail-type': MEMBER_WORK_DETAIL_TYPE,
+        source: MEMBER_WORK_SOURCE,
+        account,
+        region,
+        time: '',
+        resources: [],
+        detail: item.data,
+      },
+      reason: 'the member-work function failed it as many times as its queue allows (its log says why)',
+    };
+  }
   const event = parseOrThrow(
     EventEnvelopeSchema,
     json,
-    'dead letter (neither an invocation record nor an event)',
+    'dead letter (neither an invocation record, a member work item nor an event)',
   );
   const code = attributes.ERROR_CODE;
   const message = attributes.ERROR_MESSAGE;

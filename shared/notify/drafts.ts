@@ -283,16 +283,18 @@ function counts(record: Readonly<Record<string, number>>): string {
 
 export function reconcileReport(d: Detail<typeof DetailType.ReconcileReport>, time: string): Draft {
   const dryRun = d.dryRun ? ' (dry run)' : '';
+  const where = d.account === undefined ? d.region : `account ${d.account} in ${d.region}`;
   const summary =
     d.failed > 0
-      ? `✗ Reconcile of ${d.region}: ${plural(d.failed, 'failure')}`
-      : `✓ Reconcile of ${d.region}: no failures`;
+      ? `✗ Reconcile of ${where}: ${plural(d.failed, 'failure')}`
+      : `✓ Reconcile of ${where}: no failures`;
   const total = Math.max(d.failed, d.failures.length);
   return {
     subject: subjectOf(`${summary}${dryRun}`, '', ''),
     sections: [
       {
         lines: [
+          ...(d.account === undefined ? [] : [[label('Account'), code(d.account)]]),
           [label('Region'), code(d.region), dryRun],
           [label('Started'), clip(d.startedAt, 64), `, took ${(d.durationMs / 1000).toFixed(1)} s`],
           [
@@ -336,7 +338,7 @@ export function reconcileReport(d: Detail<typeof DetailType.ReconcileReport>, ti
           ],
         }),
     eventId: d.eventId,
-    threadId: `reconcile:${d.region}`,
+    threadId: d.account === undefined ? `reconcile:${d.region}` : `reconcile:${d.account}:${d.region}`,
     resources: [],
     keywords: [d.region],
     context: { region: d.region, startedAt: d.startedAt },

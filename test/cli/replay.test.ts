@@ -2,7 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { type ReplayHandler, type ReplayRouter, replayDeadLetters } from '../../cli/replay.js';
 import type { DeadLetterQueue, QueuedMessage } from '../../shared/aws/dead-letter-queue.js';
 import { AwsCallError, InvalidEventError } from '../../shared/core/errors.js';
-import { parseDeadLetter } from '../../shared/events/dead-letter.js';
+import {
+  MEMBER_WORK_DETAIL_TYPE,
+  MEMBER_WORK_SOURCE,
+  parseDeadLetter,
+} from '../../shared/events/dead-letter.js';
 
 /** The replay loop with an in-memory queue: what is deleted, what is released, what is reported. */
 
@@ -225,6 +229,26 @@ describe('parseDeadLetter', () => {
     );
     expect(() => parseDeadLetter(JSON.stringify(invocationRecord({ hello: 'world' })))).toThrow(
       /dead letter: requestPayload is not an event: id: /,
+    );
+  });
+
+  it('a member-work dead letter is the SQS body itself, the work item: replay gives it an event of its own', () => {
+    const item = { account: '222222222222', region: 'eu-west-1', rules: ['golden'] };
+    const letter = parseDeadLetter(JSON.stringify(item));
+    expect(letter).toMatchObject({
+      kind: 'member-work',
+      event: {
+        id: 'member-work-222222222222-eu-west-1',
+        'detail-type': MEMBER_WORK_DETAIL_TYPE,
+        source: MEMBER_WORK_SOURCE,
+        account: '222222222222',
+        region: 'eu-west-1',
+        detail: item,
+      },
+    });
+    // Not quite an item (an extra field): neither that nor an event.
+    expect(() => parseDeadLetter(JSON.stringify({ ...item, extra: 1 }))).toThrow(
+      /neither an invocation record, a member work item nor an event/,
     );
   });
 });

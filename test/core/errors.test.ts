@@ -1,3 +1,4 @@
+import { STSServiceException } from '@aws-sdk/client-sts';
 import { describe, expect, it } from 'vitest';
 import {
   AwsCallError,
@@ -41,6 +42,20 @@ describe('awsCall: errors from AWS or the network become AwsCallError, classifie
       error: ec2Error('RequestLimitExceeded', 503),
       code: 'RequestLimitExceeded',
       retryable: true,
+    },
+    {
+      // What fromTemporaryCredentials throws, unchanged, out of the call it signs: the member role is
+      // not deployed in the account, or does not trust the hub. Retrying cannot deploy it.
+      name: 'STS refusing AssumeRole from a credentials provider (AccessDenied, 403)',
+      error: new STSServiceException({
+        name: 'AccessDenied',
+        $fault: 'client',
+        $metadata: { httpStatusCode: 403 },
+        message:
+          'User: arn:aws:sts::111111111111:assumed-role/hub/x is not authorized to perform: sts:AssumeRole',
+      }),
+      code: 'AccessDenied',
+      retryable: false,
     },
     {
       name: 'a throttling code reported as a client fault (ThrottlingException, 400)',

@@ -114,6 +114,33 @@ function typeOf(stack: Stack, logicalId: string | undefined): string | undefined
   return logicalId === undefined ? undefined : stack.template.Resources[logicalId]?.Type;
 }
 
+/**
+ * The SQS event sources of the stack's functions: each mapping's queue (logical id) and function.
+ * A function they invoke is invoked synchronously (no EventInvokeConfig); a queue they read is a
+ * work queue, whose messages are visible as a matter of course (its dead-letter queue is alarmed).
+ */
+export function sqsEventSources(
+  stack: Stack,
+): Array<{ id: string; props: Props; queue: string; fn: string }> {
+  return resourcesOfType(stack, 'AWS::Lambda::EventSourceMapping').flatMap(([id, props]) => {
+    const queue = queueOf(stack, props.EventSourceArn);
+    const fn = refOf(props.FunctionName) ?? getAttOf(props.FunctionName)?.[0];
+    return queue === undefined || fn === undefined ? [] : [{ id, props, queue, fn }];
+  });
+}
+
+/**
+ * The pre-flight of encrypted copies: DescribeKey alone, on the account's own keys, asked by the
+ * function itself (so with no kms:ViaService). Metadata only: it uses no key.
+ */
+export function isKeyPreflight(s: Props, stack: Stack): boolean {
+  return (
+    isDeepStrictEqual(list(s.Action), ['kms:DescribeKey']) &&
+    s.Condition === undefined &&
+    list(s.Resource).every((r) => resolveString(r, stack) === `arn:aws:kms:*:${stack.accountId}:key/*`)
+  );
+}
+
 /** The stack's SQS queue a value points at (`Fn::GetAtt: [Queue, Arn]`), if it does. */
 export function queueOf(stack: Stack, arn: unknown): string | undefined {
   const att = getAttOf(arn);
@@ -236,7 +263,10 @@ export function checkFunctionSettings(
 export function checkAsyncInvokeConfigs(stack: Stack): string[] {
   const violations: string[] = [];
   const configs = resourcesOfType(stack, 'AWS::Lambda::EventInvokeConfig');
-  for (const fn of lambdaFunctions(stack)) {
+  const polled = new Set(sqsEventSources(stack).map((source) => source.fn));
+  // A function an SQS event source invokes is invoked synchronously: its queue's redrive is its
+  // retry and its dead-letter queue (checkWorkQueues).
+  for (const fn of lambdaFunctions(stack).filter((f) => !polled.has(f.logicalId))) {
     const own = configs.filter(([, c]) => refOf(c.FunctionName) === fn.logicalId);
     if (own.length !== 1) violations.push(`${fn.name}: ${own.length} EventInvokeConfig, expected 1`);
     for (const [id, config] of own) {
@@ -507,7 +537,7 @@ export function checkIamStatements(stack: Stack, rules: IamRules): string[] {
   for (const fn of lambdaFunctions(stack)) {
     const { statements, problems } = roleStatements(stack, fn);
     for (const p of problems) violations.add(p);
-    for (const s of statements.filter(allows)) {
+    for (const s of statements.filter((s) => allows(s) && !isKeyPreflight(s, stack))) {
       const where = `${s.from}${typeof s.Sid === 'string' ? ` (${s.Sid})` : ''}`;
       const say = (message: string) => violations.add(`${where}: ${message}`);
       if (s.NotAction !== undefined || s.NotResource !== undefined) say('Allow with NotAction/NotResource');
@@ -680,7 +710,9 @@ export function checkQueuesAndAlarms(stack: Stack, notificationsTopic: string): 
   const violations: string[] = [];
   if (typeOf(stack, notificationsTopic) !== 'AWS::SNS::Topic')
     violations.push(`${notificationsTopic}: not an SNS topic of the stack`);
+  const workQueues = new Set(sqsEventSources(stack).map((source) => source.queue));
   for (const [id, queue] of resourcesOfType(stack, 'AWS::SQS::Queue')) {
+    if (workQueues.has(id)) continue; // checkWorkQueues: its dead-letter queue keeps 14 days and alarms
     if (queue.MessageRetentionPeriod !== FOURTEEN_DAYS)
       violations.push(
         `${id}: MessageRetentionPeriod ${String(queue.MessageRetentionPeriod)}, not ${FOURTEEN_DAYS}`,

@@ -139,6 +139,59 @@ describe('scripts/rules-iam.ts: what the IAM statements take from the rules file
     expect(iam.ec2ViaServices).toContainEqual({ 'Fn::Sub': `ec2.us-west-2.${URL_SUFFIX}` });
   });
 
+  it("target accounts: Organizations read by the tool only without organizationsRole; the rules' roles assumed exactly", () => {
+    const none = rulesIam(file([rule('a')]));
+    expect([none.readsOrganizations, none.organizationsStatements]).toEqual(['false', []]);
+    expect([none.namesMemberRoles, none.memberRoleStatements]).toEqual(['false', []]);
+    // Accounts by id only: nothing to read, the deployment's member role.
+    const ids = rulesIam(file([rule('a', { accounts: { ids: ['222222222222'], regions: ['eu-west-1'] } })]));
+    expect([ids.readsOrganizations, ids.namesMemberRoles]).toEqual(['false', 'false']);
+
+    const ou = 'arn:aws:organizations::111122223333:ou/o-a1b2c3d4e5/ou-ab12-11111111';
+    const iam = rulesIam(
+      file([
+        rule('own', {
+          accounts: { organizationalUnits: [ou], regions: ['eu-west-1'], memberRole: 'golden-copier' },
+        }),
+        rule('delegated', {
+          accounts: {
+            organizations: ['arn:aws:organizations::111122223333:organization/o-a1b2c3d4e5'],
+            regions: ['eu-west-1'],
+            organizationsRole: 'arn:aws-us-gov:iam::444455556666:role/org-reader',
+          },
+        }),
+      ]),
+    );
+    expect(iam.readsOrganizations).toBe('true');
+    expect(iam.organizationsStatements).toEqual([
+      {
+        Sid: 'ReadTheOrganization',
+        Effect: 'Allow',
+        Action: [
+          'organizations:ListRoots',
+          'organizations:ListChildren',
+          'organizations:ListAccountsForParent',
+        ],
+        Resource: '*',
+      },
+      {
+        Sid: 'AssumeTheOrganizationsRoles',
+        Effect: 'Allow',
+        Action: 'sts:AssumeRole',
+        Resource: [{ 'Fn::Sub': `arn:${PARTITION}:iam::444455556666:role/org-reader` }],
+      },
+    ]);
+    expect(iam.namesMemberRoles).toBe('true');
+    expect(iam.memberRoleStatements).toEqual([
+      {
+        Sid: 'AssumeTheRulesMemberRoles',
+        Effect: 'Allow',
+        Action: 'sts:AssumeRole',
+        Resource: [{ 'Fn::Sub': `arn:${PARTITION}:iam::*:role/golden-copier` }],
+      },
+    ]);
+  });
+
   it('lists too long for one IAM policy fail packaging with a message', () => {
     const many = Array.from({ length: 200 }, (_, i) => rule(`rule-number-${i}`));
     expect(() => rulesIam(file(many))).toThrow(new RegExp(`at most ${GENERATED_LIST_BUDGET}`));

@@ -10,6 +10,7 @@ import { parseKeyArns, type RulesIam, rulesIam } from '../../scripts/rules-iam.j
 import { loadRulesFile } from '../../shared/rules/load.js';
 import {
   getAttOf,
+  isKeyPreflight,
   isObject,
   lambdaFunctions,
   list,
@@ -215,7 +216,8 @@ export function checkKms(stack: Stack, expected: Expected): string[] {
   const own = [`sqs.${stack.region}.amazonaws.com`, `sns.${stack.region}.amazonaws.com`];
   for (const s of allStatements(stack)) {
     const actions = list(s.Action).map(String);
-    if (s.Effect !== 'Allow' || !actions.some((a) => a.startsWith('kms:'))) continue;
+    if (s.Effect !== 'Allow' || !actions.some((a) => a.startsWith('kms:')) || isKeyPreflight(s, stack))
+      continue;
     const via = condition(s, 'StringEquals', 'kms:ViaService', stack);
     const stackKey = list(s.Resource).every((r) => {
       const att = getAttOf(r);

@@ -44,6 +44,7 @@ import { observabilityTests } from './observability.js';
 import { type Package, packageService, paramFor, ROOT, serviceCopy } from './package.js';
 import { expectedFromRules, securityTests } from './security.js';
 import { tracingTests } from './tracing.js';
+import { memberWorkTests } from './work-queues.js';
 import type { ZipEntry } from './zip.js';
 
 const runFile = promisify(execFile);
@@ -153,6 +154,19 @@ const EXPECTED_ACTIONS: Record<string, string[]> = {
   ],
   // functions/notify.ts: the tool's events -> SNS messages (email and chat topics).
   notify: ['sns:Publish', ...LAMBDA_ITSELF],
+  // functions/member-work.ts: its queue (Lambda polls it with the function's role, the messages
+  // encrypted with the stack's key), the member role (every EC2 and KMS call is the member's), the bus.
+  memberWork: [
+    'sqs:ReceiveMessage',
+    'sqs:DeleteMessage',
+    'sqs:GetQueueAttributes',
+    'sts:AssumeRole',
+    'events:PutEvents',
+    'logs:CreateLogStream',
+    'logs:PutLogEvents',
+    'kms:GenerateDataKey',
+    'kms:Decrypt',
+  ],
 };
 
 /** Strings a minified bundle keeps when it holds the client (operation and service names in its schema). */
@@ -176,6 +190,7 @@ const MUST_NOT_BUNDLE: Record<string, Array<keyof typeof CLIENT_MARKERS>> = {
   amiStateChange: ['sns'],
   reconcile: ['sns'],
   notify: ['ec2'],
+  memberWork: ['sns'],
 };
 
 let dir: string;
@@ -351,6 +366,8 @@ describe('the CloudFormation template (stage ci)', () => {
   });
 
   securityTests({ stack: () => stack, expected, deleter: 'reconcile' });
+
+  memberWorkTests({ stack: () => stack });
 
   describe('dashboard and alarms', () => {
     observabilityTests({

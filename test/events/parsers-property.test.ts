@@ -5,6 +5,7 @@ import { InvalidEventError } from '../../shared/core/errors.js';
 import { DetailSchemas, type DetailTypeName } from '../../shared/core/notifications.js';
 import { parseAmiStateChangeEvent } from '../../shared/events/ami-state-change.js';
 import { parseDeadLetter } from '../../shared/events/dead-letter.js';
+import { parseMemberWorkEvent } from '../../shared/events/member-work.js';
 import { parseScheduledEvent } from '../../shared/events/scheduled.js';
 import { parseToolEventEnvelope, validDetail } from '../../shared/notify/envelope.js';
 import { awsExample } from '../support/aws-examples.js';
@@ -32,6 +33,29 @@ function outcomeOf(parse: () => unknown): 'parsed' | 'refused' {
 }
 
 describe('event parsers never throw anything but InvalidEventError', () => {
+  it("member work (SQS): a batch parses, each bad body its record's error; anything else refused with a message", () => {
+    const batch = {
+      Records: [
+        {
+          messageId: 'm-1',
+          body: JSON.stringify({ account: '222222222222', region: 'eu-west-1', rules: ['golden'] }),
+        },
+      ],
+    };
+    expect(outcomeOf(() => parseMemberWorkEvent(batch))).toBe('parsed');
+    fc.assert(
+      fc.property(inputs(batch), (input) => {
+        outcomeOf(() => parseMemberWorkEvent(input));
+      }),
+    );
+    fc.assert(
+      fc.property(fc.string(), (body) => {
+        for (const record of parseMemberWorkEvent({ Records: [{ messageId: 'm', body }] }))
+          if ('error' in record) expect(record.error).toBeInstanceOf(InvalidEventError);
+      }),
+    );
+  });
+
   it('EC2 AMI State Change: AWS examples parse; any mutation parses or is refused with a message', () => {
     const names = ['available', 'failed', 'deregistered', 'disabled'];
     for (const name of names)

@@ -156,6 +156,6 @@ describe('ami-lifecycle replay', () => {
     // Nothing left: a second replay finds the queues empty.
     const again = await replay([]);
     expect(again.code).toBe(0);
-    expect(again.stdout).toContain('nothing to replay: 2 queues empty');
+    expect(again.stdout).toContain('nothing to replay: 3 queues empty');
   });
 });

@@ -45,6 +45,17 @@ describe('serverless.yml: resources and destinations', () => {
         queueName: 'ami-lifecycle-rule-dlq-dev',
         attributes: { MessageRetentionPeriod: '1209600' },
       },
+      // The emulator keeps the scalar attributes; the redrive (an object) is not emulated.
+      {
+        logicalId: 'MemberWorkQueue',
+        queueName: 'ami-lifecycle-member-work-dev',
+        attributes: { MessageRetentionPeriod: '86400', VisibilityTimeout: '5400' },
+      },
+      {
+        logicalId: 'MemberWorkDeadLetterQueue',
+        queueName: 'ami-lifecycle-member-work-dlq-dev',
+        attributes: { MessageRetentionPeriod: '1209600' },
+      },
     ]);
     expect(declared.topics).toEqual([
       {

@@ -146,11 +146,16 @@ const reconcileFailure = (i: number, retryable = false) => ({
   retryable,
 });
 
-function reconcileReport(failures = [reconcileFailure(1, true), reconcileFailure(2)], failed = 3) {
+function reconcileReport(
+  failures = [reconcileFailure(1, true), reconcileFailure(2)],
+  failed = 3,
+  account?: string,
+) {
   return toolEvent(
     DetailType.ReconcileReport,
     {
       region: 'eu-west-1',
+      ...(account === undefined ? {} : { account }),
       dryRun: false,
       startedAt: '2026-11-26T03:00:00.000Z',
       durationMs: 12_345,
@@ -167,6 +172,15 @@ function reconcileReport(failures = [reconcileFailure(1, true), reconcileFailure
     ['eu-west-1', '2026-11-26T03:00:00.000Z'],
   );
 }
+
+/** The body lines of `reconcileReport()` between its region and its failures. */
+const REPORT_COUNTS = [
+  'Started: 2026-11-26T03:00:00.000Z, took 12.3 s',
+  'Managed: 12 sources, 40 copies',
+  'Applied: copy 2, share 1',
+  'Planned: copy 4, share 1',
+  'Copies: 5 in flight, 2 deferred',
+];
 
 const format = <T extends DetailTypeName>(event: ToolEventOf<T>): Notification =>
   formatNotification(envelope(event));
@@ -269,17 +283,21 @@ describe('formatNotification', () => {
       subject: '✗ Reconcile of eu-west-1: 3 failures',
       body: [
         'Region: eu-west-1',
-        'Started: 2026-11-26T03:00:00.000Z, took 12.3 s',
-        'Managed: 12 sources, 40 copies',
-        'Applied: copy 2, share 1',
-        'Planned: copy 4, share 1',
-        'Copies: 5 in flight, 2 deferred',
+        ...REPORT_COUNTS,
         'Failures (3):',
         `✗ copy ${SOURCE} to eu-west-1 (#1): CopyImage ResourceLimitExceeded: too many copies in progress (retried by the next run)`,
         `✗ copy ${SOURCE} to eu-west-1 (#2): CopyImage InvalidParameterValue: KmsKeyId is not valid`,
         '… and 1 more failure',
       ],
       threadId: 'reconcile:eu-west-1',
+      eventType: 'Reconcile Report',
+    },
+    {
+      name: 'Reconcile Report of a target account: the account, in the subject and its own thread',
+      event: () => format(reconcileReport([], 0, '222222222222')),
+      subject: '✓ Reconcile of account 222222222222 in eu-west-1: no failures',
+      body: ['Account: 222222222222', 'Region: eu-west-1', ...REPORT_COUNTS],
+      threadId: 'reconcile:222222222222:eu-west-1',
       eventType: 'Reconcile Report',
     },
     {
