@@ -10,7 +10,7 @@ import { accountOf, coldStart } from '../shared/lambda/runtime.js';
  * that account through its member role. Answers which messages to see again (ReportBatchItemFailures):
  * work a retry can finish, and messages that are not work items, which end in the dead-letter queue.
  */
-const { config, rules, logger, log, events, metrics } = coldStart();
+const { config, rules, logger, log, events, claims, metrics } = coldStart();
 
 export const handler = lambda(logger, metrics).handler(async (event: unknown, context: Context) =>
   runMemberWork(
@@ -23,6 +23,8 @@ export const handler = lambda(logger, metrics).handler(async (event: unknown, co
       events,
       now: () => new Date(),
       metrics: metrics.port,
+      // A release's pairs, recorded in its source region's table for the completion across accounts.
+      completion: { claims, owner: context.awsRequestId },
     },
     parseMemberWorkEvent(event),
     {

@@ -1,10 +1,11 @@
 import type { Context } from 'aws-lambda';
-import { ec2ForRegion, sqsClient, ssmForRegion } from '../shared/aws/clients.js';
+import { ec2ForRegion, keysForRegion, sqsClient, ssmForRegion } from '../shared/aws/clients.js';
 import { organizationsFor } from '../shared/aws/organizations.js';
 import { createWorkQueue } from '../shared/aws/work-queue.js';
 import { fanOut } from '../shared/core/fan-out.js';
 import { reconcileRegion } from '../shared/core/reconcile.js';
 import { publishReconcileReport } from '../shared/core/reconcile-report.js';
+import { resolveTargets, targetingRules } from '../shared/core/targets.js';
 import { parseScheduledEvent } from '../shared/events/scheduled.js';
 import { lambda } from '../shared/lambda/middleware.js';
 import { accountOf, coldStart } from '../shared/lambda/runtime.js';
@@ -25,6 +26,9 @@ const queue =
 export const handler = lambda(logger, metrics).handler(async (event: unknown, context: Context) => {
   const scheduled = parseScheduledEvent(event);
   const accountId = accountOf(context);
+  // Resolved once: the region's reconcile shares the sources with them, the fan-out queues their work.
+  const targets =
+    targetingRules(rules).length === 0 ? undefined : await resolveTargets(rules, accountId, organizationsFor);
   const report = await reconcileRegion(
     {
       rules,
@@ -37,6 +41,7 @@ export const handler = lambda(logger, metrics).handler(async (event: unknown, co
       completion: { claims, owner: context.awsRequestId },
       copySlots,
       metrics: metrics.port,
+      ...(targets === undefined ? {} : { targets: targets.accounts, kms: keysForRegion }),
     },
     {
       region: scheduled.region,
@@ -48,7 +53,14 @@ export const handler = lambda(logger, metrics).handler(async (event: unknown, co
   );
   await publishReconcileReport(report, events, log);
   const fanned = await fanOut(
-    { rules, hubAccountId: accountId, organizations: organizationsFor, queue, logger: log },
+    {
+      rules,
+      hubAccountId: accountId,
+      organizations: organizationsFor,
+      queue,
+      logger: log,
+      ...(targets === undefined ? {} : { targets }),
+    },
     scheduled.region,
   );
   return {

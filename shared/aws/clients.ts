@@ -1,13 +1,21 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EC2Client, type EC2ClientConfig } from '@aws-sdk/client-ec2';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { KMSClient, type KMSClientConfig } from '@aws-sdk/client-kms';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { SSMClient, type SSMClientConfig } from '@aws-sdk/client-ssm';
-import type { ClaimsForRegion, CopySlotsForRegion, Ec2ForRegion, SsmForRegion } from '../core/ports.js';
+import type {
+  ClaimsForRegion,
+  CopySlotsForRegion,
+  Ec2ForRegion,
+  KeysForRegion,
+  SsmForRegion,
+} from '../core/ports.js';
 import { traced } from '../lambda/tracing.js';
 import { createCompletionClaims } from './claims.js';
 import { createCopySlots } from './copy-slots.js';
 import { createEc2Port } from './ec2.js';
+import { createKeyReader } from './kms.js';
 import { perRegion } from './per-region.js';
 import { observeRetries } from './sdk-retries.js';
 import { createSsmPort } from './ssm.js';
@@ -56,6 +64,18 @@ export function createSsmForRegion(config: Omit<SSMClientConfig, 'region'> = {})
 
 /** The process's SSM port: the pointers' parameters and the rules' state. */
 export const ssmForRegion: SsmForRegion = createSsmForRegion();
+
+/** KMS in each region (DescribeKey: the pre-flight on a source shared with target accounts); `config` as for EC2. */
+export function createKeysForRegion(config: Omit<KMSClientConfig, 'region'> = {}): KeysForRegion {
+  return perRegion((region) => {
+    const client = new KMSClient({ maxAttempts: 5, ...config, region });
+    observeRetries(client.middlewareStack, 'kms', region);
+    return createKeyReader(traced(client), region);
+  });
+}
+
+/** The process's KMS port, as the account the tool runs in. */
+export const keysForRegion: KeysForRegion = createKeysForRegion();
 
 export const eventBridgeClient = perRegion((region) => {
   const client = new EventBridgeClient({ region, maxAttempts: 5 });

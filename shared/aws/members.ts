@@ -1,13 +1,9 @@
-import { KMSClient } from '@aws-sdk/client-kms';
 import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
 import { rethrowClassified } from '../core/errors.js';
 import type { MemberPorts, MembersFor } from '../core/ports.js';
-import { traced } from '../lambda/tracing.js';
-import { createEc2ForRegion } from './clients.js';
-import { createKeyReader } from './kms.js';
+import { createEc2ForRegion, createKeysForRegion } from './clients.js';
 import { perRegion } from './per-region.js';
-import { observeRetries } from './sdk-retries.js';
 
 /** The session name CloudTrail shows in the member account for everything the hub does there. */
 const SESSION_NAME = 'ami-lifecycle-hub';
@@ -65,11 +61,7 @@ export function createMembersFor(roleName: string, config: MemberClientConfig = 
     };
     return {
       ec2: createEc2ForRegion(shared),
-      kms: perRegion((region) => {
-        const client = new KMSClient({ maxAttempts: 5, ...shared, region });
-        observeRetries(client.middlewareStack, 'kms', region);
-        return createKeyReader(traced(client), region);
-      }),
+      kms: createKeysForRegion(shared),
     };
   });
 }

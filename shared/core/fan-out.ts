@@ -2,7 +2,7 @@ import type { Rule } from '../rules/schema.js';
 import { AwsCallError } from './errors.js';
 import type { LoggerPort, MemberWorkItem, OrganizationsFor, WorkQueue } from './ports.js';
 import { failureOf, type ReconcileFailure } from './reconcile-report.js';
-import { resolveTargets, targetingRules, workItems } from './targets.js';
+import { type ResolvedTargets, resolveTargets, targetingRules, workItems } from './targets.js';
 
 /**
  * The scheduled run's fan-out to the target accounts (`accounts` of the rules): resolve who the
@@ -23,6 +23,8 @@ export interface FanOutDependencies {
   /** The member-work queue; absent when the deployment has none (then nothing can be queued). */
   readonly queue: WorkQueue | undefined;
   readonly logger: LoggerPort;
+  /** The targets as resolved already for this run (the region's reconcile shared the sources with them). */
+  readonly targets?: ResolvedTargets;
 }
 
 export interface FanOutResult {
@@ -36,7 +38,7 @@ export interface FanOutResult {
 export async function fanOut(deps: FanOutDependencies, region: string): Promise<FanOutResult> {
   const rules = targetingRules(deps.rules);
   if (rules.length === 0) return { items: [], queued: false, failures: [] };
-  const targets = await resolveTargets(rules, deps.hubAccountId, deps.organizations);
+  const targets = deps.targets ?? (await resolveTargets(rules, deps.hubAccountId, deps.organizations));
   const failures = targets.failures.map(({ rule, error }) =>
     failureOf(`resolve the target accounts of rule ${rule} (only its ids this run)`, error),
   );

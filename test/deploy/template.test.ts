@@ -162,6 +162,10 @@ const EXPECTED_ACTIONS: Record<string, string[]> = {
     'sqs:GetQueueAttributes',
     'sts:AssumeRole',
     'events:PutEvents',
+    // shared/aws/claims.ts: a release's (account, region) pairs and the claim that announces them.
+    'dynamodb:PutItem',
+    'dynamodb:UpdateItem',
+    'dynamodb:DeleteItem',
     'logs:CreateLogStream',
     'logs:PutLogEvents',
     'kms:GenerateDataKey',
