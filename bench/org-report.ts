@@ -65,6 +65,7 @@ export function orgJson(options: OrgOptions, result: OrgResult) {
     itemConcurrency: options.itemConcurrency,
     cap: options.cap,
     copyDelayMs: options.copyDelayMs,
+    loadAverage: result.loadAverage.map((x) => round(x, 2)),
     phasesSeconds: {
       resolve: seconds(result.phasesMs.resolve),
       hub: seconds(result.phasesMs.hub),

@@ -1,4 +1,4 @@
-import { availableParallelism } from 'node:os';
+import { availableParallelism, loadavg } from 'node:os';
 import { DEFAULT_ACCOUNT_ID, DEFAULT_REGIONS } from '@ami-lifecycle/emulator/ec2/index.js';
 import type { OrganizationSeed } from '@ami-lifecycle/emulator/organizations/index.js';
 import { createEc2ForRegion } from '../shared/aws/clients.js';
@@ -63,6 +63,11 @@ export type AccountRegionCalls = Record<string, Record<string, CallTotals>>;
 
 export interface OrgResult {
   readonly wallMs: number;
+  /**
+   * The machine's 1-minute load average before and after the timed round: other processes on the
+   * same cores slow the tool's event loop, which bounds this bench (compare with the cores).
+   */
+  readonly loadAverage: readonly [number, number];
   readonly phasesMs: { readonly resolve: number; readonly hub: number; readonly fanOut: number };
   readonly bound: OrgBound;
   /** What the bound was derived from. */
@@ -236,6 +241,7 @@ export async function runOrg(options: OrgOptions): Promise<OrgResult> {
     say(
       `org: ${options.accounts} accounts × ${regions.length} regions × ${options.images} images, C ${options.concurrency}`,
     );
+    const loadBefore = loadavg()[0] ?? 0;
     const started = performance.now();
     const resolved = await resolveTargets(rules, hub, testOrganizationsFor(emulator.endpoint));
     const resolvedAt = performance.now();
@@ -298,6 +304,7 @@ export async function runOrg(options: OrgOptions): Promise<OrgResult> {
     const bound = orgBound(boundInput);
     return {
       wallMs,
+      loadAverage: [loadBefore, loadavg()[0] ?? 0],
       phasesMs: {
         resolve: resolvedAt - started,
         hub: sharedAt - resolvedAt,
