@@ -39,7 +39,7 @@ import {
  * The emulator (EC2 and Organizations) runs in its own process (`emulator-process.ts`); a member's
  * EC2 client uses the 12-digit account id as access key, so the emulator acts for that account, on
  * its buckets, as the member role would. The bound is `org-bound.ts`'s; τ, the duration of one item
- * alone, is measured after the timed run (untimed) on a calibration account outside the OU.
+ * alone, is measured after the timed run (untimed) on three calibration accounts outside the OU.
  */
 
 export interface OrgOptions {
@@ -267,7 +267,7 @@ export async function runOrg(options: OrgOptions): Promise<OrgResult> {
     const copiesStarted = await memberCopies(emulator.ownerStates, regions, hub);
 
     // τ, untimed: the calibration accounts are shared with, then run their items one at a time.
-    // The hub shares the N sources with one more account: the same calls as the timed sharing.
+    // The hub shares the N sources with three more accounts: the same calls as the timed sharing.
     const targets = resolved.accounts.get('org') ?? [];
     await emulator.reset(); // full buckets: alone means unthrottled too
     const h0 = performance.now();
@@ -277,10 +277,10 @@ export async function runOrg(options: OrgOptions): Promise<OrgResult> {
     const loop: number[] = [];
     const cpu: number[] = [];
     for (const item of workItems(rules, new Map([['org', CALIBRATION]]))) {
+      const emu0 = await emulator.load();
       const t0 = performance.now();
       const elu0 = performance.eventLoopUtilization();
       const cpu0 = process.cpuUsage();
-      const emu0 = await emulator.load();
       await runItem(item);
       const toolLoop = performance.eventLoopUtilization(elu0).active;
       const toolCpu = process.cpuUsage(cpu0);
