@@ -1,6 +1,6 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { join, resolve } from 'node:path';
-import type { CounterSnapshot } from '@ami-lifecycle/emulator/ec2/index.js';
+import type { AccountCounterSnapshot, CounterSnapshot } from '@ami-lifecycle/emulator/ec2/index.js';
 import {
   type EmulatorConfig,
   type EmulatorRequest,
@@ -23,10 +23,16 @@ export interface EmulatorProcess {
   /** See the `seed` request in `emulator-protocol.ts`. */
   seed(region: string, namePrefix: string, count: number, firstCreationMs: number): Promise<void>;
   counters(): Promise<CounterSnapshot>;
+  /** The counters per calling account. */
+  accountCounters(): Promise<AccountCounterSnapshot>;
+  /** The child's event-loop time (active) and CPU time (user + system), ms, since it started: the emulator's own work. */
+  load(): Promise<{ activeMs: number; cpuMs: number }>;
   /** Zeroes the counters and refills the token buckets. */
   reset(): Promise<void>;
   /** state → images of `region` in it. */
   states(region: string): Promise<Record<string, number>>;
+  /** owner → state → images of `region`. */
+  ownerStates(region: string): Promise<Record<string, Record<string, number>>>;
   close(): Promise<void>;
 }
 
@@ -61,6 +67,16 @@ export async function startEmulatorProcess(config: EmulatorConfig): Promise<Emul
         if (r.type !== 'counters') throw unexpected('counters', r);
         return r.counters;
       },
+      load: async () => {
+        const r = await client.call({ type: 'loop' });
+        if (r.type !== 'loop') throw unexpected('loop', r);
+        return { activeMs: r.activeMs, cpuMs: r.cpuMs };
+      },
+      accountCounters: async () => {
+        const r = await client.call({ type: 'accountCounters' });
+        if (r.type !== 'accountCounters') throw unexpected('accountCounters', r);
+        return r.counters;
+      },
       reset: async () => {
         const r = await client.call({ type: 'reset' });
         if (r.type !== 'reset') throw unexpected('reset', r);
@@ -68,6 +84,11 @@ export async function startEmulatorProcess(config: EmulatorConfig): Promise<Emul
       states: async (region) => {
         const r = await client.call({ type: 'states', region });
         if (r.type !== 'states') throw unexpected('states', r);
+        return r.states;
+      },
+      ownerStates: async (region) => {
+        const r = await client.call({ type: 'ownerStates', region });
+        if (r.type !== 'ownerStates') throw unexpected('ownerStates', r);
         return r.states;
       },
       close: () => client.close(),

@@ -1,4 +1,5 @@
 import { createEc2Emulator, type Ec2Emulator } from '@ami-lifecycle/emulator/ec2/index.js';
+import { createOrganizationsEmulator } from '@ami-lifecycle/emulator/organizations/index.js';
 import { type LocalServer, startLocalServer } from '@ami-lifecycle/emulator/server.js';
 import {
   type EmulatorConfig,
@@ -8,7 +9,8 @@ import {
 } from './emulator-protocol.js';
 
 /**
- * The EC2 emulator and its HTTP server, in a process of their own, for `bench/scale.ts`: with the
+ * The EC2 emulator (and Organizations, when the bench seeds one) and their HTTP server, in a process
+ * of their own, for `bench/scale.ts` and `bench/org.ts`: with the
  * tool in the same process, thousands of images share one event loop and the emulator's CPU mixes
  * into the wall time the benchmark measures. Forked by `bench/emulator-client.ts` with an IPC
  * channel (`node --import tsx bench/emulator-process.ts`); the requests and responses are those of
@@ -35,8 +37,22 @@ function started(): Running {
 
 async function start(config: EmulatorConfig): Promise<Running> {
   if (running !== undefined) throw new Error('the emulator is already started');
-  const emulator = createEc2Emulator({ copyDelayMs: config.copyDelayMs, throttle: config.throttle });
-  const server = await startLocalServer({ ec2: emulator.service });
+  const organizations =
+    config.organization === undefined
+      ? undefined
+      : createOrganizationsEmulator({ organization: config.organization });
+  const membership = organizations?.organization;
+  const emulator = createEc2Emulator({
+    copyDelayMs: config.copyDelayMs,
+    throttle: config.throttle,
+    ...(membership !== undefined
+      ? { membershipOf: (account: string) => membership.membership(account) }
+      : {}),
+  });
+  const server = await startLocalServer({
+    ec2: emulator.service,
+    ...(organizations !== undefined ? { organizations: organizations.service } : {}),
+  });
   running = { emulator, server };
   return running;
 }
@@ -70,6 +86,17 @@ async function answer(request: EmulatorRequest): Promise<EmulatorResponse> {
     }
     case 'counters':
       return { type: 'counters', id, counters: started().emulator.counters() };
+    case 'loop': {
+      const cpu = process.cpuUsage();
+      return {
+        type: 'loop',
+        id,
+        activeMs: performance.eventLoopUtilization().active,
+        cpuMs: (cpu.user + cpu.system) / 1000,
+      };
+    }
+    case 'accountCounters':
+      return { type: 'accountCounters', id, counters: started().emulator.countersByAccount() };
     case 'reset': {
       const { emulator } = started();
       emulator.resetCounters();
@@ -82,6 +109,15 @@ async function answer(request: EmulatorRequest): Promise<EmulatorResponse> {
         states[image.state] = (states[image.state] ?? 0) + 1;
       }
       return { type: 'states', id, region: request.region, states };
+    }
+    case 'ownerStates': {
+      const states: Record<string, Record<string, number>> = {};
+      for (const image of started().emulator.listImages(request.region)) {
+        const owned = states[image.ownerId] ?? {};
+        owned[image.state] = (owned[image.state] ?? 0) + 1;
+        states[image.ownerId] = owned;
+      }
+      return { type: 'ownerStates', id, region: request.region, states };
     }
     case 'close':
       await stop();

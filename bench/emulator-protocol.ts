@@ -1,7 +1,8 @@
+import type { OrganizationSeed } from '@ami-lifecycle/emulator/organizations/index.js';
 import { z } from 'zod';
 
 /**
- * The IPC protocol between `bench/scale.ts` (the tool's side) and `bench/emulator-process.ts` (the
+ * The IPC protocol between the benchmarks (`bench/scale.ts`, `bench/org.ts`: the tool's side) and `bench/emulator-process.ts` (the
  * EC2 emulator and its HTTP server, in a process of their own so the emulator never competes with
  * the tool for one event loop). Both sides validate what they receive with these schemas.
  *
@@ -23,6 +24,11 @@ export const EmulatorConfigSchema = z.object({
   copyDelayMs: z.number().nonnegative(),
   /** EC2's token buckets per account and region. */
   throttle: z.object({ mutating: BucketSchema, nonMutating: BucketSchema }),
+  /**
+   * An organization, served by the Organizations emulator on the same endpoint (and known to EC2
+   * for sharing with it). Validated by the child (`loadOrganization`).
+   */
+  organization: z.custom<OrganizationSeed>((value) => typeof value === 'object' && value !== null).optional(),
 });
 
 export type EmulatorConfig = z.infer<typeof EmulatorConfigSchema>;
@@ -45,10 +51,16 @@ export const EmulatorRequestSchema = z.discriminatedUnion('type', [
   }),
   /** Calls by action and region since the last reset → `counters`. */
   z.object({ type: z.literal('counters'), id: Id }),
+  /** The same, per calling account → `accountCounters`. */
+  z.object({ type: z.literal('accountCounters'), id: Id }),
+  /** The child's event-loop time (active, ms) and CPU time (user + system, ms) since it started → `loop`. */
+  z.object({ type: z.literal('loop'), id: Id }),
   /** Zeroes the counters and refills every token bucket → `reset`. */
   z.object({ type: z.literal('reset'), id: Id }),
   /** How many images of `region` are in each state → `states`. */
   z.object({ type: z.literal('states'), id: Id, region: z.string() }),
+  /** The same per owning account → `ownerStates`. */
+  z.object({ type: z.literal('ownerStates'), id: Id, region: z.string() }),
   /** Stops the copy timers and the server → `closed`; the child then exits. */
   z.object({ type: z.literal('close'), id: Id }),
 ]);
@@ -69,13 +81,32 @@ export const EmulatorResponseSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('started'), id: Id, endpoint: z.string(), accountId: z.string() }),
   z.object({ type: z.literal('seeded'), id: Id, count: z.number().int().nonnegative() }),
   z.object({ type: z.literal('counters'), id: Id, counters: CountersSchema }),
+  /** account → its counters. */
+  z.object({
+    type: z.literal('accountCounters'),
+    id: Id,
+    counters: z.record(z.string(), CountersSchema),
+  }),
   z.object({ type: z.literal('reset'), id: Id }),
+  z.object({
+    type: z.literal('loop'),
+    id: Id,
+    activeMs: z.number().nonnegative(),
+    cpuMs: z.number().nonnegative(),
+  }),
   /** state (`available`, `pending`, …) → images; states with none are absent. */
   z.object({
     type: z.literal('states'),
     id: Id,
     region: z.string(),
     states: z.record(z.string(), z.number().int().nonnegative()),
+  }),
+  /** owner → state → images. */
+  z.object({
+    type: z.literal('ownerStates'),
+    id: Id,
+    region: z.string(),
+    states: z.record(z.string(), z.record(z.string(), z.number().int().nonnegative())),
   }),
   z.object({ type: z.literal('closed'), id: Id }),
   /** The request failed (or could not be read: then `id` is -1 when it had none). */

@@ -17,6 +17,8 @@ import {
   runEconomy,
 } from './economy.js';
 import { type LocalOptions, localSection, runLocal } from './local.js';
+import { type OrgOptions, type OrgResult, runOrg } from './org.js';
+import { orgJson, orgSection } from './org-report.js';
 import { progress, renderSection, type Section } from './report.js';
 import { runScale, type ScaleOptions, type ScaleResult } from './scale.js';
 import { scaleJson, scaleSection } from './scale-report.js';
@@ -30,6 +32,7 @@ import { runValidate, type ValidateOptions, validateJson, validateSection } from
  *   npm run bench -- coldstart [--runs 15] [--json]
  *   npm run bench -- economy [--regions 1,3,8] [--shares 2] [--snapshots 2] [--json]
  *   npm run bench -- scale [--images 200] [--speed 1] [--cap 90] [--targets 8] ... [--json]
+ *   npm run bench -- org [--accounts 10] [--regions 4] [--images 20] [--speed 1] [--concurrency 10] ... [--json]
  *   npm run bench -- local [--runs 3]
  *   npm run bench -- validate [--sizes 1000,2000,4000,10000] [--runs 3] [--json]
  */
@@ -41,6 +44,19 @@ const DEFAULTS = {
   economy: { regionCounts: [1, 3, 8], shares: 2, snapshots: 2, copyDelayMs: 200 } satisfies EconomyOptions,
   // 200 images at EC2's real refill rates: the bound is 70 s, so the full run stays within minutes.
   scale: { images: 200, speed: 1, cap: 90, concurrency: 8, copyDelayMs: 100 } satisfies ScaleOptions,
+  // 10 accounts × 4 regions × 20 images: 40 items, some 5 s timed (15 s with setup and calibration).
+  // C 10: the member-work queue's maximum concurrency the deployment sets by default; item
+  // concurrency 8 and cap 20: the product's RECONCILE_CONCURRENCY and MAX_COPIES_IN_FLIGHT defaults.
+  org: {
+    accounts: 10,
+    regions: 4,
+    images: 20,
+    speed: 1,
+    concurrency: 10,
+    itemConcurrency: 8,
+    cap: 20,
+    copyDelayMs: 100,
+  } satisfies OrgOptions,
   local: { runs: 3 } satisfies LocalOptions,
   validate: { sizes: [1_000, 2_000, 4_000, 10_000], runs: 3 } satisfies ValidateOptions,
 };
@@ -126,6 +142,15 @@ async function scale(options: ScaleOptions): Promise<ScaleResult> {
   return result;
 }
 
+async function org(options: OrgOptions): Promise<OrgResult> {
+  const result = await runOrg({ ...options, onProgress: progress });
+  progress(
+    `org: ${result.copiesStarted} of ${result.copiesExpected} member copies started in ${(result.wallMs / 1000).toFixed(1)} s ` +
+      `(bound ${result.bound.boundSeconds.toFixed(1)} s)`,
+  );
+  return result;
+}
+
 async function local(options: LocalOptions): Promise<Section> {
   return localSection(await runLocal(options));
 }
@@ -142,6 +167,7 @@ const program = new Command()
     const coldstartResult = await coldstart(DEFAULTS.coldstart);
     const economyResult = await economy(DEFAULTS.economy);
     const scaleResult = await scale(DEFAULTS.scale);
+    const orgResult = await org(DEFAULTS.org);
     const localSection = await local(DEFAULTS.local);
     const validateRows = runValidate(DEFAULTS.validate);
     if (opts.json === true) {
@@ -150,6 +176,7 @@ const program = new Command()
         coldstart: coldStartJson(coldstartResult),
         economy: economyJson(economyResult),
         scale: scaleJson(DEFAULTS.scale, scaleResult),
+        org: orgJson(DEFAULTS.org, orgResult),
         local: localSection,
         validate: validateJson(validateRows),
       });
@@ -159,6 +186,7 @@ const program = new Command()
       coldStartSection(coldstartResult),
       economySection(economyResult),
       scaleSection(DEFAULTS.scale, scaleResult),
+      orgSection(DEFAULTS.org, orgResult),
       localSection,
       validateSection(DEFAULTS.validate, validateRows),
     ]);
@@ -238,6 +266,52 @@ program
     const result = await scale(options);
     if (json === true) printJson(scaleJson(options, result));
     else print('Reconcile at scale (`npm run bench -- scale`)', [scaleSection(options, result)]);
+  });
+
+program
+  .command('org')
+  .description(
+    "the organization fan-out: an OU's accounts × regions, each (account, region) copying the hub's shared sources as its own account, C at a time",
+  )
+  .option('--accounts <n>', 'member accounts under the OU (A)', positiveInteger, DEFAULTS.org.accounts)
+  .option(
+    '--regions <n>',
+    "the rule's accounts.regions (R), us-east-1 (the source region) first",
+    positiveInteger,
+    DEFAULTS.org.regions,
+  )
+  .option('--images <n>', 'source images (N)', positiveInteger, DEFAULTS.org.images)
+  .option(
+    '--speed <x>',
+    "multiplies the token buckets' refill rates (1 = EC2's defaults)",
+    positive,
+    DEFAULTS.org.speed,
+  )
+  .option(
+    '--concurrency <n>',
+    "work items in flight at once (C: the queue's maximum concurrency)",
+    positiveInteger,
+    DEFAULTS.org.concurrency,
+  )
+  .option(
+    '--item-concurrency <n>',
+    'EC2 calls in flight within one item',
+    positiveInteger,
+    DEFAULTS.org.itemConcurrency,
+  )
+  .option('--cap <n>', 'maxCopiesInFlight per (account, region)', positiveInteger, DEFAULTS.org.cap)
+  .option(
+    '--copy-delay-ms <ms>',
+    'how long an emulated copy stays pending',
+    integer,
+    DEFAULTS.org.copyDelayMs,
+  )
+  .option('--json', 'print one JSON document instead of markdown')
+  .action(async (opts: OrgOptions & { json?: boolean }) => {
+    const { json, ...options } = opts;
+    const result = await org(options);
+    if (json === true) printJson(orgJson(options, result));
+    else print('Organization fan-out (`npm run bench -- org`)', [orgSection(options, result)]);
   });
 
 program

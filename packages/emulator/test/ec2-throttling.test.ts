@@ -7,7 +7,14 @@ import {
 } from '@aws-sdk/client-ec2';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createEc2Emulator } from '../src/ec2/index.js';
-import { authorization, expectEc2Error, type Harness, OTHER_ACCOUNT, startHarness } from './ec2-harness.js';
+import {
+  ACCOUNT,
+  authorization,
+  expectEc2Error,
+  type Harness,
+  OTHER_ACCOUNT,
+  startHarness,
+} from './ec2-harness.js';
 
 describe('throttling', () => {
   let h: Harness;
@@ -128,6 +135,37 @@ describe('counters', () => {
     });
     h.emulator.resetCounters();
     expect(h.emulator.counters()).toEqual({});
+  });
+
+  it('counts calls per calling account too, each throttled on its own buckets', async () => {
+    h = await startHarness({
+      throttle: { nonMutating: { capacity: 2, refillPerSecond: 0 }, clock: () => 0 },
+    });
+    const mine = h.client('eu-west-1');
+    const theirs = h.client('eu-west-1', OTHER_ACCOUNT);
+    await mine.send(new DescribeImagesCommand({}));
+    await mine.send(new DescribeImagesCommand({}));
+    await expectEc2Error(mine.send(new DescribeImagesCommand({})), 'RequestLimitExceeded', 503);
+    // The other account's bucket is full: its calls go through.
+    await theirs.send(new DescribeImagesCommand({}));
+    await h.client('us-west-2', OTHER_ACCOUNT).send(new DescribeRegionsCommand({}));
+
+    expect(h.emulator.countersByAccount()).toEqual({
+      [ACCOUNT]: { DescribeImages: { 'eu-west-1': { calls: 3, succeeded: 2, failed: 0, throttled: 1 } } },
+      [OTHER_ACCOUNT]: {
+        DescribeImages: { 'eu-west-1': { calls: 1, succeeded: 1, failed: 0, throttled: 0 } },
+        DescribeRegions: { 'us-west-2': { calls: 1, succeeded: 1, failed: 0, throttled: 0 } },
+      },
+    });
+    // The totals are the sum over accounts.
+    expect(h.emulator.counters().DescribeImages?.['eu-west-1']).toEqual({
+      calls: 4,
+      succeeded: 3,
+      failed: 0,
+      throttled: 1,
+    });
+    h.emulator.resetCounters();
+    expect(h.emulator.countersByAccount()).toEqual({});
   });
 });
 

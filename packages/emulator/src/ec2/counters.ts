@@ -1,7 +1,8 @@
 /**
- * Calls per action and region, for tests and benchmarks. Every request that named an action is
- * counted exactly once in `calls`, and in one of `succeeded`, `failed` (any error response,
- * injected server errors included) or `throttled` (`RequestLimitExceeded`).
+ * Calls per action and region, for tests and benchmarks, in all and per calling account (the
+ * account whose token buckets the call drew on). Every request that named an action is counted
+ * exactly once in `calls`, and in one of `succeeded`, `failed` (any error response, injected
+ * server errors included) or `throttled` (`RequestLimitExceeded`).
  */
 export interface CallCounts {
   calls: number;
@@ -15,35 +16,63 @@ export type Outcome = 'succeeded' | 'failed' | 'throttled';
 /** action → region → counts. */
 export type CounterSnapshot = Record<string, Record<string, CallCounts>>;
 
-export class Counters {
-  private readonly counts = new Map<string, Map<string, CallCounts>>();
+/** calling account → action → region → counts. */
+export type AccountCounterSnapshot = Record<string, CounterSnapshot>;
 
-  record(action: string, region: string, outcome: Outcome): void {
-    let byRegion = this.counts.get(action);
-    if (byRegion === undefined) {
-      byRegion = new Map();
-      this.counts.set(action, byRegion);
+type Table = Map<string, Map<string, CallCounts>>;
+
+export class Counters {
+  private readonly counts: Table = new Map();
+  private readonly byAccount = new Map<string, Table>();
+
+  /** `account`: the caller, whose buckets the call drew on (absent: counted in all only). */
+  record(action: string, region: string, outcome: Outcome, account?: string): void {
+    count(this.counts, action, region, outcome);
+    if (account === undefined) return;
+    let table = this.byAccount.get(account);
+    if (table === undefined) {
+      table = new Map();
+      this.byAccount.set(account, table);
     }
-    let counts = byRegion.get(region);
-    if (counts === undefined) {
-      counts = { calls: 0, succeeded: 0, failed: 0, throttled: 0 };
-      byRegion.set(region, counts);
-    }
-    counts.calls += 1;
-    counts[outcome] += 1;
+    count(table, action, region, outcome);
   }
 
   snapshot(): CounterSnapshot {
-    const out: CounterSnapshot = {};
-    for (const [action, byRegion] of this.counts) {
-      const regions: Record<string, CallCounts> = {};
-      for (const [region, counts] of byRegion) regions[region] = { ...counts };
-      out[action] = regions;
-    }
-    return out;
+    return snapshotOf(this.counts);
+  }
+
+  /** The same counts, per calling account. */
+  snapshotByAccount(): AccountCounterSnapshot {
+    return Object.fromEntries([...this.byAccount].map(([account, table]) => [account, snapshotOf(table)]));
   }
 
   reset(): void {
     this.counts.clear();
+    this.byAccount.clear();
   }
+}
+
+function count(table: Table, action: string, region: string, outcome: Outcome): void {
+  let byRegion = table.get(action);
+  if (byRegion === undefined) {
+    byRegion = new Map();
+    table.set(action, byRegion);
+  }
+  let counts = byRegion.get(region);
+  if (counts === undefined) {
+    counts = { calls: 0, succeeded: 0, failed: 0, throttled: 0 };
+    byRegion.set(region, counts);
+  }
+  counts.calls += 1;
+  counts[outcome] += 1;
+}
+
+function snapshotOf(table: Table): CounterSnapshot {
+  const out: CounterSnapshot = {};
+  for (const [action, byRegion] of table) {
+    const regions: Record<string, CallCounts> = {};
+    for (const [region, counts] of byRegion) regions[region] = { ...counts };
+    out[action] = regions;
+  }
+  return out;
 }

@@ -42,7 +42,7 @@ import {
 } from './actions/snapshots.js';
 import { createTags, deleteTags, describeTags } from './actions/tags.js';
 import type { ActionContext, ActionHandler } from './context.js';
-import { type CounterSnapshot, Counters, type Outcome } from './counters.js';
+import { type AccountCounterSnapshot, type CounterSnapshot, Counters, type Outcome } from './counters.js';
 import { Ec2Error } from './errors.js';
 import type { AmiEventListener } from './events.js';
 import { Faults } from './faults.js';
@@ -101,6 +101,9 @@ export interface Ec2Emulator {
   /** `EC2 AMI State Change` events from every region; returns the unsubscribe function. */
   onEvent(listener: AmiEventListener): () => void;
   counters(): CounterSnapshot;
+  /** The same counts per calling account (each account has its own token buckets). */
+  countersByAccount(): AccountCounterSnapshot;
+  /** Zeroes both. */
   resetCounters(): void;
   /** Refills every throttle bucket. */
   resetThrottle(): void;
@@ -266,7 +269,7 @@ export function createEc2Emulator(options: Ec2EmulatorOptions = {}): Ec2Emulator
       }
     }
     if (action !== undefined && action !== '') {
-      counters.record(action, region, outcome);
+      counters.record(action, region, outcome, caller);
       const latency = faults.latencyFor(action);
       if (latency > 0) await sleep(latency);
     }
@@ -318,6 +321,7 @@ export function createEc2Emulator(options: Ec2EmulatorOptions = {}): Ec2Emulator
     completePendingCopies: (region) => world.completePendingCopies(region),
     onEvent: (listener) => world.events.subscribe(listener),
     counters: () => counters.snapshot(),
+    countersByAccount: () => counters.snapshotByAccount(),
     resetCounters: () => counters.reset(),
     resetThrottle: () => throttle?.reset(),
     close: () => world.close(),

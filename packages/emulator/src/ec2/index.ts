@@ -1,6 +1,6 @@
 /** The local EC2 emulator: see `createEc2Emulator`. */
 export type { ActionContext, ActionHandler } from './context.js';
-export type { CallCounts, CounterSnapshot } from './counters.js';
+export type { AccountCounterSnapshot, CallCounts, CounterSnapshot } from './counters.js';
 export {
   accountOfAccessKey,
   callerAccount,

@@ -1,0 +1,375 @@
+import { availableParallelism, loadavg } from 'node:os';
+import { DEFAULT_ACCOUNT_ID, DEFAULT_REGIONS } from '@ami-lifecycle/emulator/ec2/index.js';
+import type { OrganizationSeed } from '@ami-lifecycle/emulator/organizations/index.js';
+import { createEc2ForRegion } from '../shared/aws/clients.js';
+import { type MemberResult, reconcileMember } from '../shared/core/member.js';
+import type { MembersFor, MemberWorkItem } from '../shared/core/ports.js';
+import { reconcileRegions } from '../shared/core/reconcile.js';
+import { resolveTargets, workItems } from '../shared/core/targets.js';
+import { parseRules } from '../shared/rules/load.js';
+import type { Rule } from '../shared/rules/schema.js';
+import { testOrganizationsFor } from '../test/support/organizations.js';
+import { startEmulatorProcess } from './emulator-client.js';
+import { type Buckets, type OrgBound, type OrgBoundInput, orgBound } from './org-bound.js';
+import { runQueue } from './org-queue.js';
+import { median } from './report.js';
+import {
+  type CallTotals,
+  MUTATING_BURST,
+  MUTATING_RATE,
+  NON_MUTATING_BURST,
+  NON_MUTATING_RATE,
+  SOURCE_REGION,
+  totalsOf,
+} from './scale.js';
+
+/**
+ * The organization fan-out (`npm run bench -- org`): N source images of the hub (the management
+ * account) in us-east-1, one rule whose `accounts` names an OU holding A member accounts (half of
+ * them in a nested OU) and R regions, no hub `copy` (the hub only shares; every copy is a member's).
+ * Timed, as one scheduled round runs it: targets resolved through Organizations, the hub's source
+ * region reconciled with them (each source shared: launch permission and snapshot create-volume
+ * permission), then the A·R (account, region) items through a queue of at most C at a time (Lambda
+ * on SQS with maximum concurrency C, batch size 1), each `reconcileMember` as its own account,
+ * until every member copy is started: CopyImage is the tool's last call for a copy; when it becomes
+ * available is EC2's copy time (the emulator's copy delay), which no rate limit or concurrency
+ * changes. An item that throws (retryable) or leaves copies deferred by the cap goes back to the
+ * queue, as SQS redelivers it or the next run takes it up.
+ *
+ * The emulator (EC2 and Organizations) runs in its own process (`emulator-process.ts`); a member's
+ * EC2 client uses the 12-digit account id as access key, so the emulator acts for that account, on
+ * its buckets, as the member role would. The bound is `org-bound.ts`'s; τ, the duration of one item
+ * alone, is measured after the timed run (untimed) on three calibration accounts outside the OU.
+ */
+
+export interface OrgOptions {
+  accounts: number;
+  regions: number;
+  images: number;
+  /** Multiplies the buckets' refill rates (1 = EC2's documented defaults). */
+  speed: number;
+  /** C: items in flight at once (the queue's maximum concurrency). */
+  concurrency: number;
+  /** EC2 calls in flight within one item (the product's RECONCILE_CONCURRENCY default). */
+  itemConcurrency: number;
+  /** maxCopiesInFlight per (account, region) (the product's MAX_COPIES_IN_FLIGHT default). */
+  cap: number;
+  copyDelayMs: number;
+  onProgress?: (message: string) => void;
+}
+
+/** Calls of one (account, region), succeeded or failed, throttled ones apart. */
+export type AccountRegionCalls = Record<string, Record<string, CallTotals>>;
+
+export interface OrgResult {
+  readonly wallMs: number;
+  /**
+   * The machine's 1-minute load average before and after the timed round: other processes on the
+   * same cores slow the tool's event loop, which bounds this bench (compare with the cores).
+   */
+  readonly loadAverage: readonly [number, number];
+  readonly phasesMs: { readonly resolve: number; readonly hub: number; readonly fanOut: number };
+  readonly bound: OrgBound;
+  /** What the bound was derived from. */
+  readonly boundInput: OrgBoundInput;
+  readonly buckets: Buckets;
+  /** τ: the median duration of the calibration accounts' items, each alone. */
+  readonly itemAloneMs: number;
+  /** τ_loop: the median event-loop time (active) of the same items, the tool's or the emulator's, the larger. */
+  readonly itemLoopMs: number;
+  /** κ: the median CPU time of the same items, both processes. */
+  readonly itemCpuMs: number;
+  /** τ_hub: the hub sharing the sources with the calibration accounts, alone. */
+  readonly hubAloneMs: number;
+  /**
+   * The fan-out's event loops: the share of its time each was busy, and the tool's busy time per
+   * item (against τ_loop alone).
+   */
+  readonly fanOutLoop: { readonly tool: number; readonly emulator: number; readonly toolPerItemMs: number };
+  /** Items' durations during the timed run (each delivery). */
+  readonly itemMs: { readonly median: number; readonly max: number };
+  readonly items: number;
+  /** Deliveries beyond one per item: thrown (retryable) or copies left deferred. */
+  readonly redeliveries: number;
+  readonly skipped: number;
+  readonly hubFailures: number;
+  readonly targets: number;
+  /** Every EC2 call of the timed run, throttled ones included. */
+  readonly calls: number;
+  readonly totals: CallTotals;
+  /** account → region → calls (the hub under its own id). */
+  readonly byAccount: AccountRegionCalls;
+  readonly hubAccountId: string;
+  /** Member copies started (pending or available), against A·R·N. */
+  readonly copiesStarted: number;
+  readonly copiesExpected: number;
+}
+
+const OU = 'ou-bnch-workload';
+const NESTED_OU = 'ou-bnch-teams000';
+const ORG = 'o-bench00000';
+/** A member account's id: 12 digits. */
+const memberId = (i: number) => String(200_000_000_000 + i);
+/** Outside the OU: each runs its R items alone after the timed run, for τ (median of their items). */
+const CALIBRATION = ['299999999997', '299999999998', '299999999999'];
+/**
+ * Outside the OU: the warm-up's accounts, enough items (5 R) that the code paths are compiled and
+ * optimised before timing, as they are by the time the calibration runs.
+ */
+const WARM = ['299999999990', '299999999991', '299999999992', '299999999993', '299999999994'];
+const SILENT = { debug() {}, info() {}, warn() {}, error() {} };
+const events = { publish: async () => {} };
+
+/** Hub and calibration accounts at the root; half the members in the OU, half in an OU inside it. */
+export function organizationSeed(hub: string, accounts: number): OrganizationSeed {
+  const account = (id: string) => ({ account: { id, name: `acct-${id}`, email: `a${id}@example.com` } });
+  const members = Array.from({ length: accounts }, (_, i) => memberId(i));
+  const half = Math.ceil(accounts / 2);
+  return {
+    id: ORG,
+    managementAccountId: hub,
+    roots: [
+      {
+        id: 'r-bnch',
+        children: [
+          account(hub),
+          ...[...WARM, ...CALIBRATION].map(account),
+          {
+            ou: {
+              id: OU,
+              name: 'workloads',
+              children: [
+                ...members.slice(0, half).map(account),
+                { ou: { id: NESTED_OU, name: 'teams', children: members.slice(half).map(account) } },
+              ],
+            },
+          },
+        ],
+      },
+    ],
+  };
+}
+
+/**
+ * The rule: the hub's `org-*` images of us-east-1 into every target account's R regions. `warm`: the
+ * same work for the warm-up accounts (outside the OU), on `warm-*` images, run before timing.
+ */
+export function orgRules(hub: string, regions: readonly string[], warm = false): Rule[] {
+  const accounts = warm
+    ? `ids: [${WARM.map((id) => `'${id}'`).join(', ')}]`
+    : `organizationalUnits: ['arn:aws:organizations::${hub}:ou/${ORG}/${OU}']`;
+  const name = warm ? 'warm' : 'org';
+  return [
+    ...parseRules(`
+version: 1
+rules:
+  - name: ${name}
+    match: { regions: [${SOURCE_REGION}], names: ['${name}-*'] }
+    accounts:
+      ${accounts}
+      regions: [${regions.join(', ')}]
+`).rules,
+  ];
+}
+
+/** The R regions: the source region and the emulator's next ones. */
+export function orgRegions(count: number): string[] {
+  const regions = [SOURCE_REGION, ...DEFAULT_REGIONS.filter((r) => r !== SOURCE_REGION)].slice(0, count);
+  if (regions.length < count) throw new Error(`--regions: the emulator has ${regions.length} regions`);
+  return regions;
+}
+
+export async function runOrg(options: OrgOptions): Promise<OrgResult> {
+  const say = options.onProgress ?? (() => {});
+  const regions = orgRegions(options.regions);
+  const buckets: Buckets = {
+    writes: { capacity: MUTATING_BURST, refillPerSecond: MUTATING_RATE * options.speed },
+    reads: { capacity: NON_MUTATING_BURST, refillPerSecond: NON_MUTATING_RATE * options.speed },
+  };
+  // The hub is the emulator's default account (keys that are not 12 digits act for it).
+  const emulator = await startEmulatorProcess({
+    copyDelayMs: options.copyDelayMs,
+    throttle: { mutating: buckets.writes, nonMutating: buckets.reads },
+    organization: organizationSeed(DEFAULT_ACCOUNT_ID, options.accounts),
+  });
+  try {
+    const hub = emulator.accountId;
+    const rules = orgRules(hub, regions);
+    await emulator.seed(SOURCE_REGION, 'org-', options.images, Date.UTC(2026, 0, 1));
+    await emulator.seed(SOURCE_REGION, 'warm-', options.images, Date.UTC(2025, 0, 1));
+    const client = (accessKeyId: string) =>
+      createEc2ForRegion({
+        endpoint: emulator.endpoint,
+        credentials: { accessKeyId, secretAccessKey: 'local' },
+        maxAttempts: 10,
+      });
+    const hubEc2 = client('test');
+    const ports = new Map<string, ReturnType<MembersFor>>();
+    const members: MembersFor = (account) => {
+      let found = ports.get(account);
+      if (found === undefined) {
+        found = { ec2: client(account), kms: () => ({ describeKey: async () => undefined }) };
+        ports.set(account, found);
+      }
+      return found;
+    };
+    const itemOptions = {
+      dryRun: false,
+      maxCopiesInFlight: options.cap,
+      concurrency: options.itemConcurrency,
+    };
+    const runItem = (item: MemberWorkItem, ofRules: readonly Rule[] = rules) =>
+      reconcileMember(
+        { rules: ofRules, hubAccountId: hub, members, logger: SILENT, events, now: () => new Date() },
+        item,
+        itemOptions,
+      );
+    const hubRun = (targets: ReadonlyMap<string, readonly string[]>, ofRules: readonly Rule[] = rules) =>
+      reconcileRegions(
+        {
+          rules: ofRules,
+          accountId: hub,
+          ec2: hubEc2,
+          logger: SILENT,
+          events,
+          now: () => new Date(),
+          targets,
+        },
+        {
+          regions: [SOURCE_REGION],
+          dryRun: false,
+          maxCopiesInFlight: options.cap,
+          concurrency: options.itemConcurrency,
+        },
+      );
+
+    say(
+      `org: ${options.accounts} accounts × ${regions.length} regions × ${options.images} images, C ${options.concurrency}`,
+    );
+    const loadBefore = loadavg()[0] ?? 0;
+    const started = performance.now();
+    const resolved = await resolveTargets(rules, hub, testOrganizationsFor(emulator.endpoint));
+    const resolvedAt = performance.now();
+    const hubResults = await hubRun(resolved.accounts);
+    const sharedAt = performance.now();
+    const items = workItems(rules, resolved.accounts);
+    const fanOutLoop = performance.eventLoopUtilization();
+    const fanOutEmu = await emulator.load();
+    const queue = await runQueue(items, (item) => runItem(item), options.concurrency, needsAnotherRun);
+    const ended = performance.now();
+    const toolLoop = performance.eventLoopUtilization(fanOutLoop);
+    const emuLoop = (await emulator.load()).activeMs - fanOutEmu.activeMs;
+    const wallMs = ended - started;
+    say(`org: ${items.length} items in ${((ended - sharedAt) / 1000).toFixed(1)} s`);
+
+    const byAccountCounters = await emulator.accountCounters();
+    const totals = totalsOf(await emulator.counters());
+    const copiesStarted = await memberCopies(emulator.ownerStates, regions, hub);
+
+    // τ, untimed: the calibration accounts are shared with, then run their items one at a time.
+    // The hub shares the N sources with three more accounts: the same calls as the timed sharing.
+    const targets = resolved.accounts.get('org') ?? [];
+    await emulator.reset(); // full buckets: alone means unthrottled too
+    const h0 = performance.now();
+    await hubRun(new Map([['org', [...targets, ...CALIBRATION]]]));
+    const hubAloneMs = performance.now() - h0;
+    const alone: number[] = [];
+    const loop: number[] = [];
+    const cpu: number[] = [];
+    for (const item of workItems(rules, new Map([['org', CALIBRATION]]))) {
+      const emu0 = await emulator.load();
+      const t0 = performance.now();
+      const elu0 = performance.eventLoopUtilization();
+      const cpu0 = process.cpuUsage();
+      await runItem(item);
+      const toolLoop = performance.eventLoopUtilization(elu0).active;
+      const toolCpu = process.cpuUsage(cpu0);
+      alone.push(performance.now() - t0);
+      const emu = await emulator.load();
+      loop.push(Math.max(toolLoop, emu.activeMs - emu0.activeMs));
+      cpu.push((toolCpu.user + toolCpu.system) / 1000 + emu.cpuMs - emu0.cpuMs);
+    }
+    const itemAloneMs = median(alone);
+    const itemLoopMs = median(loop);
+    const itemCpuMs = median(cpu);
+
+    const boundInput: OrgBoundInput = {
+      accounts: options.accounts,
+      regions: regions.length,
+      images: options.images,
+      snapshotsPerImage: 1,
+      concurrency: options.concurrency,
+      buckets,
+      itemSeconds: itemAloneMs / 1000,
+      itemLoopSeconds: itemLoopMs / 1000,
+      itemCpuSeconds: itemCpuMs / 1000,
+      cores: availableParallelism(),
+      hubRunSeconds: hubAloneMs / 1000,
+    };
+    const bound = orgBound(boundInput);
+    return {
+      wallMs,
+      loadAverage: [loadBefore, loadavg()[0] ?? 0],
+      phasesMs: {
+        resolve: resolvedAt - started,
+        hub: sharedAt - resolvedAt,
+        fanOut: ended - sharedAt,
+      },
+      bound,
+      boundInput,
+      buckets,
+      itemAloneMs,
+      itemLoopMs,
+      itemCpuMs,
+      hubAloneMs,
+      fanOutLoop: {
+        tool: toolLoop.utilization,
+        emulator: toolLoop.idle + toolLoop.active > 0 ? emuLoop / (toolLoop.idle + toolLoop.active) : 0,
+        toolPerItemMs: toolLoop.active / items.length,
+      },
+      itemMs: {
+        median: median(queue.durationsMs),
+        max: Math.max(0, ...queue.durationsMs),
+      },
+      items: items.length,
+      redeliveries: queue.deliveries - items.length,
+      skipped: queue.results.filter((r) => r.status === 'skipped').length,
+      hubFailures: hubResults.reduce((n, r) => n + ('report' in r ? r.report.failures.length : 1), 0),
+      targets: targets.length,
+      calls: totals.reads + totals.writes + totals.throttledReads + totals.throttledWrites,
+      totals,
+      byAccount: Object.fromEntries(
+        Object.entries(byAccountCounters).map(([account, counters]) => [
+          account,
+          Object.fromEntries(regions.map((region) => [region, totalsOf(counters, region)])),
+        ]),
+      ),
+      hubAccountId: hub,
+      copiesStarted,
+      copiesExpected: options.accounts * regions.length * options.images,
+    };
+  } finally {
+    await emulator.close();
+  }
+}
+
+/** Copies the cap held back: the item is not done (the next delivery starts them). */
+function needsAnotherRun(result: MemberResult): boolean {
+  return result.status === 'done' && result.report.deferredCopies > 0;
+}
+
+/** Member-owned images, pending or available, over the regions. */
+async function memberCopies(
+  ownerStates: (region: string) => Promise<Record<string, Record<string, number>>>,
+  regions: readonly string[],
+  hub: string,
+): Promise<number> {
+  let n = 0;
+  for (const region of regions) {
+    for (const [owner, states] of Object.entries(await ownerStates(region))) {
+      if (owner === hub || CALIBRATION.includes(owner) || WARM.includes(owner)) continue;
+      n += (states.pending ?? 0) + (states.available ?? 0);
+    }
+  }
+  return n;
+}
