@@ -2,13 +2,13 @@ import { availableParallelism, loadavg } from 'node:os';
 import { DEFAULT_ACCOUNT_ID, DEFAULT_REGIONS } from '@ami-lifecycle/emulator/ec2/index.js';
 import type { OrganizationSeed } from '@ami-lifecycle/emulator/organizations/index.js';
 import { createEc2ForRegion } from '../shared/aws/clients.js';
+import { createOrganizationsFor } from '../shared/aws/organizations.js';
 import { type MemberResult, reconcileMember } from '../shared/core/member.js';
 import type { MembersFor, MemberWorkItem } from '../shared/core/ports.js';
 import { reconcileRegions } from '../shared/core/reconcile.js';
 import { resolveTargets, workItems } from '../shared/core/targets.js';
 import { parseRules } from '../shared/rules/load.js';
 import type { Rule } from '../shared/rules/schema.js';
-import { testOrganizationsFor } from '../test/support/organizations.js';
 import { startEmulatorProcess } from './emulator-client.js';
 import { type Buckets, type OrgBound, type OrgBoundInput, orgBound } from './org-bound.js';
 import { runQueue } from './org-queue.js';
@@ -248,7 +248,14 @@ export async function runOrg(options: OrgOptions): Promise<OrgResult> {
     );
     const loadBefore = loadavg()[0] ?? 0;
     const started = performance.now();
-    const resolved = await resolveTargets(rules, hub, testOrganizationsFor(emulator.endpoint));
+    const resolved = await resolveTargets(
+      rules,
+      hub,
+      createOrganizationsFor({
+        endpoint: emulator.endpoint,
+        credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+      }),
+    );
     const resolvedAt = performance.now();
     const hubResults = await hubRun(resolved.accounts);
     const sharedAt = performance.now();

@@ -60,8 +60,8 @@ export async function reconcileMembers(
   targets: ResolvedTargets,
   options: { readonly dryRun: boolean; readonly shouldStop?: () => boolean },
 ): Promise<MembersRun> {
-  const [{ reconcileMember }, { workItems }, { runLimited }] = await Promise.all([
-    import('../shared/core/member.js'),
+  const [{ runMemberItem }, { workItems }, { runLimited }] = await Promise.all([
+    import('../shared/core/member-work.js'),
     import('../shared/core/targets.js'),
     import('../shared/core/pool.js'),
   ]);
@@ -70,25 +70,25 @@ export async function reconcileMembers(
   const results: MemberResult[] = [];
   await runLimited(items, Math.max(1, Math.floor(ctx.concurrency / 2)), async (item) => {
     if (options.shouldStop?.()) return;
-    results.push(
-      await reconcileMember(
-        {
-          rules: ctx.rules,
-          hubAccountId: ctx.accountId,
-          members: members.ports,
-          logger: { debug() {}, info() {}, warn() {}, error() {} },
-          events: ctx.events,
-          now: () => new Date(),
-        },
-        item,
-        {
-          dryRun: options.dryRun,
-          maxCopiesInFlight: ctx.maxCopiesInFlight,
-          concurrency: ctx.concurrency,
-          ...(options.shouldStop ? { shouldStop: options.shouldStop } : {}),
-        },
-      ),
+    const done = await runMemberItem(
+      {
+        rules: ctx.rules,
+        hubAccountId: ctx.accountId,
+        membersFor: members.membersFor,
+        defaultRole: members.defaultRole,
+        logger: { debug() {}, info() {}, warn() {}, error() {} },
+        events: ctx.events,
+        now: () => new Date(),
+      },
+      item,
+      {
+        dryRun: options.dryRun,
+        maxCopiesInFlight: ctx.maxCopiesInFlight,
+        concurrency: ctx.concurrency,
+        ...(options.shouldStop ? { shouldStop: options.shouldStop } : {}),
+      },
     );
+    results.push(...done);
   });
   results.sort((a, b) => a.account.localeCompare(b.account) || a.region.localeCompare(b.region));
   return { targets, results };

@@ -61,7 +61,10 @@ export interface RunContext {
   /** For rules with target accounts (`accounts`): Organizations, the member roles, and KMS here. */
   readonly members?: {
     readonly organizations: OrganizationsFor;
-    readonly ports: MembersFor;
+    /** The member ports of a role name. */
+    readonly membersFor: (roleName: string) => MembersFor;
+    /** `--member-role`, `$MEMBER_ROLE_NAME`: for the rules that name no `accounts.memberRole`. */
+    readonly defaultRole: string | undefined;
     readonly kms: KeysForRegion;
   };
   /** `--target-account`: only these of the rules' target accounts (none: all of them). */
@@ -271,7 +274,34 @@ export async function loadContext(
       `the credentials act for account ${accountId}, not ${expected} (${account !== undefined ? '--account' : 'AWS_ACCOUNT_ID'}); use credentials of ${expected}, or drop the option`,
     );
   }
-  return { ...common, ...tuning, accountId, targetAccounts: targetAccountsOption(raw) };
+  return {
+    ...common,
+    ...tuning,
+    accountId,
+    targetAccounts: targetAccountsOption(raw),
+    ...(await memberPorts(rules, raw)),
+  };
+}
+
+/** What a run needs for the rules' target accounts: loaded only when a rule has some. */
+async function memberPorts(
+  rules: readonly Rule[],
+  raw: Record<string, unknown>,
+): Promise<Pick<RunContext, 'members'>> {
+  if (!rules.some((rule) => rule.accounts !== undefined)) return {};
+  const [{ createOrganizationsFor }, { membersFor }, { keysForRegion }] = await Promise.all([
+    import('../shared/aws/organizations.js'),
+    import('../shared/aws/members.js'),
+    import('../shared/aws/clients.js'),
+  ]);
+  return {
+    members: {
+      organizations: createOrganizationsFor(),
+      membersFor,
+      defaultRole: stringOption(raw, 'memberRole') ?? (process.env.MEMBER_ROLE_NAME || undefined),
+      kms: keysForRegion,
+    },
+  };
 }
 
 export const quietLogger: LoggerPort = { debug() {}, info() {}, warn() {}, error() {} };

@@ -8,7 +8,8 @@ import { type LocalServer, startLocalServer } from '@ami-lifecycle/emulator/serv
 import { MoveAccountCommand, OrganizationsClient } from '@aws-sdk/client-organizations';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createCompletionClaims } from '../../shared/aws/claims.js';
-import { createEc2ForRegion } from '../../shared/aws/clients.js';
+import { createEc2ForRegion, createKeysForRegion } from '../../shared/aws/clients.js';
+import { createOrganizationsFor } from '../../shared/aws/organizations.js';
 import { type MemberResult, reconcileMember } from '../../shared/core/member.js';
 import type { ToolEvent } from '../../shared/core/notifications.js';
 import { DetailType } from '../../shared/core/notifications.js';
@@ -18,7 +19,6 @@ import { resolveTargets, workItems } from '../../shared/core/targets.js';
 import { parseRules } from '../../shared/rules/load.js';
 import type { Rule } from '../../shared/rules/schema.js';
 import { localDynamoDb } from '../support/dynamodb.js';
-import { testKeysFor, testOrganizationsFor } from '../support/organizations.js';
 import { callCount, MUTATING, quietLogger } from './helpers.js';
 
 /**
@@ -28,6 +28,8 @@ import { callCount, MUTATING, quietLogger } from './helpers.js';
  */
 
 const HUB = '123456789012';
+/** The hub's own key: any key that is not 12 digits acts for the emulator's default account, the hub. */
+const LOCAL = { accessKeyId: 'test', secretAccessKey: 'test' };
 const DEV = '222222222222';
 const PROD = '333333333333';
 const NEWCOMER = '444444444444';
@@ -92,7 +94,7 @@ beforeAll(async () => {
     organizations: (request) => organizations.service(request),
     kms: createKmsEmulator({ accountId: HUB }).service,
   });
-  organizationsFor = testOrganizationsFor(server.endpoint);
+  organizationsFor = createOrganizationsFor({ endpoint: server.endpoint, credentials: LOCAL });
   // A 12-digit access key acts for that account in the emulator: the member role, without STS.
   const perAccount = new Map<string, ReturnType<MembersFor>>();
   members = (account) => {
@@ -144,7 +146,7 @@ function hubRun(
       events,
       now: () => new Date(),
       targets,
-      kms: testKeysFor(server.endpoint),
+      kms: createKeysForRegion({ endpoint: server.endpoint, credentials: LOCAL }),
     },
     { regions, dryRun: false, maxCopiesInFlight: 20, concurrency: 4 },
   );
