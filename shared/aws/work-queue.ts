@@ -46,5 +46,12 @@ export function createWorkQueue(client: SQSClient, queueUrl: string, region: str
 
 /** Only the item's fields, in a fixed order: the body is the contract with the member-work function. */
 function itemBody(item: MemberWorkItem): MemberWorkItem {
-  return { account: item.account, region: item.region, rules: [...item.rules] };
+  return {
+    account: item.account,
+    region: item.region,
+    rules: [...item.rules],
+    ...(item.release === undefined ? {} : { release: item.release }),
+    ...(item.imageId === undefined ? {} : { imageId: item.imageId }),
+    ...(item.expected === undefined ? {} : { expected: item.expected }),
+  };
 }

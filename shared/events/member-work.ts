@@ -12,10 +12,25 @@ import { parseOrThrow } from './parse.js';
  * batch are still done.
  */
 
+const ImageId = z.string().regex(/^ami-[0-9a-f]{8,17}$/, 'must be an AMI id (ami-…)');
+
 export const MemberWorkItemSchema = z.strictObject({
   account: AccountId,
   region: Region,
   rules: z.array(RuleSchema.shape.name).min(1, 'names at least one rule'),
+  // An item of the event path: the release, or the copy a forwarded event names, and what the
+  // release's completion across accounts waits for.
+  release: z.strictObject({ sourceImageId: ImageId, sourceRegion: Region }).optional(),
+  imageId: ImageId.optional(),
+  expected: z
+    .record(
+      RuleSchema.shape.name,
+      z.strictObject({
+        fingerprint: z.string().regex(/^[0-9a-f]{16}$/, 'must be 16 hex digits'),
+        pairs: z.number().int().min(1),
+      }),
+    )
+    .optional(),
 });
 
 const SqsEventSchema = z.object({

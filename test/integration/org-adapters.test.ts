@@ -11,6 +11,7 @@ import { createWorkQueue } from '../../shared/aws/work-queue.js';
 import { AwsCallError } from '../../shared/core/errors.js';
 import type { MemberWorkItem } from '../../shared/core/ports.js';
 import { resolveTargets } from '../../shared/core/targets.js';
+import { parseMemberWorkEvent } from '../../shared/events/member-work.js';
 import { RulesFileSchema } from '../../shared/rules/schema.js';
 import { callError } from '../support/aws-errors.js';
 
@@ -179,16 +180,30 @@ describe('work queue adapter', () => {
   it('sends every item as its own message, 10 a call, the body the item as JSON', async () => {
     const queue = stack.sqs.createQueue('us-east-1', 'member-work');
     const client = new SQSClient({ region: 'us-east-1', endpoint: stack.endpoint, credentials: HUB_KEY });
+    // Every field of an item survives the queue (the event path's carry the release and the copy).
     const items: MemberWorkItem[] = Array.from({ length: 23 }, (_, i) => ({
       account: MANY[i] ?? MEMBER,
       region: 'eu-west-1',
       rules: ['golden'],
+      ...(i % 2 === 0
+        ? { release: { sourceImageId: 'ami-0123456789abcdef0', sourceRegion: 'us-east-1' } }
+        : { imageId: 'ami-0fedcba9876543210' }),
+      expected: { golden: { fingerprint: '0123456789abcdef', pairs: 46 } },
     }));
     const before = stack.sqs.calls().SendMessageBatch ?? 0;
     await createWorkQueue(client, queue.url, 'us-east-1').send(items);
     expect((stack.sqs.calls().SendMessageBatch ?? 0) - before).toBe(3);
     const bodies = stack.sqs.messages('us-east-1', 'member-work').map((m) => JSON.parse(m.body));
     expect(bodies.sort((a, b) => a.account.localeCompare(b.account))).toEqual(items);
+    // And the member-work function reads each back as it was sent.
+    const parsed = parseMemberWorkEvent({
+      Records: stack.sqs
+        .messages('us-east-1', 'member-work')
+        .map((m, n) => ({ messageId: `m-${n}`, body: m.body })),
+    });
+    expect(
+      parsed.flatMap((r) => ('item' in r ? [r.item] : [])).sort((a, b) => a.account.localeCompare(b.account)),
+    ).toEqual(items);
   });
 
   it('a queue that does not exist: a terminal AwsCallError', async () => {
