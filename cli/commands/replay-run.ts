@@ -1,11 +1,20 @@
 import { randomUUID } from 'node:crypto';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { claimsForRegion, ec2ForRegion, eventBridgeClient, ssmForRegion } from '../../shared/aws/clients.js';
+import {
+  claimsForRegion,
+  ec2ForRegion,
+  eventBridgeClient,
+  keysForRegion,
+  sqsClient,
+  ssmForRegion,
+} from '../../shared/aws/clients.js';
 import { openDeadLetterQueue } from '../../shared/aws/dead-letter-queue.js';
 import { createEventPublisher } from '../../shared/aws/events.js';
 import { callerAccount } from '../../shared/aws/identity.js';
 import { createMembersFor } from '../../shared/aws/members.js';
+import { createOrganizationsFor } from '../../shared/aws/organizations.js';
 import { perRegion } from '../../shared/aws/per-region.js';
+import { createWorkQueue } from '../../shared/aws/work-queue.js';
 import { AwsCallError, InvalidEventError } from '../../shared/core/errors.js';
 import { runMemberItem } from '../../shared/core/member-work.js';
 import {
@@ -14,7 +23,7 @@ import {
   isDetailType,
   type ToolEvent,
 } from '../../shared/core/notifications.js';
-import type { EventPublisher } from '../../shared/core/ports.js';
+import type { EventPublisher, MemberWorkItem } from '../../shared/core/ports.js';
 import { reconcileRegion } from '../../shared/core/reconcile.js';
 import { publishReconcileReport } from '../../shared/core/reconcile-report.js';
 import { handleAmiStateChange, planForImage } from '../../shared/core/state-change.js';
@@ -82,6 +91,7 @@ export async function replay(options: Record<string, unknown>): Promise<ExitCode
     memberRole:
       text(options, 'memberRole') ?? (process.env.MEMBER_ROLE_NAME || `ami-lifecycle-${stage}-member`),
     region,
+    memberWorkQueue: `ami-lifecycle-member-work-${stage}`,
   });
   const entries = await replayDeadLetters(queues, route, {
     apply,
@@ -106,6 +116,8 @@ interface RouterConfig {
   readonly memberRole: string;
   /** The region of the queues: where the caller's account is asked for. */
   readonly region: string;
+  /** The stack's member-work queue (by name), where a replayed release queues its target accounts' work. */
+  readonly memberWorkQueue: string;
 }
 
 /** Which code replays which event: the same core the deployed handlers call. */
@@ -153,6 +165,7 @@ function router(config: RouterConfig): ReplayRouter {
         dryRun: false,
         invocationId: `replay-${randomUUID()}`,
         now: () => new Date(),
+        ...(loadRules().some((r) => r.accounts !== undefined) ? { members: releaseMembers() } : {}),
       });
       switch (result.status) {
         case 'applied':
@@ -197,6 +210,20 @@ function router(config: RouterConfig): ReplayRouter {
     ];
   };
 
+  // What a replayed release needs for its target accounts: Organizations, KMS, and the stack's
+  // member-work queue (its URL asked for at the first send).
+  const releaseMembers = () => ({
+    organizations: createOrganizationsFor(),
+    kms: keysForRegion,
+    workQueue: {
+      async send(items: readonly MemberWorkItem[]) {
+        const sqs = sqsClient(config.region);
+        const queue = await openDeadLetterQueue(sqs, config.region, config.memberWorkQueue);
+        await createWorkQueue(sqs, queue.url, config.region).send(items);
+      },
+    },
+  });
+
   // The member ports of each role, built once: an account's role is assumed once per replay.
   const membersFor = perRegion((role: string) => createMembersFor(role, { stsRegion: config.region }));
   const memberWork = (dryRun: boolean) => async (letter: DeadLetter) => {
@@ -211,6 +238,8 @@ function router(config: RouterConfig): ReplayRouter {
         logger: quietLogger,
         events,
         now: () => new Date(),
+        // A replayed item of a release records its pairs as the function would have.
+        ...(dryRun ? {} : { completion: { claims, owner: `replay-${randomUUID()}` } }),
       },
       item,
       { dryRun, maxCopiesInFlight: 20, concurrency: 8 },
