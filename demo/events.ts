@@ -122,6 +122,12 @@ function toolEventText(detailType: DetailTypeName, detail: unknown): string | un
       const copies = pairs.length - skipped.length;
       return `${d.sourceImageId} (${d.rule}): ${plural(copies, 'copy', 'copies')} in ${plural(d.accounts.length, 'account')}${skipped.length > 0 ? `, skipped ${skipped.join(', ')}` : ''}`;
     }
+    case DetailType.TargetAccountsChanged: {
+      const parsed = DetailSchemas[detailType].safeParse(detail);
+      if (!parsed.success) return undefined;
+      const d = parsed.data;
+      return `${d.rule}: joined ${d.joined.join(', ') || 'none'}; left ${d.left.join(', ') || 'none'}; ${d.targets} now`;
+    }
     case DetailType.CopyFailed: {
       const parsed = DetailSchemas[detailType].safeParse(detail);
       if (!parsed.success) return undefined;

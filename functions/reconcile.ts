@@ -1,5 +1,11 @@
 import type { Context } from 'aws-lambda';
-import { ec2ForRegion, keysForRegion, sqsClient, ssmForRegion } from '../shared/aws/clients.js';
+import {
+  ec2ForRegion,
+  keysForRegion,
+  sqsClient,
+  ssmForRegion,
+  targetsMemoryForRegion,
+} from '../shared/aws/clients.js';
 import { organizationsFor } from '../shared/aws/organizations.js';
 import { createWorkQueue } from '../shared/aws/work-queue.js';
 import { fanOut } from '../shared/core/fan-out.js';
@@ -18,6 +24,7 @@ import { accountOf, coldStart } from '../shared/lambda/runtime.js';
  * long run would only repeat it.
  */
 const { config, rules, logger, log, events, claims, copySlots, metrics } = coldStart();
+const targetsMemory = targetsMemoryForRegion(config.distributionsTable);
 const queue =
   config.memberWorkQueueUrl === undefined
     ? undefined
@@ -60,6 +67,7 @@ export const handler = lambda(logger, metrics).handler(async (event: unknown, co
       queue,
       logger: log,
       ...(targets === undefined ? {} : { targets }),
+      changes: { memory: targetsMemory, events },
     },
     scheduled.region,
   );

@@ -107,6 +107,14 @@ export const EXAMPLES: { readonly [T in DetailTypeName]: Detail<T> } = {
     ],
     completedAt: '2026-11-26T10:52:40Z',
   },
+  [DetailType.TargetAccountsChanged]: {
+    schemaVersion: 1,
+    eventId: '5b7d9f1a3c5e7b9d1f3a5c7e9b1d3f5a',
+    rule: 'golden-linux',
+    joined: ['888899990000'],
+    left: ['555566667777'],
+    targets: 12,
+  },
   [DetailType.ActionsFailed]: {
     schemaVersion: 1,
     eventId: '3a5c7e9b1d2f4a6c8e0b2d4f6a8c0e2b',
@@ -248,6 +256,7 @@ export const EXAMPLE_RESOURCES: { readonly [T in DetailTypeName]: readonly strin
     region: EXAMPLES[DetailType.AccountCopiesCompleted].sourceRegion,
     imageId: EXAMPLES[DetailType.AccountCopiesCompleted].sourceImageId,
   }),
+  [DetailType.TargetAccountsChanged]: [],
   [DetailType.ActionsFailed]: about(EXAMPLES[DetailType.ActionsFailed]),
   [DetailType.Deprecated]: about(EXAMPLES[DetailType.Deprecated]),
   [DetailType.Disabled]: about(EXAMPLES[DetailType.Disabled]),

@@ -21,8 +21,9 @@ export function exampleEvent(type: DetailTypeName): ToolEventEnvelope & Record<s
     source: EVENT_SOURCE,
     account: '111122223333',
     time: '2026-11-26T10:42:18Z',
-    // The bus of the family's source region (or, for a report, of the region reconciled).
-    region: 'sourceRegion' in detail ? detail.sourceRegion : detail.region,
+    // The bus of the family's source region (or, for a report, of the region reconciled; for a
+    // rule's targets, of its first source region).
+    region: 'sourceRegion' in detail ? detail.sourceRegion : 'region' in detail ? detail.region : 'us-east-1',
     resources: [...EXAMPLE_RESOURCES[type]],
     detail,
   };

@@ -10,6 +10,7 @@ import type {
   Ec2ForRegion,
   KeysForRegion,
   SsmForRegion,
+  TargetsMemoryForRegion,
 } from '../core/ports.js';
 import { traced } from '../lambda/tracing.js';
 import { createCompletionClaims } from './claims.js';
@@ -19,6 +20,7 @@ import { createKeyReader } from './kms.js';
 import { perRegion } from './per-region.js';
 import { observeRetries } from './sdk-retries.js';
 import { createSsmPort } from './ssm.js';
+import { createTargetsMemory } from './targets-memory.js';
 
 /**
  * SDK clients, one per region, built on first use and kept for the life of the process (a Lambda
@@ -99,6 +101,11 @@ export const dynamoDbClient = perRegion((region) => {
 /** Completion claims in the table of each region (a family's claims live in its source region). */
 export function claimsForRegion(tableName: string): ClaimsForRegion {
   return perRegion((region) => createCompletionClaims(dynamoDbClient(region), tableName, region));
+}
+
+/** The rules' last seen target accounts, in the table of each region (a rule's are in its first source region's). */
+export function targetsMemoryForRegion(tableName: string): TargetsMemoryForRegion {
+  return perRegion((region) => createTargetsMemory(dynamoDbClient(region), tableName, region));
 }
 
 /** The copy slots of each region (the event path's copy cap), in that region's table. */

@@ -1,6 +1,14 @@
 import type { Rule } from '../rules/schema.js';
 import { AwsCallError } from './errors.js';
-import type { LoggerPort, MemberWorkItem, OrganizationsFor, WorkQueue } from './ports.js';
+import { DetailType, toolEvent } from './notifications.js';
+import type {
+  EventPublisher,
+  LoggerPort,
+  MemberWorkItem,
+  OrganizationsFor,
+  TargetsMemoryForRegion,
+  WorkQueue,
+} from './ports.js';
 import { failureOf, type ReconcileFailure } from './reconcile-report.js';
 import { type ResolvedTargets, resolveTargets, targetingRules, workItems } from './targets.js';
 
@@ -25,6 +33,11 @@ export interface FanOutDependencies {
   readonly logger: LoggerPort;
   /** The targets as resolved already for this run (the region's reconcile shared the sources with them). */
   readonly targets?: ResolvedTargets;
+  /**
+   * What each rule's targets were when last seen, and where to report a change: accounts that
+   * joined or left, once per change (`reportTargetChanges`). Without it, changes are not reported.
+   */
+  readonly changes?: { readonly memory: TargetsMemoryForRegion; readonly events: EventPublisher };
 }
 
 export interface FanOutResult {
@@ -42,6 +55,9 @@ export async function fanOut(deps: FanOutDependencies, region: string): Promise<
   const failures = targets.failures.map(({ rule, error }) =>
     failureOf(`resolve the target accounts of rule ${rule} (only its ids this run)`, error),
   );
+  if (deps.changes !== undefined) {
+    failures.push(...(await reportTargetChanges(rules, targets, deps.changes, deps.logger)));
+  }
   const items = workItems(rules, targets.accounts, [region]);
   const sendFailure = items.length > 0 ? await send(deps.queue, items, region) : undefined;
   if (sendFailure !== undefined) failures.push(sendFailure);
@@ -78,4 +94,48 @@ async function send(
     if (!(error instanceof AwsCallError)) throw error;
     return failureOf(action, error);
   }
+}
+
+/**
+ * Reports, once per change, the accounts that joined or left each rule's targets: the new set is
+ * swapped into the memory of the rule's first source region (one atomic write, so of the regional
+ * schedules seeing a change together one reports it), and the difference published as
+ * `AMI Target Accounts Changed`. A rule whose targets were only partly resolved is not compared:
+ * an OU that could not be read must not look like accounts that left. The first run only records.
+ */
+export async function reportTargetChanges(
+  rules: readonly Rule[],
+  targets: ResolvedTargets,
+  changes: NonNullable<FanOutDependencies['changes']>,
+  logger: LoggerPort,
+): Promise<ReconcileFailure[]> {
+  const failures: ReconcileFailure[] = [];
+  const partial = new Set(targets.failures.map((f) => f.rule));
+  for (const rule of rules) {
+    const accounts = targets.accounts.get(rule.name);
+    const home = rule.match.regions[0];
+    if (accounts === undefined || partial.has(rule.name) || home === undefined) continue;
+    try {
+      const before = await changes.memory(home).swap(rule.name, accounts);
+      if (before === undefined) continue;
+      const joined = accounts.filter((a) => !before.includes(a));
+      const left = before.filter((a) => !accounts.includes(a));
+      if (joined.length === 0 && left.length === 0) continue;
+      logger.info(
+        `rule ${rule.name}: targets changed: joined ${joined.join(', ') || 'none'}, left ${left.join(', ') || 'none'}`,
+      );
+      await changes.events.publish([
+        toolEvent(
+          DetailType.TargetAccountsChanged,
+          { rule: rule.name, joined, left, targets: accounts.length },
+          [rule.name, ...accounts],
+          { busRegion: home },
+        ),
+      ]);
+    } catch (error) {
+      if (!(error instanceof AwsCallError)) throw error;
+      failures.push(failureOf(`report the changed targets of rule ${rule.name}`, error));
+    }
+  }
+  return failures;
 }

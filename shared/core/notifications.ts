@@ -22,6 +22,7 @@ export const DetailType = {
   CopyFailed: 'AMI Copy Failed',
   DistributionCompleted: 'AMI Distribution Completed',
   AccountCopiesCompleted: 'AMI Account Copies Completed',
+  TargetAccountsChanged: 'AMI Target Accounts Changed',
   ActionsFailed: 'AMI Actions Failed',
   Deprecated: 'AMI Deprecated',
   Disabled: 'AMI Disabled',
@@ -203,6 +204,26 @@ export const DetailSchemas = {
     .strict()
     .describe(
       'Every target account has its own available copy in each of its regions, or the region was skipped: once per release and set of targets (accounts x regions).',
+    ),
+  [DetailType.TargetAccountsChanged]: z
+    .object({
+      ...base,
+      rule,
+      joined: z
+        .array(accountId)
+        .describe(
+          "Accounts that became targets: each region's next run copies the current releases into them",
+        ),
+      left: z
+        .array(accountId)
+        .describe(
+          'Accounts that are no longer targets: no longer touched, and nothing is ever deleted in them',
+        ),
+      targets: z.number().int().min(0).describe('How many target accounts the rule has now'),
+    })
+    .strict()
+    .describe(
+      "A rule's target accounts changed (an account joined or left a targeted OU, or the rules changed): reported once per change.",
     ),
   [DetailType.ActionsFailed]: z
     .object({

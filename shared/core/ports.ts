@@ -334,3 +334,15 @@ export interface WorkQueue {
   /** Every item is accepted by the queue, or this throws an `AwsCallError`. */
   send(items: readonly MemberWorkItem[]): Promise<void>;
 }
+
+/**
+ * What the tool last saw of each rule's target accounts, kept in a table: `swap` stores the new set
+ * and returns the one it replaced, in one atomic write, so of runs seeing the same change together
+ * exactly one gets the old set back (and reports the change).
+ */
+export interface TargetsMemory {
+  /** Stores `accounts` (sorted) as the rule's targets; the set stored before, undefined the first time. */
+  swap(rule: string, accounts: readonly string[]): Promise<readonly string[] | undefined>;
+}
+
+export type TargetsMemoryForRegion = (region: string) => TargetsMemory;

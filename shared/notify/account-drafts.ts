@@ -64,3 +64,47 @@ export function accountCopiesCompleted(
     context: { rule: d.rule, sourceImageId: d.sourceImageId, sourceRegion: d.sourceRegion },
   };
 }
+
+/** A rule's target accounts changed: who joined (they get the current releases), who left (left alone). */
+export function targetAccountsChanged(
+  d: Detail<typeof DetailType.TargetAccountsChanged>,
+  time: string,
+): Draft {
+  const parts = [
+    ...(d.joined.length > 0 ? [`${plural(d.joined.length, 'account')} joined`] : []),
+    ...(d.left.length > 0 ? [`${plural(d.left.length, 'account')} left`] : []),
+  ];
+  return {
+    subject: subjectOf(`Targets of ${d.rule}: ${parts.join(', ')}`, '', ` (${d.targets} now)`),
+    sections: [
+      d.joined.length === 0
+        ? undefined
+        : {
+            heading: `Joined (${d.joined.length})`,
+            lines: d.joined.map((a) => [code(a)]),
+            list: { one: 'account', many: 'accounts' },
+          },
+      d.left.length === 0
+        ? undefined
+        : {
+            heading: `Left (${d.left.length})`,
+            lines: d.left.map((a) => [code(a)]),
+            list: { one: 'account', many: 'accounts' },
+          },
+      footer(time, d.rule),
+    ],
+    nextSteps: [
+      ...(d.joined.length > 0
+        ? ["Each region's next scheduled run copies the current releases into the accounts that joined."]
+        : []),
+      ...(d.left.length > 0
+        ? ['The accounts that left keep the copies they have; the tool no longer touches them.']
+        : []),
+    ],
+    eventId: d.eventId,
+    threadId: `targets/${d.rule}`,
+    resources: [],
+    keywords: [d.rule],
+    context: { rule: d.rule },
+  };
+}

@@ -1,6 +1,6 @@
 import { InvalidEventError } from '../core/errors.js';
 import { DetailSchemas, DetailType, type DetailTypeName } from '../core/notifications.js';
-import { accountCopiesCompleted } from './account-drafts.js';
+import { accountCopiesCompleted, targetAccountsChanged } from './account-drafts.js';
 import { chatMessage } from './chat.js';
 import { type Draft, render, type Section } from './document.js';
 import {
@@ -47,6 +47,8 @@ export function formatNotification(event: ToolEventEnvelope): Notification {
       return finish(distributionCompleted(validDetail(type, DetailSchemas[type], event.detail), time), type);
     case DetailType.AccountCopiesCompleted:
       return finish(accountCopiesCompleted(validDetail(type, DetailSchemas[type], event.detail), time), type);
+    case DetailType.TargetAccountsChanged:
+      return finish(targetAccountsChanged(validDetail(type, DetailSchemas[type], event.detail), time), type);
     case DetailType.DistributionStarted:
       return finish(distributionStarted(validDetail(type, DetailSchemas[type], event.detail), time), type);
     case DetailType.ActionsFailed:

@@ -1,10 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { AwsCallError } from '../../shared/core/errors.js';
 import { fanOut } from '../../shared/core/fan-out.js';
+import { DetailType, type ToolEvent } from '../../shared/core/notifications.js';
 import type {
   MemberWorkItem,
   OrganizationsFor,
   OrganizationsReader,
+  TargetsMemory,
   WorkQueue,
 } from '../../shared/core/ports.js';
 import { RulesFileSchema } from '../../shared/rules/schema.js';
@@ -135,5 +137,58 @@ describe('fanOut', () => {
       },
     };
     await expect(fanOut(deps({ queue }), 'eu-west-1')).rejects.toThrow(TypeError);
+  });
+});
+
+describe('reportTargetChanges (through fanOut)', () => {
+  /** A memory that keeps each rule's set, as the table does, and the events published. */
+  function world(previous?: readonly string[]) {
+    const stored = new Map<string, readonly string[]>(previous === undefined ? [] : [['golden', previous]]);
+    const published: ToolEvent[] = [];
+    const memory: TargetsMemory = {
+      swap: async (rule, accounts) => {
+        const before = stored.get(rule);
+        stored.set(rule, [...accounts]);
+        return before;
+      },
+    };
+    return {
+      published,
+      changes: {
+        memory: () => memory,
+        events: { publish: async (events: readonly ToolEvent[]) => void published.push(...events) },
+      },
+    };
+  }
+  const cases: { why: string; previous?: string[]; organizations?: OrganizationsFor; expected: unknown[] }[] =
+    [
+      { why: 'the first run only records the targets: there is nothing to compare with', expected: [] },
+      {
+        why: 'the same targets as last time: nothing to report',
+        previous: ['222222222222', '333333333333'],
+        expected: [],
+      },
+      {
+        why: 'an account joined the OU and a named one was dropped: one event with both, and the count now',
+        previous: ['222222222222', '555555555555'],
+        expected: [{ rule: 'golden', joined: ['333333333333'], left: ['555555555555'], targets: 2 }],
+      },
+      {
+        why: 'an OU that could not be read is not an account that left: a partial resolution is not compared',
+        previous: ['222222222222', '333333333333'],
+        organizations: refused,
+        expected: [],
+      },
+    ];
+  it.each(cases)('$why', async ({ previous, organizations: orgs, expected }) => {
+    const { published, changes } = world(previous);
+    await fanOut(deps({ changes, ...(orgs ? { organizations: orgs } : {}) }), 'us-east-1');
+    expect(
+      published.map((e) => {
+        const { schemaVersion: _v, eventId: _id, ...detail } = e.detail as unknown as Record<string, unknown>;
+        return detail;
+      }),
+    ).toEqual(expected);
+    expect(published.every((e) => e.detailType === DetailType.TargetAccountsChanged)).toBe(true);
   });
 });

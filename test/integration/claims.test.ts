@@ -1,6 +1,7 @@
 import { type DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { CLAIM_LEASE_MS, createCompletionClaims } from '../../shared/aws/claims.js';
+import { createTargetsMemory } from '../../shared/aws/targets-memory.js';
 import { AwsCallError } from '../../shared/core/errors.js';
 import { localDynamoDb } from '../support/dynamodb.js';
 
@@ -95,5 +96,26 @@ describe('createCompletionClaims (DynamoDB)', () => {
       code: 'ResourceNotFoundException',
       retryable: false,
     });
+  });
+});
+
+describe('createTargetsMemory (DynamoDB)', () => {
+  it("swaps a rule's targets atomically: nothing the first time, then the set it replaced; an empty set is kept too", async () => {
+    const memory = createTargetsMemory(client, table, 'us-east-1');
+    expect(await memory.swap('golden', ['333333333333', '222222222222'])).toBeUndefined();
+    expect(await memory.swap('golden', ['444444444444'])).toEqual(['222222222222', '333333333333']);
+    expect(await memory.swap('golden', [])).toEqual(['444444444444']);
+    expect(await memory.swap('golden', ['222222222222'])).toEqual([]);
+    // Rules are kept apart.
+    expect(await memory.swap('windows', ['222222222222'])).toBeUndefined();
+  });
+
+  it('of ten runs swapping the same new set together, exactly one gets the old set back', async () => {
+    const memory = createTargetsMemory(client, table, 'us-east-1');
+    await memory.swap('golden', ['222222222222']);
+    const answers = await Promise.all(
+      Array.from({ length: 10 }, () => memory.swap('golden', ['222222222222', '333333333333'])),
+    );
+    expect(answers.filter((a) => a?.length === 1)).toHaveLength(1);
   });
 });

@@ -482,6 +482,29 @@ describe('formatNotification', () => {
       threadId: SOURCE,
       eventType: 'AMI Account Copies Completed',
     },
+    {
+      name: 'Target Accounts Changed: who joined, who left, and what happens to each',
+      event: () =>
+        format(
+          toolEvent(
+            DetailType.TargetAccountsChanged,
+            { rule: 'golden-linux', joined: ['888899990000'], left: ['555566667777'], targets: 12 },
+            ['t'],
+          ),
+        ),
+      subject: 'Targets of golden-linux: 1 account joined, 1 account left (12 now)',
+      body: [
+        'Joined (1):',
+        '888899990000',
+        'Left (1):',
+        '555566667777',
+        'Rule: golden-linux',
+        "- Each region's next scheduled run copies the current releases into the accounts that joined.",
+        '- The accounts that left keep the copies they have; the tool no longer touches them.',
+      ],
+      threadId: 'targets/golden-linux',
+      eventType: 'AMI Target Accounts Changed',
+    },
   ];
 
   it.each(cases)('$name', ({ event, subject, body, threadId, eventType }) => {
