@@ -92,7 +92,18 @@ beforeAll(async () => {
   server = await startLocalServer({
     ec2: (request) => ec2Emulator.service(request),
     organizations: (request) => organizations.service(request),
-    kms: createKmsEmulator({ accountId: HUB }).service,
+    // PROD has a customer managed key for its copies (alias/ami-copies) in us-east-1; DEV has none.
+    kms: createKmsEmulator({
+      accountId: HUB,
+      keys: [
+        {
+          accountId: PROD,
+          region: 'us-east-1',
+          keyId: '1234abcd-12ab-34cd-56ef-1234567890ab',
+          aliases: ['alias/ami-copies'],
+        },
+      ],
+    }).service,
   });
   organizationsFor = createOrganizationsFor({ endpoint: server.endpoint, credentials: LOCAL });
   // A 12-digit access key acts for that account in the emulator: the member role, without STS.
@@ -106,7 +117,10 @@ beforeAll(async () => {
           credentials: { accessKeyId: account, secretAccessKey: 'local' },
           maxAttempts: 8,
         }),
-        kms: () => ({ describeKey: async () => undefined }),
+        kms: createKeysForRegion({
+          endpoint: server.endpoint,
+          credentials: { accessKeyId: account, secretAccessKey: 'local' },
+        }),
       };
       perAccount.set(account, ports);
     }
@@ -392,5 +406,29 @@ describe('copies owned by target accounts', () => {
     } finally {
       await dynamodb.close();
     }
+  });
+
+  it('names a KMS key a target account cannot use and skips that region there; the account that has the key copies with it', async () => {
+    const source = ec2Emulator.seedImage({ region: 'us-east-1', name: 'golden-linux-6', emitEvent: false });
+    const encrypted = parseRules(`
+version: 1
+rules:
+  - name: golden
+    match: { regions: [us-east-1], names: ['golden-*'] }
+    accounts:
+      ids: ['${PROD}', '${DEV}']
+      regions: [us-east-1]
+      encrypted: true
+      kmsKeys: { us-east-1: alias/ami-copies }
+`).rules;
+    const { results } = await round(encrypted);
+    const byAccount = Object.fromEntries(
+      results.map((r) => [r.account, r.status === 'skipped' ? `skipped: ${r.reason}` : 'done']),
+    );
+    expect(byAccount[PROD]).toBe('done');
+    expect(byAccount[DEV]).toBe(
+      'skipped: rule golden: KMS key "alias/ami-copies" does not exist in us-east-1 or the account cannot use it; no copy is started there',
+    );
+    expect(ownedCopies(source.imageId)).toEqual({ [PROD]: ['us-east-1'] });
   });
 });
