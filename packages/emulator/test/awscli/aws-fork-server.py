@@ -13,8 +13,10 @@
 # distribution the CLI names in its User-Agent (the `distro` module runs `lsb_release -a` and
 # `uname -rs` for it, once a process) is known already. The data is the same, found by the same
 # code; each child has a copy of its own (fork), so nothing a command does to it reaches another.
+# One more thing is asked less often: whether an event handler takes keyword arguments, which the
+# hooks check by inspecting it at each of its registrations, is asked once a function.
 # A command forked from the server takes about a quarter of the CPU a process of its own takes
-# (0.3 s instead of 1.2 s for EC2).
+# (0.2 s instead of 0.9 s for `ec2 describe-images`).
 #
 # Protocol, one JSON object a line. In (stdin): {"id", "args", "env", "stdout", "stderr"}.
 # Out (stdout): {"id", "code"} once the child has exited. Ends when stdin closes.
@@ -118,6 +120,31 @@ def list_once():
 
 
 list_once()
+
+
+def inspect_once():
+    """botocore's hooks, checking that each handler they register takes keyword arguments (by
+    inspecting its signature: some 350 registrations a command, of far fewer functions), asking once
+    a function. A function's parameters do not change; a bound method is asked as its function."""
+    hooks = sys.modules.get("awscli.botocore.hooks") or sys.modules.get("botocore.hooks")
+    if hooks is None or not hasattr(hooks, "accepts_kwargs"):
+        return
+    accepts_kwargs = hooks.accepts_kwargs
+    known = {}
+
+    def remembered(func):
+        key = getattr(func, "__func__", func)
+        try:
+            if key not in known:
+                known[key] = accepts_kwargs(func)
+            return known[key]
+        except TypeError:  # unhashable: asked every time
+            return accepts_kwargs(func)
+
+    hooks.accepts_kwargs = remembered
+
+
+inspect_once()
 
 responses = os.dup(1)
 
