@@ -8,9 +8,13 @@ const ROOT = join(__dirname, '..');
 let derived;
 
 async function derive(resolveVariable) {
+  // The params first, then whether the rules are derived yet: osls resolves the variables that name
+  // this file concurrently, and each call that looked before its awaits found nothing yet and ran
+  // the child again (nine times a `serverless package`, one after the other since execFileSync
+  // blocks). The params are asked of every call: osls may answer "not yet" and call again later.
+  const rulesFile = await resolveVariable('param:rulesFile');
+  const keyArns = await resolveVariable("param:kmsKeyArns, ''");
   if (derived === undefined) {
-    const rulesFile = await resolveVariable('param:rulesFile');
-    const keyArns = await resolveVariable("param:kmsKeyArns, ''");
     const args = ['--import', 'tsx', join(ROOT, 'scripts', 'rules-iam.ts'), join(ROOT, String(rulesFile))];
     try {
       const out = execFileSync(process.execPath, [...args, String(keyArns ?? '')], {

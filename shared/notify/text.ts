@@ -23,16 +23,14 @@ function flatten(value: string): string {
 
 /**
  * At most `max` UTF-16 units, cut between graphemes (never inside a surrogate pair or an emoji
- * sequence), with an ellipsis when cut.
+ * sequence), with an ellipsis when cut. What is kept is every grapheme before the one that holds
+ * unit `max - 1`, the last that leaves room for the ellipsis: found directly (`containing`), not by
+ * walking each grapheme before it, which for a long field cost a few microseconds a grapheme.
  */
 export function truncate(value: string, max: number): string {
   if (value.length <= max) return value;
-  let out = '';
-  for (const { segment } of graphemes.segment(value)) {
-    if (out.length + segment.length > max - 1) break;
-    out += segment;
-  }
-  return `${out.trimEnd()}…`;
+  const cut = max < 1 ? 0 : (graphemes.segment(value).containing(max - 1)?.index ?? 0);
+  return `${value.slice(0, cut).trimEnd()}…`;
 }
 
 /** A free-text value, flattened to one line and clipped. */

@@ -9,11 +9,14 @@
 # the server has done before it forks, whose results the child finds made: botocore's JSON file
 # loader answers a data file the server has parsed already (the first request of a service has the
 # server parse that service's model files) with that parse instead of reading the file again, and
-# the distribution the CLI names in its User-Agent (the `distro` module runs `lsb_release -a` and
+# its listing of the services in its search path with the listing the server made; and the
+# distribution the CLI names in its User-Agent (the `distro` module runs `lsb_release -a` and
 # `uname -rs` for it, once a process) is known already. The data is the same, found by the same
 # code; each child has a copy of its own (fork), so nothing a command does to it reaches another.
+# One more thing is asked less often: whether an event handler takes keyword arguments, which the
+# hooks check by inspecting it at each of its registrations, is asked once a function.
 # A command forked from the server takes about a quarter of the CPU a process of its own takes
-# (0.3 s instead of 1.2 s for EC2).
+# (0.2 s instead of 0.9 s for `ec2 describe-images`).
 #
 # Protocol, one JSON object a line. In (stdin): {"id", "args", "env", "stdout", "stderr"}.
 # Out (stdout): {"id", "code"} once the child has exited. Ends when stdin closes.
@@ -92,6 +95,56 @@ def know_distribution():
 
 
 know_distribution()
+
+
+def list_once():
+    """botocore's loader listing the services of its search path (a walk of some 2,400 directories,
+    five times a command), remembering each listing by search path and type. The listings a command
+    asks for are made here, before the first fork."""
+    loaders = sys.modules.get("awscli.botocore.loaders") or sys.modules.get("botocore.loaders")
+    if loaders is None:
+        return
+    listed = {}
+    list_available_services = loaders.Loader.list_available_services
+
+    def remembered(self, type_name):
+        key = (tuple(self.search_paths), type_name)
+        if key not in listed:
+            listed[key] = list_available_services(self, type_name)
+        return list(listed[key])
+
+    loaders.Loader.list_available_services = remembered
+    loader = loaders.create_loader(os.environ.get("AWS_DATA_PATH"))
+    for type_name in ("service-2", "paginators-1", "waiters-2", "endpoint-rule-set-1"):
+        loader.list_available_services(type_name)
+
+
+list_once()
+
+
+def inspect_once():
+    """botocore's hooks, checking that each handler they register takes keyword arguments (by
+    inspecting its signature: some 350 registrations a command, of far fewer functions), asking once
+    a function. A function's parameters do not change; a bound method is asked as its function."""
+    hooks = sys.modules.get("awscli.botocore.hooks") or sys.modules.get("botocore.hooks")
+    if hooks is None or not hasattr(hooks, "accepts_kwargs"):
+        return
+    accepts_kwargs = hooks.accepts_kwargs
+    known = {}
+
+    def remembered(func):
+        key = getattr(func, "__func__", func)
+        try:
+            if key not in known:
+                known[key] = accepts_kwargs(func)
+            return known[key]
+        except TypeError:  # unhashable: asked every time
+            return accepts_kwargs(func)
+
+    hooks.accepts_kwargs = remembered
+
+
+inspect_once()
 
 responses = os.dup(1)
 
