@@ -5,7 +5,7 @@ import type { BatchResponse } from '../shared/core/member-work.js';
 
 /** One batch the member-work function was invoked with, as the demo shows it. */
 export interface MemberWorkBatch {
-  /** ms since the drain started. */
+  /** ms since `origin` (default: since the drain started). */
   at: number;
   ms: number;
   /** `account region` of each item, with `(copy ami-…)` for an item queued by a forwarded event. */
@@ -28,7 +28,7 @@ interface WorkItem {
  */
 export async function drainMemberWork(
   stack: LocalStack,
-  options: { account: string; region: string; queue: string },
+  options: { account: string; region: string; queue: string; origin?: number },
 ): Promise<MemberWorkBatch[]> {
   const { handler } = await import('../functions/member-work.js');
   const { account, region, queue } = options;
@@ -39,7 +39,7 @@ export async function drainMemberWork(
   });
   const url = `${stack.endpoint}/${account}/${queue}`;
   const arn = `arn:aws:sqs:${region}:${account}:${queue}`;
-  const started = Date.now();
+  const started = options.origin ?? Date.now();
   const batches: MemberWorkBatch[] = [];
   let idle = 0;
   for (let round = 0; round < 60; round++) {

@@ -62,7 +62,9 @@ function printMemberCopies(stack: LocalStack, sourceImageId: string): string[] {
     rows.push([account, ...cells]);
   }
   const widths = rows[0]?.map((_, col) => Math.max(...rows.map((r) => (r[col] ?? '').length))) ?? [];
-  for (const row of rows) console.log(`  ${row.map((c, col) => c.padEnd(widths[col] ?? 0)).join('  ')}`);
+  for (const row of rows) {
+    console.log(`  ${row.map((c, col) => c.padEnd(widths[col] ?? 0)).join('  ')}`.trimEnd());
+  }
   return problems;
 }
 
@@ -120,6 +122,8 @@ async function main(): Promise<number> {
       account: HUB,
       region: SOURCE_REGION,
       queue: MEMBER_WORK_QUEUE,
+      // The batches' times count from where the timeline's do.
+      origin: stack.startedAt,
     });
 
     console.log(
