@@ -181,7 +181,7 @@ function toolEventText(detailType: DetailTypeName, detail: unknown): string | un
       if (!parsed.success) return undefined;
       const d = parsed.data;
       return [
-        `${d.region}${d.dryRun ? ' (dry run)' : ''}: ${d.managed.sources} sources, ${d.managed.copies} copies`,
+        `${d.account !== undefined ? `account ${d.account} ` : ''}${d.region}${d.dryRun ? ' (dry run)' : ''}: ${d.managed.sources} sources, ${d.managed.copies} copies`,
         `applied ${countsText(d.applied)}`,
         `${d.failed} failed`,
         ...(d.deferredCopies > 0 ? [`${d.deferredCopies} copies deferred`] : []),

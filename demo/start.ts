@@ -5,6 +5,7 @@ import type { Rule } from '../shared/rules/schema.js';
 import { wrap } from './events.js';
 import { captureEmf, type EmfMetric, metricLines, summarize } from './metrics.js';
 import { npmKeptMessage, optionsNpmKept, parseDemoOptions, portErrorMessage, USAGE_EXIT } from './options.js';
+import { runOrganizationPart } from './organization-part.js';
 import { timelineJsonLines, timelineLines } from './timeline.js';
 
 /**
@@ -12,8 +13,9 @@ import { timelineJsonLines, timelineLines } from './timeline.js';
  * with two snapshots in us-east-1 (a source region of config/ami-rules.yaml), makes it available,
  * and lets the real handlers do the rest: copies start, their own `available` events arrive in the
  * target regions, and each copy is shared and tagged there. Prints a timeline, the image × region
- * matrix and the EC2 calls made, and exits 0 when every target region has an available copy
- * shared like the source. `--serve` then keeps the endpoint up for the AWS CLI, the SDK or the
+ * matrix and the EC2 calls made, then the organization part's output (demo/organization.ts, run
+ * alongside in a process of its own), and exits 0 when every target region has an available copy
+ * shared like the source and the organization part converged. `--serve` then keeps the endpoint up for the AWS CLI, the SDK or the
  * tool's own commands, on a free port unless `--port` names one.
  */
 
@@ -182,6 +184,8 @@ function printMetrics(metrics: readonly EmfMetric[]): void {
 
 async function main(): Promise<number> {
   const started = Date.now();
+  // The organization part runs alongside, in a process of its own; its output follows this part's.
+  const organization = runOrganizationPart(['--copy-delay-ms', opts.copyDelayMs]);
   let stack: LocalStack;
   try {
     stack = await startLocalStack({
@@ -237,6 +241,9 @@ async function main(): Promise<number> {
   ];
   printCounters(stack.emulator.counters());
   printMetrics(emf.metrics);
+  const orgPart = await organization;
+  process.stdout.write(orgPart.stdout);
+  if (orgPart.code !== 0) problems.push('the organization part did not converge (see above)');
   console.log(
     `\nWall time: ${((Date.now() - started) / 1000).toFixed(2)} s (copies pending ${opts.copyDelayMs} ms each)`,
   );

@@ -55,6 +55,17 @@ describe('eventLine', () => {
     );
   });
 
+  it("names the target account of a member's reconcile report, and no account for the hub's own", () => {
+    const report = EXAMPLES[DetailType.ReconcileReport];
+    const { account: _, ...hub } = report;
+    expect(eventLine({ 'detail-type': DetailType.ReconcileReport, detail: hub })).toMatch(
+      new RegExp(`^Reconcile Report: ${hub.region}`),
+    );
+    expect(
+      eventLine({ 'detail-type': DetailType.ReconcileReport, detail: { ...hub, account: '222222222222' } }),
+    ).toMatch(new RegExp(`^Reconcile Report: account 222222222222 ${hub.region}`));
+  });
+
   it('names the fields of a detail it does not know, rather than printing it whole', () => {
     expect(eventLine({ 'detail-type': 'Something Else', detail: { a: 1, b: { c: 2 } } })).toBe(
       'Something Else: detail with a, b',

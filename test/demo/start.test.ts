@@ -170,6 +170,39 @@ describe('npm start', () => {
     expect(stdout).toContain('Converged:');
   });
 
+  it('then the organization part: the hub and two members (named, found under the OU), their copies, one notification, calls per account', async () => {
+    const { stdout } = await served;
+    const part = stdout.slice(stdout.indexOf('\nOrganization o-a1b2c3d4e5'));
+    expect(part).toMatch(/123456789012 build +hub: the management account/);
+    expect(part).toMatch(/333333333333 prod +member: named in the rule/);
+    expect(part).toMatch(/222222222222 dev +member: found under the OU ou-ab12-11111111 \(workloads/);
+
+    // Each member owns an available copy in each of its regions.
+    const matrix = part.slice(part.indexOf('\nMember copies'), part.indexOf('\nNotification'));
+    for (const account of ['333333333333', '222222222222']) {
+      expect(matrix).toMatch(new RegExp(`\\n  ${account}  ami-[0-9a-f]+ available +ami-[0-9a-f]+ available`));
+    }
+
+    // The one Account Copies Completed notification, listing accounts × regions, as notify formats it.
+    const notification = part.slice(part.indexOf('\nNotification'), part.indexOf('\nEC2 calls per account'));
+    expect(notification).toContain('(1 AMI Account Copies Completed event, as notify sent it)');
+    expect(notification.match(/\[ami-lifecycle-dev-notifications\]/g)).toHaveLength(1);
+    expect(notification).toMatch(/copied into 2 accounts × regions/);
+    for (const account of ['222222222222', '333333333333']) {
+      expect(notification).toMatch(
+        new RegExp(`${account}: eu-west-1 ami-[0-9a-f]+, us-east-1 ami-[0-9a-f]+`),
+      );
+    }
+
+    // The calls each account made: the hub shares, the members copy (two each, one per region).
+    const calls = part.slice(part.indexOf('\nEC2 calls per account'));
+    expect(calls).toMatch(/123456789012 build +\d+ .*ModifyImageAttribute 1/);
+    expect(calls).not.toMatch(/123456789012 build .*CopyImage/);
+    expect(calls).toMatch(/333333333333 prod +\d+ +CopyImage 2, /);
+    expect(calls).toMatch(/222222222222 dev +\d+ +CopyImage 2, /);
+    expect(part).toContain('announced once.');
+  });
+
   it('with --serve, listens on a free port even when 4566 is taken, prints the lines that reach it, and exits 0 on SIGTERM', async () => {
     const { child: demo, serving, endpoint } = await served;
 

@@ -1,10 +1,15 @@
 import { join } from 'node:path';
-import { lambdaContext } from '@ami-lifecycle/emulator/eventbridge/bus.js';
-import { type LocalStack, startLocalStack } from '@ami-lifecycle/emulator/stack.js';
-import { EventBridgeClient, PutPermissionCommand } from '@aws-sdk/client-eventbridge';
-import { DeleteMessageCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import type { LocalStack } from '@ami-lifecycle/emulator/stack.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { BatchResponse } from '../../shared/core/member-work.js';
+import { drainMemberWork as drain } from '../../demo/member-work.js';
+import {
+  HUB,
+  MEMBER_REGIONS,
+  MEMBER_WORK_QUEUE,
+  NAMED,
+  startOrganizationStack,
+  UNDER_OU,
+} from '../../demo/organization-stack.js';
 import { DetailType } from '../../shared/core/notifications.js';
 import { expectValidToolEvents } from '../support/tool-events.js';
 
@@ -17,72 +22,18 @@ import { expectValidToolEvents } from '../support/tool-events.js';
  * policy for the organization); the hub queues that account and region, and the last item
  * announces the release complete across accounts × regions, once.
  */
-const HUB = '123456789012';
-const DEV = '222222222222';
-const PROD = '333333333333';
-const ORG = 'o-a1b2c3d4e5';
-const WORKLOADS = 'ou-ab12-11111111';
-const ROLE = 'ami-lifecycle-dev-member';
-const REGIONS = ['us-east-1', 'eu-west-1'];
-const QUEUE = 'ami-lifecycle-member-work-dev';
+const DEV = UNDER_OU;
+const PROD = NAMED;
+const REGIONS: readonly string[] = MEMBER_REGIONS;
 
 let stack: LocalStack;
 
 beforeAll(async () => {
-  stack = await startLocalStack({
+  stack = await startOrganizationStack({
     root: join(import.meta.dirname, '../..'),
     rulesFile: 'test/fixtures/rules/organization.yaml',
-    ec2: { accountId: HUB, copyDelayMs: 50 },
-    roles: [DEV, PROD].map((accountId) => ({ accountId, roleName: ROLE, trustedPrincipals: [HUB] })),
-    organization: {
-      id: ORG,
-      managementAccountId: HUB,
-      roots: [
-        {
-          id: 'r-ab12',
-          children: [
-            { account: { id: HUB, name: 'build', email: 'build@example.com' } },
-            { account: { id: PROD, name: 'prod', email: 'prod@example.com' } },
-            {
-              ou: {
-                id: WORKLOADS,
-                name: 'workloads',
-                children: [{ account: { id: DEV, name: 'dev', email: 'dev@example.com' } }],
-              },
-            },
-          ],
-        },
-      ],
-    },
-    // What the member StackSet puts in every member account and region: EC2's AMI events to the
-    // hub's default bus in the same region.
-    forwardingRules: [DEV, PROD].flatMap((accountId) =>
-      REGIONS.map((region) => ({
-        accountId,
-        region,
-        name: 'ami-lifecycle-dev-forward',
-        eventPattern: { source: ['aws.ec2'], 'detail-type': ['EC2 AMI State Change'] },
-        targets: [`arn:aws:events:${region}:${HUB}:event-bus/default`],
-      })),
-    ),
-    env: { MEMBER_ROLE_NAME: ROLE },
+    copyDelayMs: 50,
   });
-  // The hub stack's bus policy (params.organizationId): the organization may put events.
-  for (const region of REGIONS) {
-    await new EventBridgeClient({
-      region,
-      endpoint: stack.endpoint,
-      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-    }).send(
-      new PutPermissionCommand({
-        EventBusName: 'default',
-        StatementId: 'ami-lifecycle-dev-members',
-        Action: 'events:PutEvents',
-        Principal: '*',
-        Condition: { Type: 'StringEquals', Key: 'aws:PrincipalOrgID', Value: ORG },
-      }),
-    );
-  }
 });
 
 afterAll(async () => {
@@ -90,55 +41,13 @@ afterAll(async () => {
 });
 
 /**
- * What Lambda's SQS event source does, until the queue stays empty: receive a batch, invoke the
- * member-work function with it, delete what it did not report failed. Returns the items handled.
+ * What Lambda's SQS event source does (the local stack does not run it yet), until the queue
+ * stays empty: the demo's drain. Returns the items handled; none may have failed.
  */
 async function drainMemberWork(): Promise<unknown[]> {
-  const { handler } = await import('../../functions/member-work.js');
-  const sqs = new SQSClient({
-    region: 'us-east-1',
-    endpoint: stack.endpoint,
-    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-  });
-  const url = `${stack.endpoint}/${HUB}/${QUEUE}`;
-  const handled: unknown[] = [];
-  let idle = 0;
-  for (let round = 0; round < 40; round++) {
-    await stack.settle();
-    const { Messages = [] } = await sqs.send(
-      new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10 }),
-    );
-    if (Messages.length === 0) {
-      // An event forwarded from another account's bus may still be on its way to the hub's.
-      if (++idle === 3) return handled;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-      continue;
-    }
-    idle = 0;
-    const response = await handler(
-      {
-        Records: Messages.map((m) => ({
-          messageId: m.MessageId ?? '',
-          body: m.Body ?? '',
-          eventSource: 'aws:sqs',
-        })),
-      },
-      lambdaContext({
-        functionName: 'ami-lifecycle-dev-memberWork',
-        awsRequestId: `drain-${round}`,
-        region: 'us-east-1',
-        accountId: HUB,
-        timeoutSeconds: 900,
-      }),
-    );
-    const failed = new Set((response as BatchResponse).batchItemFailures.map((f) => f.itemIdentifier));
-    expect([...failed]).toEqual([]);
-    for (const m of Messages) {
-      handled.push(JSON.parse(m.Body ?? '{}'));
-      await sqs.send(new DeleteMessageCommand({ QueueUrl: url, ReceiptHandle: m.ReceiptHandle }));
-    }
-  }
-  throw new Error('the member-work queue never emptied');
+  const batches = await drain(stack, { account: HUB, region: 'us-east-1', queue: MEMBER_WORK_QUEUE });
+  expect(batches.map((b) => b.failed)).toEqual(batches.map(() => 0));
+  return batches.flatMap((b) => b.bodies);
 }
 
 describe('a release into two target accounts, end to end', () => {

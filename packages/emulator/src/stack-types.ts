@@ -89,6 +89,8 @@ export interface LocalStack {
   readonly environment: Readonly<Record<string, string>>;
   /** Events, deliveries, notifications and dead-letters, in order, with ms since the stack (re)started. */
   readonly timeline: readonly TimelineEntry[];
+  /** When the timeline starts (epoch ms): its entries' `at` count from it; `reset()` moves it. */
+  readonly startedAt: number;
   /**
    * Resolves when nothing is left to happen: no delivery in flight, no copy pending in the
    * emulator and no `aws:ec2:image` parameter value being validated. Rejects after `timeoutMs`

@@ -271,6 +271,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     get timeline() {
       return timeline;
     },
+    get startedAt() {
+      return startedAt;
+    },
     async settle(timeoutMs = 60_000) {
       const deadline = Date.now() + timeoutMs;
       for (;;) {

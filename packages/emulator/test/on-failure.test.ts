@@ -263,5 +263,7 @@ resources:
     expect(stack.timeline.map((entry) => entry.kind)).toEqual(['event', 'delivery', 'dead-letter']);
     const deadLetter = stack.timeline.at(-1);
     expect(deadLetter?.kind === 'dead-letter' && deadLetter.record.messageId).toBe(message?.messageId);
+    // The entries' times count from startedAt: the last one happened by now.
+    expect(stack.startedAt + (deadLetter?.at ?? Number.POSITIVE_INFINITY)).toBeLessThanOrEqual(Date.now());
   });
 });

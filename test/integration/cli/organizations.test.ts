@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { type LocalStack, startLocalStack } from '@ami-lifecycle/emulator/stack.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ORGANIZATION } from '../../../demo/organization-stack.js';
 import { type CliResult, runCliInProcess } from '../../support/cli.js';
 
 /**
@@ -24,26 +25,7 @@ beforeAll(async () => {
     rulesFile: RULES,
     ec2: { accountId: HUB, copyDelayMs: 60_000 },
     roles: [DEV, PROD].map((accountId) => ({ accountId, roleName: ROLE, trustedPrincipals: [HUB] })),
-    organization: {
-      id: 'o-a1b2c3d4e5',
-      managementAccountId: HUB,
-      roots: [
-        {
-          id: 'r-ab12',
-          children: [
-            { account: { id: HUB, name: 'build', email: 'build@example.com' } },
-            { account: { id: PROD, name: 'prod', email: 'prod@example.com' } },
-            {
-              ou: {
-                id: 'ou-ab12-11111111',
-                name: 'workloads',
-                children: [{ account: { id: DEV, name: 'dev', email: 'dev@example.com' } }],
-              },
-            },
-          ],
-        },
-      ],
-    },
+    organization: ORGANIZATION,
   });
   sourceImageId = stack.emulator.seedImage({
     region: 'us-east-1',
