@@ -24,6 +24,8 @@ export interface MemberPair {
   readonly region: string;
   /** The account's available copy here, or why the pair was skipped. */
   readonly outcome: { readonly imageId: string } | { readonly skipped: string };
+  /** The source's name, when the item saw the source (its source region's item): kept with the release. */
+  readonly imageName?: string;
 }
 
 /** As for the hub's completion, without EC2 (nothing is tagged) and metrics. */
@@ -47,7 +49,7 @@ export async function recordMemberPair(
   const claims = deps.claims(pair.sourceRegion);
   const key = memberReleaseKey(pair, expected.fingerprint);
   const value = 'imageId' in pair.outcome ? pair.outcome.imageId : `${SKIPPED}${pair.outcome.skipped}`;
-  const progress = await claims.markDone(key, `${pair.account}/${pair.region}`, value);
+  const progress = await claims.markDone(key, `${pair.account}/${pair.region}`, value, pair.imageName);
   if (progress.regions.size < expected.pairs) return 'incomplete';
   if ((await claimPatiently(claims, key, deps)) === 'published') return 'already-announced';
 

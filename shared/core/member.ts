@@ -204,6 +204,11 @@ async function recordPairs(
   if (item.expected === undefined || (item.release === undefined && item.imageId === undefined)) return;
   const pairs: Parameters<typeof recordMemberPair>[0][] = [];
   const where = { account: item.account, region: item.region };
+  // The source is listed in its own region's run: its name names the release in the announcement.
+  const nameOf = (sourceImageId: string) =>
+    result.status === 'done'
+      ? result.report.images.find((i) => i.role === 'source' && i.imageId === sourceImageId)?.name
+      : undefined;
   if (result.status === 'done') {
     for (const image of result.report.images) {
       if (image.role !== 'copy' || image.state !== 'available' || image.pendingChanges > 0) continue;
@@ -213,12 +218,14 @@ async function recordPairs(
           image.sourceImageId === item.release.sourceImageId &&
           image.sourceRegion === item.release.sourceRegion);
       if (!wanted) continue;
+      const imageName = nameOf(image.sourceImageId);
       pairs.push({
         ...where,
         rule: image.rule,
         sourceImageId: image.sourceImageId,
         sourceRegion: image.sourceRegion,
         outcome: { imageId: image.imageId },
+        ...(imageName === undefined ? {} : { imageName }),
       });
     }
   }

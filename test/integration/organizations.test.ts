@@ -383,6 +383,8 @@ describe('copies owned by target accounts', () => {
       const announced = published.filter((e) => e.detailType === DetailType.AccountCopiesCompleted);
       expect(announced).toHaveLength(1);
       const detail = announced[0]?.detail;
+      // Named by the source, which each account's run in the source region lists.
+      expect(detail && 'imageName' in detail ? detail.imageName : undefined).toBe('golden-linux-5');
       const byAccount = Object.fromEntries(
         (detail && 'accounts' in detail ? detail.accounts : []).map((a) => [
           a.account,
