@@ -184,8 +184,6 @@ function printMetrics(metrics: readonly EmfMetric[]): void {
 
 async function main(): Promise<number> {
   const started = Date.now();
-  // The organization part runs alongside, in a process of its own; its output follows this part's.
-  const organization = runOrganizationPart(['--copy-delay-ms', opts.copyDelayMs]);
   let stack: LocalStack;
   try {
     stack = await startLocalStack({
@@ -201,6 +199,9 @@ async function main(): Promise<number> {
     console.error(message);
     return USAGE_EXIT;
   }
+  // The organization part runs alongside, in a process of its own (started once this part's stack
+  // is up, so a run that stops at its port starts nothing); its output follows this part's.
+  const organization = runOrganizationPart(['--copy-delay-ms', opts.copyDelayMs]);
   const { loadRulesFile } = await import('../shared/rules/load.js');
   const rule = loadRulesFile(process.env.RULES_FILE ?? opts.rules).rules.find((r) =>
     r.match.regions.includes(SOURCE_REGION),
