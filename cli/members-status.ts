@@ -2,7 +2,8 @@ import { memberRule } from '../shared/core/member.js';
 import type { Rule } from '../shared/rules/schema.js';
 import { buildMatrix, renderCell, type StatusRow } from './commands/status.js';
 import type { MembersRun } from './members.js';
-import { type RegionResult, type RunContext, table } from './run.js';
+import { table } from './output.js';
+import type { RegionResult, RunContext } from './run.js';
 
 /**
  * `status` for the rules' target accounts: the same matrix as the hub's, one per target account

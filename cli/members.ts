@@ -2,7 +2,8 @@ import type { MemberResult } from '../shared/core/member.js';
 import type { ReconcileReport } from '../shared/core/reconcile.js';
 import type { ResolvedTargets } from '../shared/core/targets.js';
 import { ExitCode } from './exit-codes.js';
-import { count, type RegionResult, type RunContext, reconcileAll, regionErrorJson, table } from './run.js';
+import { count, regionErrorJson, table } from './output.js';
+import { type RegionResult, type RunContext, reconcileAll } from './run.js';
 
 /**
  * What `plan`, `apply` and `status` do for the rules' target accounts (`accounts`): the targets

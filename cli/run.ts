@@ -14,6 +14,7 @@ import type { ReconcileDependencies, ReconcileProgress, RegionResult } from '../
 import { KNOWN_REGIONS } from '../shared/rules/regions.js';
 import type { Rule } from '../shared/rules/schema.js';
 import { ExitCode } from './exit-codes.js';
+import { describeAwsError, printJson, regionErrorJson } from './output.js';
 import { ProgressPrinter } from './progress.js';
 
 /**
@@ -354,51 +355,6 @@ export async function reconcileAll(
   return results;
 }
 
-/** A hint for the errors operators meet first, so the one line says what to do. */
-function hint(error: AwsCallError): string {
-  if (error.code === 'CredentialsProviderError') {
-    return ' (no AWS credentials found: set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)';
-  }
-  if (['ECONNREFUSED', 'ENOTFOUND', 'ETIMEDOUT', 'EHOSTUNREACH', 'TimeoutError'].includes(error.code)) {
-    const service = error.operation === 'GetCallerIdentity' ? 'STS' : 'EC2';
-    const endpoint = process.env[`AWS_ENDPOINT_URL_${service}`] || process.env.AWS_ENDPOINT_URL;
-    return endpoint ? ` (is the endpoint ${endpoint} up?)` : ` (cannot reach ${service})`;
-  }
-  if (error.code === 'AuthFailure' || error.code === 'OptInRequired') {
-    return ` (is ${error.region} enabled for the account?)`;
-  }
-  return '';
-}
-
-export function describeAwsError(error: AwsCallError): string {
-  return `${error.message.split('\n')[0]}${hint(error)}`;
-}
-
-/** The regions that could not be read, on stderr: one line, or one per region when they differ. */
-export function printRegionErrors(results: readonly RegionResult[]): void {
-  const errors = results.flatMap((r) => ('error' in r ? [r.error] : []));
-  const [first] = errors;
-  if (first === undefined) return;
-  if (errors.length > 1 && errors.length === results.length && errors.every((e) => e.code === first.code)) {
-    console.error(`error: ${describeAwsError(first)}; the same in all ${errors.length} regions`);
-    return;
-  }
-  for (const error of errors) console.error(`error: ${describeAwsError(error)}`);
-}
-
-export function regionErrorJson(error: AwsCallError) {
-  return {
-    operation: error.operation,
-    code: error.code,
-    retryable: error.retryable,
-    message: describeAwsError(error),
-  };
-}
-
-export function printJson(value: unknown): void {
-  console.log(JSON.stringify(value, null, 2));
-}
-
 /**
  * Runs a command body and maps the errors every command can meet to one clear message and an
  * exit code: invalid rules or arguments → 2, an AWS call that failed (no credentials, endpoint
@@ -425,29 +381,6 @@ export async function guard(json: boolean, body: () => Promise<ExitCode>): Promi
     }
     throw error;
   }
-}
-
-/** Rows as aligned columns; `right` lists the columns aligned right (numbers). */
-export function table(rows: readonly (readonly string[])[], right: readonly number[] = []): string[] {
-  const widths: number[] = [];
-  for (const row of rows) {
-    row.forEach((cell, i) => {
-      widths[i] = Math.max(widths[i] ?? 0, cell.length);
-    });
-  }
-  return rows.map((row) =>
-    row
-      .map((cell, i) => {
-        const width = widths[i] ?? 0;
-        if (right.includes(i)) return cell.padStart(width);
-        return i === row.length - 1 ? cell : cell.padEnd(width);
-      })
-      .join('  '),
-  );
-}
-
-export function count(n: number, noun: string, plural = `${noun}s`): string {
-  return `${n} ${n === 1 ? noun : plural}`;
 }
 
 /** The account, for the header line. */

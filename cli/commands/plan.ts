@@ -9,18 +9,14 @@ import {
   reconcileRun,
   worstExitCode,
 } from '../members.js';
+import { count, printJson, printRegionErrors, regionErrorJson, table } from '../output.js';
 import {
   accountLabel,
   CliInputError,
-  count,
-  printJson,
-  printRegionErrors,
   quietLogger,
   type RegionResult,
   type RunContext,
-  regionErrorJson,
   registerReconcilingCommand,
-  table,
 } from '../run.js';
 
 /**

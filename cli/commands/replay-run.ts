@@ -39,8 +39,9 @@ import { parseScheduledEvent } from '../../shared/events/scheduled.js';
 import { loadRulesFile } from '../../shared/rules/load.js';
 import type { Rule } from '../../shared/rules/schema.js';
 import { ExitCode } from '../exit-codes.js';
+import { count, printJson } from '../output.js';
 import { type ReplayEntry, type ReplayHandler, type ReplayRouter, replayDeadLetters } from '../replay.js';
-import { CliInputError, count, DEFAULT_RULES_FILE, printJson, quietLogger } from '../run.js';
+import { CliInputError, DEFAULT_RULES_FILE, quietLogger } from '../run.js';
 
 /** What `ami-lifecycle replay` does (`replay.ts` defines the command and loads this when it runs). */
 function text(options: Record<string, unknown>, key: string): string | undefined {

@@ -3,14 +3,8 @@ import type { ActionOutcome } from '../../shared/core/apply.js';
 import type { RegionPointerPlan, RollbackTarget } from '../../shared/core/rollback.js';
 import type { Rule } from '../../shared/rules/schema.js';
 import { ExitCode } from '../exit-codes.js';
-import {
-  accountLabel,
-  CliInputError,
-  count,
-  printJson,
-  type RunContext,
-  registerReconcilingCommand,
-} from '../run.js';
+import { count, printJson } from '../output.js';
+import { accountLabel, CliInputError, type RunContext, registerReconcilingCommand } from '../run.js';
 
 /**
  * `ami-lifecycle rollback --rule R (--previous | --to ami-…)` and `ami-lifecycle unpin --rule R`:

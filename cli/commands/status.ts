@@ -3,17 +3,8 @@ import type { ImageStatus, ReconcileReport } from '../../shared/core/reconcile.j
 import { ExitCode } from '../exit-codes.js';
 import { membersExitCode, reconcileRun } from '../members.js';
 import { accountLines, accountMatrices } from '../members-status.js';
-import {
-  accountLabel,
-  count,
-  printJson,
-  printRegionErrors,
-  type RegionResult,
-  type RunContext,
-  regionErrorJson,
-  registerReconcilingCommand,
-  table,
-} from '../run.js';
+import { count, printJson, printRegionErrors, regionErrorJson, table } from '../output.js';
+import { accountLabel, type RegionResult, type RunContext, registerReconcilingCommand } from '../run.js';
 
 /**
  * `ami-lifecycle status`: a matrix of the managed source images (rows) × the regions of the run
