@@ -1,5 +1,22 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import {
+  accountId,
+  base,
+  failure,
+  family,
+  familyImage,
+  imageId,
+  isoTime,
+  RegionStatus,
+  region,
+  rule,
+  SCHEMA_VERSION,
+  SharedWith,
+  snapshotId,
+  sourceImageId,
+  sourceRegion,
+} from './event-fields.js';
 
 /**
  * The events the tool publishes on its own event bus: the contract with operators, their rules
@@ -14,7 +31,7 @@ import { z } from 'zod';
  */
 export const EVENT_SOURCE = 'ami-lifecycle';
 
-export const SCHEMA_VERSION = 1;
+export { RegionStatus, SCHEMA_VERSION, SharedWith } from './event-fields.js';
 
 /** When each is published: the description of its schema in `DetailSchemas` below. */
 export const DetailType = {
@@ -33,92 +50,6 @@ export const DetailType = {
 } as const;
 
 export type DetailTypeName = (typeof DetailType)[keyof typeof DetailType];
-
-// Titles name the kinds of value in the published schemas and in docs/events.md.
-const accountId = z
-  .string()
-  .regex(/^\d{12}$/)
-  .meta({ title: 'account id' });
-const imageId = z
-  .string()
-  .regex(/^ami-[0-9a-f]+$/)
-  .meta({ title: 'image id' });
-const snapshotId = z
-  .string()
-  .regex(/^snap-[0-9a-f]+$/)
-  .meta({ title: 'snapshot id' });
-const region = z
-  .string()
-  .regex(/^[a-z]{2}(?:-[a-z]+)+-\d+$/)
-  .meta({ title: 'region' });
-const isoTime = z.iso.datetime({ offset: true });
-
-/** Fields every detail has. */
-const base = {
-  schemaVersion: z
-    .literal(SCHEMA_VERSION)
-    .describe("The detail's version: a breaking change is a new version, with a schema file of its own"),
-  eventId: z
-    .string()
-    .regex(/^[0-9a-f]{32}$/)
-    .describe('Stable: the same for every re-send of this event'),
-};
-
-/** The family an event is about: the rule and the source image. */
-const rule = z.string().min(1).describe('The rule that manages the family');
-const sourceImageId = imageId.describe('The source image of the family');
-const sourceRegion = region.describe("The source image's region");
-
-const family = {
-  rule,
-  sourceImageId,
-  sourceRegion,
-  imageName: z.string().describe("The source image's name"),
-};
-
-/** One image of a family: the image, where it is, and the source it belongs to. */
-const familyImage = {
-  rule,
-  sourceImageId,
-  sourceRegion,
-  imageId: imageId.describe('The image this event is about: the source or one of its copies'),
-  region: region.describe("That image's region"),
-};
-
-/** Who may launch the images of a family, as the rule grants it. */
-export const SharedWith = z
-  .object({
-    accounts: z.array(accountId),
-    organizations: z.array(z.string()).describe('Organization ARNs'),
-    organizationalUnits: z.array(z.string()).describe('OU ARNs'),
-    public: z.boolean(),
-  })
-  .strict()
-  .describe("Who may launch the family's images, as the rule grants it");
-
-/** One region of a family, as last observed. */
-export const RegionStatus = z
-  .object({
-    region,
-    role: z.enum(['source', 'copy']).describe('Whether the region holds the source or a copy'),
-    imageId: imageId.optional().describe('Absent when no copy exists in the region'),
-    status: z
-      .enum(['available', 'pending', 'failed', 'missing', 'unreadable'])
-      .describe(
-        'available: there, shared and tagged; missing: no copy started; unreadable: EC2 could not be read there',
-      ),
-    reason: z.string().optional().describe('Why the region is not available, when known'),
-  })
-  .strict();
-
-const failure = z
-  .object({
-    operation: z.string().describe('The EC2 action that failed, such as `CopyImage`'),
-    region: region.describe('Where it was called'),
-    code: z.string().describe("AWS's error code"),
-    message: z.string(),
-  })
-  .strict();
 
 export const DetailSchemas = {
   [DetailType.DistributionStarted]: z
