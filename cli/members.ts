@@ -1,3 +1,4 @@
+import { InvariantError } from '../shared/core/errors.js';
 import type { MemberResult } from '../shared/core/member.js';
 import type { ReconcileReport } from '../shared/core/reconcile.js';
 import type { ResolvedTargets } from '../shared/core/targets.js';
@@ -51,7 +52,8 @@ export async function resolveRunTargets(ctx: RunContext): Promise<ResolvedTarget
 }
 
 function requireMembers(ctx: RunContext): NonNullable<RunContext['members']> {
-  if (ctx.members === undefined) throw new Error('the run context has no member ports');
+  // loadContext builds them whenever a rule has target accounts: their absence is a bug.
+  if (ctx.members === undefined) throw new InvariantError('the run context has no member ports');
   return ctx.members;
 }
 
