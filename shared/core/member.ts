@@ -96,7 +96,36 @@ export async function reconcileMember(
   return result;
 }
 
+/**
+ * A refused AssumeRole of the member role (the adapter names its operation `AssumeRole of …`):
+ * every call in the account fails with it, so it is said once, as what it is.
+ */
+function roleRefused(account: string, region: string, error: AwsCallError): MemberResult | undefined {
+  if (error.retryable || !error.operation.startsWith('AssumeRole')) return undefined;
+  return {
+    status: 'skipped',
+    account,
+    region,
+    reason: `the member role cannot be assumed in account ${account} (${error.code}): is the member StackSet deployed there, trusting this hub?`,
+    error,
+  };
+}
+
 async function runMember(
+  deps: MemberDependencies,
+  item: MemberWorkItem,
+  options: MemberOptions,
+): Promise<MemberResult> {
+  try {
+    return await runMemberAs(deps, item, options);
+  } catch (error) {
+    const refused = error instanceof AwsCallError ? roleRefused(item.account, item.region, error) : undefined;
+    if (refused === undefined) throw error;
+    return refused;
+  }
+}
+
+async function runMemberAs(
   deps: MemberDependencies,
   item: MemberWorkItem,
   options: MemberOptions,
@@ -147,6 +176,8 @@ async function runMember(
   if (result === undefined) throw new Error('reconcileRegions returned no result for one region');
   if ('error' in result) {
     if (result.error.retryable) throw result.error;
+    const refused = roleRefused(account, region, result.error);
+    if (refused !== undefined) return refused;
     return {
       status: 'skipped',
       account,
@@ -181,7 +212,9 @@ async function keyProblem(
       };
     return undefined;
   } catch (error) {
-    if (!(error instanceof AwsCallError) || error.retryable) throw error;
+    // A refused member role is the account's problem, not the key's: runMember says so once.
+    if (!(error instanceof AwsCallError) || error.retryable || error.operation.startsWith('AssumeRole'))
+      throw error;
     return {
       reason: `rule ${rule.name}: KMS key "${key}" in ${region} cannot be described (${error.code})`,
       error,

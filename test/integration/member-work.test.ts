@@ -17,6 +17,7 @@ const NO_ROLE = '333333333333';
 const RULES = 'test/fixtures/rules/members.yaml';
 const DLQ = 'ami-lifecycle-member-work-dlq-dev';
 const ROLE = 'ami-lifecycle-dev-member';
+const quiet = { debug() {}, info() {}, warn() {}, error() {} };
 
 let stack: LocalStack;
 
@@ -83,6 +84,45 @@ describe('the member-work function', () => {
     expect(memberCopies(source)).toEqual(['available']);
     const reports = stack.bus.events().filter((r) => r.event['detail-type'] === DetailType.ReconcileReport);
     expect(reports.map((r) => (r.event.detail as { account?: string }).account)).toEqual([MEMBER]);
+  });
+});
+
+describe('reconcileMember with the real member adapter (STS AssumeRole)', () => {
+  it('an account whose member role cannot be assumed is skipped once, saying so, not as a region or a key problem', async () => {
+    const { createMembersFor } = await import('../../shared/aws/members.js');
+    const { parseRules } = await import('../../shared/rules/load.js');
+    const { reconcileMember } = await import('../../shared/core/member.js');
+    const members = createMembersFor(ROLE, {
+      endpoint: stack.endpoint,
+      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+      stsRegion: 'us-east-1',
+      maxAttempts: 1,
+    });
+    // An encrypted rule: the KMS pre-flight is the first call the account makes.
+    const { rules } = parseRules(`
+version: 1
+rules:
+  - name: golden
+    match: { regions: [us-east-1], names: ["golden-*"] }
+    accounts: { ids: ["${NO_ROLE}"], regions: [eu-west-1], encrypted: true, kmsKeys: { eu-west-1: alias/ami-copies } }
+`);
+    const result = await reconcileMember(
+      {
+        rules,
+        hubAccountId: HUB,
+        members,
+        logger: quiet,
+        events: { publish: async () => {} },
+        now: () => new Date(),
+      },
+      { account: NO_ROLE, region: 'eu-west-1', rules: ['golden'] },
+      { dryRun: true, maxCopiesInFlight: 20, concurrency: 4 },
+    );
+    expect(result).toMatchObject({
+      status: 'skipped',
+      account: NO_ROLE,
+      reason: `the member role cannot be assumed in account ${NO_ROLE} (AccessDenied): is the member StackSet deployed there, trusting this hub?`,
+    });
   });
 });
 
