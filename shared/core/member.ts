@@ -58,8 +58,9 @@ export interface MemberOptions {
  * A rule as a target account applies it: the hub's images (by owner and names; the hub's tags on
  * them are not visible to another account, so `match.tags` cannot apply there) copied into the
  * account's regions with the rule's tags and the lineage (and the hub as `source-account`) set by
- * CopyImage itself. Nothing else: the member shares, tags after creation and retires nothing, and
- * publishes no pointer.
+ * CopyImage itself, and shared as the rule shares (`share`: the account grants them on its own
+ * copies). Nothing else: the member tags after creation and retires nothing, and publishes no
+ * pointer.
  */
 export function memberRule(rule: Rule, hubAccountId: string, account: string): Rule | undefined {
   const accounts = rule.accounts;
@@ -69,6 +70,7 @@ export function memberRule(rule: Rule, hubAccountId: string, account: string): R
   return {
     name: rule.name,
     match: { ...match, owners: [hubAccountId] },
+    ...(rule.share === undefined ? {} : { share: rule.share }),
     copy: {
       ...copy,
       regions: accounts.regions,

@@ -144,8 +144,7 @@ describe('the rule as a target account applies it', () => {
       copyTags: false,
       tags: { owner: 'platform', distribution: 'golden', [LINEAGE.sourceAccount]: ACCOUNT },
     });
-    // The member shares, retires and publishes nothing: those are the hub's.
-    expect(projected).not.toHaveProperty('share');
+    // The member retires and publishes nothing: those are the hub's.
     expect(projected).not.toHaveProperty('retire');
     expect(projected).not.toHaveProperty('accounts');
   });
@@ -162,6 +161,19 @@ describe('the rule as a target account applies it', () => {
       }).actions.filter((a) => a.kind === 'copy');
     expect(observe(ACCOUNT, DEV).map((a) => a.region)).toEqual(['us-east-1']);
     expect(observe(DEV, DEV)).toEqual([]);
+  });
+
+  it('shares its copies as the rule shares (the account grants them on its own copies)', () => {
+    const share = {
+      accounts: ['444455556666'],
+      organizations: [],
+      organizationalUnits: [],
+      snapshotPermissions: true,
+      public: false,
+      allowPublic: false,
+    };
+    expect(memberRule(rule({ share, accounts: ACCOUNTS }), ACCOUNT, DEV)?.share).toEqual(share);
+    expect(memberRule(targeting(), ACCOUNT, DEV)).not.toHaveProperty('share');
   });
 
   it('a rule without accounts has no member side', () => {

@@ -433,4 +433,31 @@ rules:
     );
     expect(ownedCopies(source.imageId)).toEqual({ [PROD]: ['us-east-1'] });
   });
+
+  it("shares each account's copies as the rule shares, the account granting them on its own copies; then nothing changes", async () => {
+    const CONSUMER = '444455556666';
+    const sharing = parseRules(`
+version: 1
+rules:
+  - name: golden
+    match: { regions: [us-east-1], names: ['golden-*'] }
+    share: { accounts: ['${CONSUMER}'], snapshotPermissions: true }
+    accounts:
+      ids: ['${PROD}']
+      regions: [eu-west-1]
+`).rules;
+    const source = ec2Emulator.seedImage({ region: 'us-east-1', name: 'golden-linux-7', emitEvent: false });
+    await round(sharing);
+    // The copy is available now: the account's next run shares it.
+    await round(sharing);
+    const copy = ec2Emulator
+      .listImages('eu-west-1')
+      .find((i) => i.ownerId === PROD && i.sourceImageId === source.imageId);
+    expect(copy?.launchPermissions.userIds).toEqual([CONSUMER]);
+    const snapshot = ec2Emulator.getSnapshot('eu-west-1', copy?.snapshotIds[0] ?? '');
+    expect(snapshot?.createVolumePermissions?.userIds).toEqual([CONSUMER]);
+    ec2Emulator.resetCounters();
+    await round(sharing);
+    expect(callCount(ec2Emulator, [...MUTATING, 'CopyImage'])).toBe(0);
+  });
 });
