@@ -274,7 +274,11 @@ async function observeDetails(
     },
   );
 
-  const members = await observeMemberSources(ec2, owned, input);
+  const members = await observeMemberSources(ec2, owned, {
+    ...input,
+    // The tool's snapshot listing gives the keys of the snapshots it tagged; org shares read theirs.
+    known: { snapshots: new Map(toolSnapshots.map((t) => [t.snapshotId, t])), launchPermissions: perImage },
+  });
   const tags = new Map([...toolSnapshots, ...members.snapshots].map((s) => [s.snapshotId, s]));
   const details = new Map<string, ImageDetail>();
   for (const { image, rule } of managed) {

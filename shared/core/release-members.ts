@@ -73,10 +73,20 @@ export async function observeReleaseMembers(
       targets: new Map([[rule.name, accounts]]),
       kms: deps.kms,
       concurrency: 4,
-      ...(source.fresh ? { fresh: true } : {}),
+      // A source the tool knows was read in full already (observeDetail): only what is missing is read.
+      ...(source.fresh
+        ? { fresh: true }
+        : {
+            known: {
+              snapshots: new Map(source.snapshots.map((t) => [t.snapshotId, t])),
+              ...(source.launchPermissions === undefined
+                ? {}
+                : { launchPermissions: new Map([[imageId, source.launchPermissions]]) }),
+            },
+          }),
     },
   );
-  const launchPermissions = source.launchPermissions ?? facts.launchPermissions.get(imageId);
+  const launchPermissions = facts.launchPermissions.get(imageId);
   return {
     ...observation,
     memberAccounts: accounts,

@@ -252,6 +252,15 @@ describe('copies owned by target accounts', () => {
     const second = await round();
     expect(second.results.every((r) => r.status === 'done')).toBe(true);
     expect(callCount(ec2Emulator, [...MUTATING, 'CopyImage'])).toBe(0);
+    // The hub reads what sharing needs once: the tool's snapshot listing gives the source's key, so
+    // no DescribeSnapshots of its own; one launch-permission and one create-volume read.
+    const hub = ec2Emulator.countersByAccount()[HUB] ?? {};
+    const inSource = (action: string) => hub[action]?.['us-east-1']?.calls ?? 0;
+    expect([
+      inSource('DescribeSnapshots'),
+      inSource('DescribeImageAttribute'),
+      inSource('DescribeSnapshotAttribute'),
+    ]).toEqual([1, 1, 1]);
   });
 
   it('gives an account that joins a targeted OU the current release on the next run, and leaves the others as they are', async () => {
