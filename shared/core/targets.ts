@@ -54,15 +54,13 @@ export async function resolveTargets(
       if (settings === undefined) return;
       const role = settings.organizationsRole;
       const found = new Set(settings.ids);
-      const parents = [
-        ...settings.organizationalUnits.map((arn) => ({ kind: 'ou' as const, id: lastSegment(arn) })),
-        ...settings.organizations.map(() => ({ kind: 'organization' as const, id: '' })),
-      ];
-      if (parents.length > 0) {
+      // An organization is every account under its roots (the credentials see only their own).
+      const wholeOrganization = settings.organizations.length > 0;
+      const ous = settings.organizationalUnits.map(lastSegment);
+      if (wholeOrganization || ous.length > 0) {
         try {
           const reader = organizations(role);
-          const roots = parents.some((p) => p.kind === 'organization') ? await reader.listRoots() : [];
-          const starts = [...parents.filter((p) => p.kind === 'ou').map((p) => p.id), ...roots];
+          const starts = [...ous, ...(wholeOrganization ? await reader.listRoots() : [])];
           for (const ids of await Promise.all(starts.map((id) => under(reader, role ?? '', id)))) {
             for (const id of ids) found.add(id);
           }
@@ -107,25 +105,31 @@ export function workItems(
   regions?: readonly string[],
   release?: MemberWorkItem['release'],
 ): MemberWorkItem[] {
-  const byPair = new Map<
-    string,
-    { account: string; region: string; rules: string[]; expected: Record<string, MemberExpectation> }
-  >();
+  const byPair = new Map<string, { account: string; region: string; rules: string[] }>();
   for (const rule of targetingRules(rules)) {
     for (const account of targets.get(rule.name) ?? []) {
       for (const region of rule.accounts?.regions ?? []) {
         if (regions !== undefined && !regions.includes(region)) continue;
         const key = `${account}/${region}`;
-        const item = byPair.get(key) ?? { account, region, rules: [], expected: {} };
+        const item = byPair.get(key) ?? { account, region, rules: [] };
         item.rules.push(rule.name);
-        item.expected[rule.name] = memberExpectation(rule, targets.get(rule.name) ?? []);
         byPair.set(key, item);
       }
     }
   }
-  return [...byPair.values()]
-    .sort((a, b) => a.account.localeCompare(b.account) || a.region.localeCompare(b.region))
-    .map(({ expected, ...item }) => (release === undefined ? item : { ...item, release, expected }));
+  const items = [...byPair.values()].sort(
+    (a, b) => a.account.localeCompare(b.account) || a.region.localeCompare(b.region),
+  );
+  if (release === undefined) return items;
+  // A release's items carry what its completion waits for: one expectation per rule, computed once.
+  const expected = Object.fromEntries(
+    targetingRules(rules).map((rule) => [rule.name, memberExpectation(rule, targets.get(rule.name) ?? [])]),
+  );
+  return items.map((item) => ({
+    ...item,
+    release,
+    expected: Object.fromEntries(item.rules.flatMap((r) => (expected[r] ? [[r, expected[r]]] : []))),
+  }));
 }
 
 /** The pairs a release of `rule` waits for in its target accounts, and their fingerprint. */
