@@ -4,7 +4,7 @@ import type { ReconcileReport } from '../shared/core/reconcile.js';
 import type { ResolvedTargets } from '../shared/core/targets.js';
 import { ExitCode } from './exit-codes.js';
 import { count, regionErrorJson, table } from './output.js';
-import { type RegionResult, type RunContext, reconcileAll } from './run.js';
+import { quietLogger, type RegionResult, type RunContext, reconcileAll } from './run.js';
 
 /**
  * What `plan`, `apply` and `status` do for the rules' target accounts (`accounts`): the targets
@@ -79,7 +79,7 @@ export async function reconcileMembers(
         hubAccountId: ctx.accountId,
         membersFor: members.membersFor,
         defaultRole: members.defaultRole,
-        logger: { debug() {}, info() {}, warn() {}, error() {} },
+        logger: quietLogger,
         events: ctx.events,
         now: () => new Date(),
       },

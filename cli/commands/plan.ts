@@ -193,6 +193,8 @@ async function planImage(ctx: RunContext, imageId: string): Promise<ExitCode> {
     rules: ctx.rules,
     ec2: ctx.ec2,
     logger: quietLogger,
+    // A source of a rule with target accounts: the plan shares it with them, after the pre-flight.
+    ...(ctx.members === undefined ? {} : { members: ctx.members }),
   });
   if (result.status === 'ignored' && result.image === undefined) {
     throw new CliInputError(`${imageId} not found in ${region}`);

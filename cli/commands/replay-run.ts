@@ -149,6 +149,7 @@ function router(config: RouterConfig): ReplayRouter {
         rules: loadRules(),
         ec2: ec2ForRegion,
         logger: quietLogger,
+        ...(loadRules().some((r) => r.accounts !== undefined) ? { members: releaseMembers() } : {}),
       });
       if (result.status === 'ignored') return [`nothing to do: ${result.reason}`];
       return result.diff.length > 0 ? result.diff : [`${imageId} is already as its rule wants`];

@@ -3,7 +3,14 @@ import { copyDefaults } from '../rules/schema.js';
 import { AwsCallError } from './errors.js';
 import { type MemberCompletionDependencies, recordMemberPair } from './member-completion.js';
 import { LINEAGE } from './model.js';
-import type { EventPublisher, LoggerPort, MembersFor, MemberWorkItem, MetricsPort } from './ports.js';
+import type {
+  EventPublisher,
+  KeyReader,
+  LoggerPort,
+  MembersFor,
+  MemberWorkItem,
+  MetricsPort,
+} from './ports.js';
 import { type ReconcileReport, reconcileRegions } from './reconcile.js';
 
 /**
@@ -198,7 +205,7 @@ async function runMemberAs(
 async function keyProblem(
   rule: Rule,
   region: string,
-  kms: { describeKey(keyId: string): Promise<{ enabled: boolean } | undefined> },
+  kms: KeyReader,
 ): Promise<{ reason: string; error?: AwsCallError } | undefined> {
   const key = rule.copy?.encrypted ? rule.copy.kmsKeys[region] : undefined;
   if (key === undefined) return undefined;

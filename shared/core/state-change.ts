@@ -30,7 +30,6 @@ import {
 import { movePointersOnRelease } from './release-pointers.js';
 import { renderPlan } from './render.js';
 import { countCompletedCopy, publishTerminal, settle } from './state-change-outcomes.js';
-import { targetingRules } from './targets.js';
 
 export interface StateChangeDependencies {
   readonly rules: readonly Rule[];
@@ -93,7 +92,7 @@ export async function handleAmiStateChange(
   const { ImageId: imageId, State: state } = event.detail;
   const { region, account } = event;
   if (account !== deps.accountId) {
-    const members = targetingRules(deps.rules).length > 0 ? membersOf(deps.rules, deps) : undefined;
+    const members = membersOf(deps.rules, deps);
     if (members !== undefined) {
       const queued = await queueMemberEvent(
         { account, region, imageId, available: state === 'available' },

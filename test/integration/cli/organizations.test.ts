@@ -62,6 +62,12 @@ interface MembersJson {
 }
 
 describe('the CLI with target accounts', () => {
+  it('plan --image: the source, as its event would plan it, shared with the resolved target accounts (exit 3)', async () => {
+    const { code, stdout } = await cli(['plan', '--image', sourceImageId, '--region', 'us-east-1']);
+    expect(code).toBe(3);
+    expect(stdout).toContain(`share ${sourceImageId} with account ${DEV}, account ${PROD}`);
+  });
+
   it('plan: resolves the targets, plans the share in the hub and a copy per target account and region (exit 3)', async () => {
     const { code, stdout } = await cli(['plan', '--json']);
     expect(code).toBe(3);
