@@ -42,6 +42,13 @@ export function createEc2Port(client: EC2Client, region: string): Ec2Port {
   };
 }
 
+/**
+ * Values one `image-id` filter carries. EC2 refuses too many filter values (FilterLimitExceeded)
+ * without documenting how many DescribeImages takes; 200 keeps each request well inside any limit
+ * and costs one call where a region verifies up to 200 copies at once.
+ */
+const IMAGE_ID_FILTER_VALUES = 200;
+
 function imageCalls(
   client: EC2Client,
   region: string,
@@ -106,6 +113,26 @@ function imageCalls(
           for (const snapshot of page.Snapshots ?? []) if (snapshot.SnapshotId) ids.add(snapshot.SnapshotId);
         }
         return ids;
+      });
+    },
+
+    describeImagesById(imageIds) {
+      return call('DescribeImages', async () => {
+        const images: ObservedImage[] = [];
+        for (let i = 0; i < imageIds.length; i += IMAGE_ID_FILTER_VALUES) {
+          const pages = paginateDescribeImages(
+            { client, pageSize: 1000 },
+            {
+              IncludeDeprecated: true,
+              IncludeDisabled: true,
+              Filters: [{ Name: 'image-id', Values: imageIds.slice(i, i + IMAGE_ID_FILTER_VALUES) }],
+            },
+          );
+          for await (const page of pages) {
+            for (const image of page.Images ?? []) images.push(toObservedImage(image, region));
+          }
+        }
+        return images;
       });
     },
 

@@ -1,4 +1,5 @@
 import type { Action, AnnounceAction, Plan } from './actions.js';
+import { CopyChecks, checkNoCopyWaitsForCopy, isCheckedCopy } from './copy-checks.js';
 import { AwsCallError, InvariantError } from './errors.js';
 import { type ActionResult, execute } from './execute.js';
 import { recordOutcomes } from './metrics.js';
@@ -69,6 +70,22 @@ export async function applyPlan(
     return semaphore;
   };
 
+  // The copies' checks of what CopyImage answered, read once for all of a region's copies.
+  checkNoCopyWaitsForCopy(byId);
+  const checkedCopies = new Map<string, number>();
+  for (const action of plan.actions) {
+    if (isCheckedCopy(action)) checkedCopies.set(action.region, (checkedCopies.get(action.region) ?? 0) + 1);
+  }
+  const checks = new Map<string, CopyChecks>();
+  const checksOf = (region: string) => {
+    let found = checks.get(region);
+    if (found === undefined) {
+      found = new CopyChecks(ports.ec2(region), checkedCopies.get(region) ?? 0);
+      checks.set(region, found);
+    }
+    return found;
+  };
+
   const runs = new Map<string, Promise<ActionOutcome>>();
   const run = (action: Action): Promise<ActionOutcome> => {
     let running = runs.get(action.id);
@@ -80,7 +97,19 @@ export async function applyPlan(
         if (blocker !== undefined) {
           return { action, status: 'skipped', reason: 'blocked', blockedBy: blocker.action.id };
         }
-        const release = await slotsOf(action.region).acquire();
+        let release = await slotsOf(action.region).acquire();
+        // A checked copy gives its call slot back while it waits for the region's read, which
+        // waits for every copy of the region (the ones still to call CopyImage need the slots).
+        const describeCopy = isCheckedCopy(action)
+          ? async (imageId: string) => {
+              release();
+              try {
+                return await checksOf(action.region).describe(imageId);
+              } finally {
+                release = await slotsOf(action.region).acquire();
+              }
+            }
+          : undefined;
         try {
           // An action that follows another is the rest of a unit already begun (a deregistration's
           // deletions, an announcement): it is finished, so stopping never leaves half a unit behind.
@@ -92,7 +121,13 @@ export async function applyPlan(
           const result =
             action.kind === 'announce'
               ? await ports.announce(action, prerequisites).then(() => undefined)
-              : await execute(action, ports.ec2(action.region), prerequisites, ports.ssm?.(action.region));
+              : await execute(
+                  action,
+                  ports.ec2(action.region),
+                  prerequisites,
+                  ports.ssm?.(action.region),
+                  describeCopy,
+                );
           return result === undefined ? { action, status: 'applied' } : { action, status: 'applied', result };
         } catch (error) {
           if (error instanceof AwsCallError) return { action, status: 'failed', error };
@@ -101,6 +136,10 @@ export async function applyPlan(
           release();
         }
       })();
+      if (isCheckedCopy(action)) {
+        const settled = () => checksOf(action.region).settled();
+        running.then(settled, settled);
+      }
       runs.set(action.id, running);
     }
     return running;

@@ -3,6 +3,7 @@ import { tagsOf } from './actions.js';
 import type { ActionOutcome } from './apply.js';
 import { AwsCallError, InvariantError } from './errors.js';
 import { executePointer, type PointerResult } from './execute-pointers.js';
+import type { ObservedImage } from './model.js';
 import { copyRequest, occupiesRegion } from './plan-copy.js';
 import type { Ec2Port, SnapshotDeletionResult, SsmPort } from './ports.js';
 
@@ -36,6 +37,9 @@ export async function execute(
   prerequisites: readonly ActionOutcome[],
   /** For the pointers' parameters; a plan with a parameter action and no port is a wiring bug. */
   ssm?: SsmPort,
+  /** How a copy with `verify` reads the image CopyImage answered (the applier's batched read); default one DescribeImages. */
+  describeCopy: (imageId: string) => Promise<ObservedImage | undefined> = (imageId) =>
+    ec2.describeImage(imageId),
 ): Promise<ActionResult | undefined> {
   switch (action.kind) {
     case 'tag':
@@ -63,7 +67,7 @@ export async function execute(
       await toState(ec2, action.imageId, 'available', () => ec2.enableImage(action.imageId));
       return undefined;
     case 'copy':
-      return copy(action, ec2);
+      return copy(action, ec2, describeCopy);
     case 'deregister':
       return deregister(action, ec2);
     case 'delete-snapshot':
@@ -80,7 +84,11 @@ export async function execute(
  * CopyImage, checking what it answered: a repeated token returns the first request's image, which
  * may be gone or failed since. Then the next generation's token starts a new copy.
  */
-async function copy(action: CopyAction, ec2: Ec2Port): Promise<ActionResult> {
+async function copy(
+  action: CopyAction,
+  ec2: Ec2Port,
+  describeCopy: (imageId: string) => Promise<ObservedImage | undefined>,
+): Promise<ActionResult> {
   const spent = new Set(action.spentImageIds);
   for (
     let generation = action.generation;
@@ -89,7 +97,7 @@ async function copy(action: CopyAction, ec2: Ec2Port): Promise<ActionResult> {
   ) {
     const imageId = await ec2.copyImage(copyRequest(action, generation));
     if (spent.has(imageId)) continue;
-    if (action.verify && !(await isLive(ec2, imageId))) continue;
+    if (action.verify && !(await isLive(describeCopy, imageId))) continue;
     return { kind: 'copy', imageId, generation };
   }
   throw new InvariantError(
@@ -102,10 +110,13 @@ async function copy(action: CopyAction, ec2: Ec2Port): Promise<ActionResult> {
  * briefly be unknown to DescribeImages (EC2 is eventually consistent), so "not found" is asked
  * again twice before it counts as gone.
  */
-async function isLive(ec2: Ec2Port, imageId: string): Promise<boolean> {
+async function isLive(
+  describeCopy: (imageId: string) => Promise<ObservedImage | undefined>,
+  imageId: string,
+): Promise<boolean> {
   for (const wait of [0, 500, 1500]) {
     if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-    const image = await ec2.describeImage(imageId);
+    const image = await describeCopy(imageId);
     if (image !== undefined) return occupiesRegion(image);
   }
   return false;

@@ -15,6 +15,12 @@ export interface Ec2Reader {
   /** The image, or undefined when EC2 does not know it (InvalidAMIID.NotFound). */
   describeImage(imageId: string): Promise<ObservedImage | undefined>;
   /**
+   * Those of `imageIds` EC2 shows in this region, whatever their state (DescribeImages with an
+   * `image-id` filter, which, unlike `ImageIds`, answers for the ids it knows instead of failing on
+   * one it does not): one call per 200 ids. An id missing from the answer is unknown to EC2.
+   */
+  describeImagesById(imageIds: readonly string[]): Promise<ObservedImage[]>;
+  /**
    * Every image in this region visible with these owners (`self` or account ids) and, when given,
    * names matching one of the globs (EC2 filter wildcards), whatever its state. Paginated.
    */

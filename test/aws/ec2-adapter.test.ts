@@ -442,6 +442,39 @@ describe('findCopies', () => {
   });
 });
 
+describe('describeImagesById', () => {
+  it('asks by image-id filter (any state, deprecated and disabled too), 200 ids a request, and returns the images EC2 knows', async () => {
+    const wanted = ids('ami', 201);
+    const sent: DescribeImagesCommandInput[] = [];
+    ec2Mock.on(DescribeImagesCommand).callsFake((input: DescribeImagesCommandInput) => {
+      sent.push(structuredClone(input));
+      // EC2 answers only for the ids it knows: here the first of each request.
+      const first = input.Filters?.[0]?.Values?.[0];
+      return { Images: first === undefined ? [] : [{ ImageId: first, State: 'pending' }] };
+    });
+
+    const images = await port.describeImagesById(wanted);
+
+    expect(images.map((i) => [i.imageId, i.state, i.region])).toEqual([
+      [wanted[0], 'pending', REGION],
+      [wanted[200], 'pending', REGION],
+    ]);
+    expect(sent.map((input) => input.Filters?.[0]?.Values?.length)).toEqual([200, 1]);
+    for (const input of sent) {
+      expect(input).toMatchObject({ IncludeDeprecated: true, IncludeDisabled: true });
+      expect(input.Filters?.[0]?.Name).toBe('image-id');
+      // ImageIds would fail the whole request on one id EC2 does not know.
+      expect(input.ImageIds).toBeUndefined();
+    }
+  });
+
+  it('a failure is a DescribeImages AwsCallError', async () => {
+    ec2Mock.on(DescribeImagesCommand).rejects(ec2Error('RequestLimitExceeded', 503));
+    const error = await rejectionOf(port.describeImagesById(['ami-0123456789abcdef0']), AwsCallError);
+    expect(error).toMatchObject({ operation: 'DescribeImages', retryable: true });
+  });
+});
+
 describe('reads', () => {
   it('maps launch permissions of every kind', async () => {
     ec2Mock.on(DescribeImageAttributeCommand).resolves({

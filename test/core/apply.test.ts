@@ -73,6 +73,13 @@ function controlledEc2(
   const ec2: Ec2ForRegion = (region) => {
     const port: Ec2Port = {
       describeImage: (id) => call(region, `DescribeImages ${id}`, () => options.describeImage?.(region, id)),
+      describeImagesById: (ids) =>
+        call(region, `DescribeImages ${ids.join(',')}`, () =>
+          ids.flatMap((id) => {
+            const found = options.describeImage?.(region, id);
+            return found === undefined ? [] : [found];
+          }),
+        ),
       listImages: () => call(region, 'DescribeImages', () => []),
       imagesExecutableBy: () => call(region, 'DescribeImages ExecutableBy', () => new Set<string>()),
       snapshotsRestorableBy: () => call(region, 'DescribeSnapshots RestorableBy', () => new Set<string>()),
@@ -583,6 +590,116 @@ describe('copy generations (execute)', () => {
       generation: 1,
     });
     expect(tokens).toHaveLength(2);
+  });
+
+  describe("with verify, through the applier: a region's answers are checked with one read", () => {
+    const sourceN = (n: number) =>
+      image({ imageId: `ami-0${String(n).padStart(16, '0')}`, tags: SOURCE.tags });
+    const copyOf = (region: string, n: number, options: Partial<Parameters<typeof copyAction>[3]> = {}) =>
+      copy(region, { verify: true, ...options }, sourceN(n));
+    const answerOf = (request: CopyImageRequest, generation = 0) =>
+      `ami-0${request.sourceImageId.slice(-8)}${String(generation).padStart(8, '0')}`;
+    const pending = (region: string, imageId: string) => image({ region, imageId, state: 'pending' });
+    const reads = (fake: Fake) => fake.starts().filter((s) => s.includes('DescribeImages'));
+
+    it('more copies than call slots, in two regions: one DescribeImages a region, naming every answer; all applied', async () => {
+      const actions = [
+        ...Array.from({ length: 7 }, (_, n) => copyOf('eu-west-1', n)),
+        ...Array.from({ length: 2 }, (_, n) => copyOf('us-west-2', n)),
+      ];
+      const fake = controlledEc2({
+        copyImage: (_region, request) => answerOf(request),
+        describeImage: pending,
+      });
+
+      const outcomes = await applyPlan(plan(...actions), ports(fake), { concurrency: 3 });
+
+      expect(outcomes.map((o) => o.status)).toEqual(actions.map(() => 'applied'));
+      const euAnswers = actions.slice(0, 7).map((a) => answerOf(a));
+      expect(reads(fake)).toEqual([
+        `us-west-2 DescribeImages ${actions
+          .slice(7)
+          .map((a) => answerOf(a))
+          .join(',')}`,
+        `eu-west-1 DescribeImages ${euAnswers.join(',')}`,
+      ]);
+      // The copies waiting for the read gave their slots back: the limit still held.
+      expect(fake.maxInFlight.get('eu-west-1')).toBeLessThanOrEqual(3);
+    });
+
+    it('one answer is a gone copy (a spent token): only that copy tries its next generation, checked in a second read', async () => {
+      const actions = [copyOf('eu-west-1', 1), copyOf('eu-west-1', 2), copyOf('eu-west-1', 3)];
+      const gone = answerOf(actions[1] as CopyAction);
+      const tokens: string[] = [];
+      const fake = controlledEc2({
+        copyImage: (_region, request) => {
+          tokens.push(request.clientToken);
+          const action = actions.find((a) => a.sourceImageId === request.sourceImageId) as CopyAction;
+          return answerOf(request, request.clientToken === action.clientToken ? 0 : 1);
+        },
+        describeImage: (region, id) =>
+          id === gone ? image({ region, imageId: id, state: 'failed' }) : pending(region, id),
+      });
+
+      const outcomes = await applyPlan(plan(...actions), ports(fake));
+
+      expect(outcomes.map((o) => (o.status === 'applied' ? o.result : o.status))).toEqual([
+        { kind: 'copy', imageId: answerOf(actions[0] as CopyAction), generation: 0 },
+        { kind: 'copy', imageId: answerOf(actions[1] as CopyAction, 1), generation: 1 },
+        { kind: 'copy', imageId: answerOf(actions[2] as CopyAction), generation: 0 },
+      ]);
+      expect(tokens).toHaveLength(4);
+      expect(reads(fake)).toEqual([
+        `eu-west-1 DescribeImages ${actions.map((a) => answerOf(a)).join(',')}`,
+        `eu-west-1 DescribeImages ${answerOf(actions[1] as CopyAction, 1)}`,
+      ]);
+    });
+
+    it("a copy blocked by a failed prerequisite, and one whose CopyImage failed, do not hold back the others' read", async () => {
+      const failedTag = tag('us-east-1', SOURCE.imageId);
+      const blocked = copyOf('eu-west-1', 1, { after: [failedTag.id] });
+      const refused = copyOf('eu-west-1', 2);
+      const fine = copyOf('eu-west-1', 3);
+      const fake = controlledEc2({
+        copyImage: (_region, request) => answerOf(request),
+        describeImage: pending,
+      });
+      fake.fail(`us-east-1 CreateTags ${SOURCE.imageId}`, awsError('UnauthorizedOperation'));
+      fake.fail(
+        `eu-west-1 CopyImage ${refused.sourceImageId}`,
+        awsError('InvalidAMIID.NotFound', 'CopyImage', 'eu-west-1'),
+      );
+
+      const outcomes = byId(await applyPlan(plan(failedTag, blocked, refused, fine), ports(fake)));
+
+      expect(outcomes.get(blocked.id)).toMatchObject({ status: 'skipped', reason: 'blocked' });
+      expect(outcomes.get(refused.id)).toMatchObject({ status: 'failed' });
+      expect(outcomes.get(fine.id)).toMatchObject({ status: 'applied', result: { imageId: answerOf(fine) } });
+      expect(reads(fake)).toEqual([`eu-west-1 DescribeImages ${answerOf(fine)}`]);
+    });
+
+    it('a failed read fails every copy that waited for it (each is safe to repeat), and nothing else', async () => {
+      const actions = [copyOf('eu-west-1', 1), copyOf('eu-west-1', 2)];
+      const fake = controlledEc2({
+        copyImage: (_region, request) => answerOf(request),
+        describeImage: pending,
+      });
+      const throttled = awsError('RequestLimitExceeded', 'DescribeImages', 'eu-west-1');
+      fake.fail(`eu-west-1 DescribeImages ${actions.map((a) => answerOf(a)).join(',')}`, throttled);
+
+      const outcomes = await applyPlan(plan(...actions), ports(fake));
+
+      expect(outcomes.map((o) => o.status)).toEqual(['failed', 'failed']);
+      expect(outcomes[0]).toMatchObject({ error: throttled });
+    });
+
+    it('a copy that waits for another checked copy of its region is a planner bug: refused before any call', async () => {
+      const first = copyOf('eu-west-1', 1);
+      const second = copyOf('eu-west-1', 2, { after: [first.id] });
+      const fake = controlledEc2();
+      await expect(applyPlan(plan(first, second), ports(fake))).rejects.toBeInstanceOf(InvariantError);
+      expect(fake.starts()).toEqual([]);
+    });
   });
 
   it(`after ${MAX_COPY_GENERATIONS} spent generations: InvariantError, no endless copying`, async () => {

@@ -50,6 +50,7 @@ function recordingEc2(): { ec2: Ec2ForRegion; calls: string[] } {
     };
     const port: Ec2Port = {
       describeImage: unexpected('DescribeImages'),
+      describeImagesById: unexpected('DescribeImages by id'),
       listImages: unexpected('DescribeImages'),
       imagesExecutableBy: unexpected('DescribeImages ExecutableBy'),
       snapshotsRestorableBy: unexpected('DescribeSnapshots RestorableBy'),

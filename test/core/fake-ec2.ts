@@ -10,6 +10,7 @@ export function fakeEc2(images: readonly ObservedImage[]): { ec2: Ec2ForRegion; 
   const ec2: Ec2ForRegion = (region) => {
     const port: Ec2Port = {
       describeImage: async (id) => images.find((i) => i.region === region && i.imageId === id),
+      describeImagesById: async (ids) => images.filter((i) => i.region === region && ids.includes(i.imageId)),
       listImages: async () => images.filter((i) => i.region === region),
       imagesExecutableBy: async () => new Set<string>(),
       snapshotsRestorableBy: async () => new Set<string>(),

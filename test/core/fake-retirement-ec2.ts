@@ -99,6 +99,10 @@ export function retirementWorld(options: RetirementWorldOptions): RetirementWorl
         call('DescribeImages', imageId);
         return here().find((i) => i.imageId === imageId);
       },
+      async describeImagesById(imageIds) {
+        call('DescribeImages', imageIds.join(','));
+        return here().filter((i) => imageIds.includes(i.imageId));
+      },
       async listImages({ owners, names }) {
         call('DescribeImages', `owners=${owners.join(',')}${names ? ` names=${names.join(',')}` : ''}`);
         return here().filter(

@@ -290,6 +290,7 @@ describe('identifyReading: the one read identification may need', () => {
           reads.push(`${region}/${id}`);
           return images.find((i) => i.region === region && i.imageId === id);
         },
+        describeImagesById: unexpected('describeImagesById'),
         listImages: unexpected('listImages'),
         imagesExecutableBy: unexpected('imagesExecutableBy'),
         snapshotsRestorableBy: unexpected('snapshotsRestorableBy'),

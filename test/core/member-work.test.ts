@@ -56,6 +56,10 @@ function copyingEc2(): { ec2: Ec2ForRegion; writes: string[] } {
       ...port,
       describeImage: async (id) =>
         region === copy.region && id === copy.imageId ? copy : port.describeImage(id),
+      describeImagesById: async (ids) => [
+        ...(region === copy.region && ids.includes(copy.imageId) ? [copy] : []),
+        ...(await port.describeImagesById(ids)),
+      ],
     };
   };
   return { ec2, writes: base.writes };

@@ -124,6 +124,9 @@ beforeEach(() => {
       }
       return { Images: found };
     }
+    // A copy's check reads by image-id filter, which answers only for the ids EC2 knows.
+    const ids = input.Filters?.find((f: Filter) => f.Name === 'image-id')?.Values;
+    if (ids !== undefined) return { Images: here.filter((i) => ids.includes(i.ImageId ?? '')) };
     const sourceId = input.Filters?.find((f: Filter) => f.Name === 'source-image-id')?.Values?.[0];
     return { Images: here.filter((i) => i.SourceImageId === sourceId) };
   });
@@ -363,7 +366,8 @@ rules:
       const region = await regionOf(getClient());
       if (region === 'eu-west-1') throw throttled;
       const here = images[region] ?? [];
-      if (input.ImageIds) return { Images: here.filter((i) => input.ImageIds?.includes(i.ImageId ?? '')) };
+      const ids = input.ImageIds ?? input.Filters?.find((f: Filter) => f.Name === 'image-id')?.Values;
+      if (ids !== undefined) return { Images: here.filter((i) => ids.includes(i.ImageId ?? '')) };
       return { Images: [] };
     });
     const handle = await loadHandler();
