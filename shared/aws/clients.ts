@@ -1,3 +1,5 @@
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EC2Client, type EC2ClientConfig } from '@aws-sdk/client-ec2';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
@@ -50,6 +52,20 @@ export function createEc2Clients(
 export function createEc2ForRegion(config: Omit<EC2ClientConfig, 'region'> = {}): Ec2ForRegion {
   const clients = createEc2Clients(config);
   return perRegion((region) => createEc2Port(clients(region), region));
+}
+
+/**
+ * Connections for the clients of many accounts: every member account's client of a region calls
+ * the same endpoint host, so with one keep-alive agent an account's calls reuse the connections
+ * (on AWS, TLS sessions) an earlier account's opened, where a client of its own would open new ones
+ * for each account. Give the result to each client's config (`requestHandler`); the clients keep
+ * their own credentials, signing and retry state.
+ */
+export function sharedConnections(maxSockets = 64): {
+  readonly requestHandler: { readonly httpAgent: HttpAgent; readonly httpsAgent: HttpsAgent };
+} {
+  const agent = { keepAlive: true, maxSockets };
+  return { requestHandler: { httpAgent: new HttpAgent(agent), httpsAgent: new HttpsAgent(agent) } };
 }
 
 /** The process's EC2 port: one client per region (and its adaptive retry state), for every call. */

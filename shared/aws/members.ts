@@ -2,7 +2,7 @@ import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
 import { rethrowClassified } from '../core/errors.js';
 import type { MemberPorts, MembersFor } from '../core/ports.js';
-import { createEc2ForRegion, createKeysForRegion } from './clients.js';
+import { createEc2ForRegion, createKeysForRegion, sharedConnections } from './clients.js';
 import { perRegion } from './per-region.js';
 
 /** The session name CloudTrail shows in the member account for everything the hub does there. */
@@ -40,6 +40,8 @@ export function partitionOf(region: string): string {
 export function createMembersFor(roleName: string, config: MemberClientConfig = {}): MembersFor {
   const stsRegion = config.stsRegion ?? process.env.AWS_REGION ?? 'us-east-1';
   const partition = partitionOf(stsRegion);
+  // Every account's clients call the same regional endpoints: one set of connections serves them all.
+  const connections = sharedConnections();
   return perRegion((account): MemberPorts => {
     const roleArn = `arn:${partition}:iam::${account}:role/${roleName}`;
     const credentials = renewing(
@@ -55,6 +57,7 @@ export function createMembersFor(roleName: string, config: MemberClientConfig = 
       stsRegion,
     );
     const shared = {
+      ...connections,
       credentials,
       ...(config.endpoint === undefined ? {} : { endpoint: config.endpoint }),
       ...(config.maxAttempts === undefined ? {} : { maxAttempts: config.maxAttempts }),
