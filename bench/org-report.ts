@@ -75,6 +75,7 @@ export function orgJson(options: OrgOptions, result: OrgResult) {
       tool: round(result.fanOutLoop.tool, 3),
       emulator: round(result.fanOutLoop.emulator, 3),
       toolPerItemSeconds: seconds(result.fanOutLoop.toolPerItemMs),
+      cpuPerItemSeconds: seconds(result.fanOutLoop.cpuPerItemMs),
     },
     itemSeconds: { median: seconds(result.itemMs.median), max: seconds(result.itemMs.max) },
     items: result.items,
@@ -136,6 +137,7 @@ export function orgSection(options: OrgOptions, result: OrgResult): Section {
             `${fixed(json.fanOutLoop.tool * 100)} % / ${fixed(json.fanOutLoop.emulator * 100)} %`,
           ],
           ['tool event-loop time per item in the fan-out (s)', s(json.fanOutLoop.toolPerItemSeconds)],
+          ['CPU time per item in the fan-out, both processes (s)', s(json.fanOutLoop.cpuPerItemSeconds)],
           [
             'EC2 calls (reads / writes)',
             `${fixed(json.calls)} (${fixed(json.reads)} / ${fixed(json.writes)})`,

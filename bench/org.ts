@@ -1,17 +1,16 @@
 import { availableParallelism, loadavg } from 'node:os';
-import { DEFAULT_ACCOUNT_ID, DEFAULT_REGIONS } from '@ami-lifecycle/emulator/ec2/index.js';
-import type { OrganizationSeed } from '@ami-lifecycle/emulator/organizations/index.js';
-import { createEc2ForRegion } from '../shared/aws/clients.js';
+import { DEFAULT_ACCOUNT_ID } from '@ami-lifecycle/emulator/ec2/index.js';
+import { createEc2ForRegion, sharedConnections } from '../shared/aws/clients.js';
 import { createOrganizationsFor } from '../shared/aws/organizations.js';
 import { type MemberResult, reconcileMember } from '../shared/core/member.js';
 import type { MembersFor, MemberWorkItem } from '../shared/core/ports.js';
 import { reconcileRegions } from '../shared/core/reconcile.js';
 import { resolveTargets, workItems } from '../shared/core/targets.js';
-import { parseRules } from '../shared/rules/load.js';
 import type { Rule } from '../shared/rules/schema.js';
 import { startEmulatorProcess } from './emulator-client.js';
 import { type Buckets, type OrgBound, type OrgBoundInput, orgBound } from './org-bound.js';
 import { runQueue } from './org-queue.js';
+import { CALIBRATION, organizationSeed, orgRegions, orgRules, WARM } from './org-setup.js';
 import { median } from './report.js';
 import {
   type CallTotals,
@@ -22,6 +21,9 @@ import {
   SOURCE_REGION,
   totalsOf,
 } from './scale.js';
+
+const SILENT = { debug() {}, info() {}, warn() {}, error() {} };
+const events = { publish: async () => {} };
 
 /**
  * The organization fan-out (`npm run bench -- org`): N source images of the hub (the management
@@ -85,7 +87,13 @@ export interface OrgResult {
    * The fan-out's event loops: the share of its time each was busy, and the tool's busy time per
    * item (against τ_loop alone).
    */
-  readonly fanOutLoop: { readonly tool: number; readonly emulator: number; readonly toolPerItemMs: number };
+  readonly fanOutLoop: {
+    readonly tool: number;
+    readonly emulator: number;
+    readonly toolPerItemMs: number;
+    /** CPU time per item in the fan-out, both processes (against κ alone). */
+    readonly cpuPerItemMs: number;
+  };
   /** Items' durations during the timed run (each delivery). */
   readonly itemMs: { readonly median: number; readonly max: number };
   readonly items: number;
@@ -103,80 +111,6 @@ export interface OrgResult {
   /** Member copies started (pending or available), against A·R·N. */
   readonly copiesStarted: number;
   readonly copiesExpected: number;
-}
-
-const OU = 'ou-bnch-workload';
-const NESTED_OU = 'ou-bnch-teams000';
-const ORG = 'o-bench00000';
-/** A member account's id: 12 digits. */
-const memberId = (i: number) => String(200_000_000_000 + i);
-/** Outside the OU: each runs its R items alone after the timed run, for τ (median of their items). */
-const CALIBRATION = ['299999999997', '299999999998', '299999999999'];
-/**
- * Outside the OU: the warm-up's accounts, enough items (5 R) that the code paths are compiled and
- * optimised before timing, as they are by the time the calibration runs.
- */
-const WARM = ['299999999990', '299999999991', '299999999992', '299999999993', '299999999994'];
-const SILENT = { debug() {}, info() {}, warn() {}, error() {} };
-const events = { publish: async () => {} };
-
-/** Hub and calibration accounts at the root; half the members in the OU, half in an OU inside it. */
-export function organizationSeed(hub: string, accounts: number): OrganizationSeed {
-  const account = (id: string) => ({ account: { id, name: `acct-${id}`, email: `a${id}@example.com` } });
-  const members = Array.from({ length: accounts }, (_, i) => memberId(i));
-  const half = Math.ceil(accounts / 2);
-  return {
-    id: ORG,
-    managementAccountId: hub,
-    roots: [
-      {
-        id: 'r-bnch',
-        children: [
-          account(hub),
-          ...[...WARM, ...CALIBRATION].map(account),
-          {
-            ou: {
-              id: OU,
-              name: 'workloads',
-              children: [
-                ...members.slice(0, half).map(account),
-                { ou: { id: NESTED_OU, name: 'teams', children: members.slice(half).map(account) } },
-              ],
-            },
-          },
-        ],
-      },
-    ],
-  };
-}
-
-/**
- * The rule: the hub's `org-*` images of us-east-1 into every target account's R regions. `warm`: the
- * same work for the warm-up accounts (outside the OU), on `warm-*` images, run before timing.
- */
-export function orgRules(hub: string, regions: readonly string[], warm = false): Rule[] {
-  const accounts = warm
-    ? `ids: [${WARM.map((id) => `'${id}'`).join(', ')}]`
-    : `organizationalUnits: ['arn:aws:organizations::${hub}:ou/${ORG}/${OU}']`;
-  const name = warm ? 'warm' : 'org';
-  return [
-    ...parseRules(`
-version: 1
-rules:
-  - name: ${name}
-    match: { regions: [${SOURCE_REGION}], names: ['${name}-*'] }
-    accounts:
-      ${accounts}
-      regions: [${regions.join(', ')}]
-`).rules,
-  ];
-}
-
-/** The R regions: the source region and the emulator's next ones. */
-export function orgRegions(count: number): string[] {
-  const regions = [SOURCE_REGION, ...DEFAULT_REGIONS.filter((r) => r !== SOURCE_REGION)].slice(0, count);
-  if (regions.length < count) throw new Error(`--regions: the emulator has ${regions.length} regions`);
-  return regions;
 }
 
 export async function runOrg(options: OrgOptions): Promise<OrgResult> {
@@ -197,8 +131,12 @@ export async function runOrg(options: OrgOptions): Promise<OrgResult> {
     const rules = orgRules(hub, regions);
     await emulator.seed(SOURCE_REGION, 'org-', options.images, Date.UTC(2026, 0, 1));
     await emulator.seed(SOURCE_REGION, 'warm-', options.images, Date.UTC(2025, 0, 1));
+    // As the member-work function builds them (`createMembersFor`): each account's clients, every
+    // account's on one set of keep-alive connections.
+    const connections = sharedConnections();
     const client = (accessKeyId: string) =>
       createEc2ForRegion({
+        ...connections,
         endpoint: emulator.endpoint,
         credentials: { accessKeyId, secretAccessKey: 'local' },
         maxAttempts: 10,
@@ -246,6 +184,18 @@ export async function runOrg(options: OrgOptions): Promise<OrgResult> {
     say(
       `org: ${options.accounts} accounts × ${regions.length} regions × ${options.images} images, C ${options.concurrency}`,
     );
+    // Untimed warm-up: the same work for the WARM accounts, so that the timed run, like the
+    // calibration after it, runs compiled and optimised code; then full buckets and zero counters.
+    const warmRules = orgRules(hub, regions, true);
+    const warmTargets = new Map([['warm', WARM]]);
+    await hubRun(warmTargets, warmRules);
+    await runQueue(
+      workItems(warmRules, warmTargets),
+      (item) => runItem(item, warmRules),
+      options.concurrency,
+      needsAnotherRun,
+    );
+    await emulator.reset();
     const loadBefore = loadavg()[0] ?? 0;
     const started = performance.now();
     const resolved = await resolveTargets(
@@ -262,11 +212,17 @@ export async function runOrg(options: OrgOptions): Promise<OrgResult> {
     const items = workItems(rules, resolved.accounts);
     const fanOutLoop = performance.eventLoopUtilization();
     const fanOutEmu = await emulator.load();
+    const fanOutCpu = process.cpuUsage();
     const queue = await runQueue(items, (item) => runItem(item), options.concurrency, needsAnotherRun);
     const ended = performance.now();
     const toolLoop = performance.eventLoopUtilization(fanOutLoop);
-    const emuLoop = (await emulator.load()).activeMs - fanOutEmu.activeMs;
+    const toolFanOutCpu = process.cpuUsage(fanOutCpu);
+    const fanOutEmuEnd = await emulator.load();
+    const emuLoop = fanOutEmuEnd.activeMs - fanOutEmu.activeMs;
+    const fanOutCpuMs =
+      (toolFanOutCpu.user + toolFanOutCpu.system) / 1000 + fanOutEmuEnd.cpuMs - fanOutEmu.cpuMs;
     const wallMs = ended - started;
+    const fanOutWallMs = ended - sharedAt;
     say(`org: ${items.length} items in ${((ended - sharedAt) / 1000).toFixed(1)} s`);
 
     const byAccountCounters = await emulator.accountCounters();
@@ -331,8 +287,9 @@ export async function runOrg(options: OrgOptions): Promise<OrgResult> {
       hubAloneMs,
       fanOutLoop: {
         tool: toolLoop.utilization,
-        emulator: toolLoop.idle + toolLoop.active > 0 ? emuLoop / (toolLoop.idle + toolLoop.active) : 0,
+        emulator: fanOutWallMs > 0 ? emuLoop / fanOutWallMs : 0,
         toolPerItemMs: toolLoop.active / items.length,
+        cpuPerItemMs: fanOutCpuMs / items.length,
       },
       itemMs: {
         median: median(queue.durationsMs),
