@@ -64,6 +64,8 @@ export interface OrgBoundInput {
   readonly cores?: number;
   /** τ_hub: the hub's sharing run alone (its round trips), the least the hub phase takes unthrottled. */
   readonly hubRunSeconds?: number;
+  /** τ_resolve: the targets' resolution through Organizations alone (its round trips), before the hub's run. */
+  readonly resolveSeconds?: number;
 }
 
 export interface OrgBound {
@@ -137,8 +139,9 @@ export function orgNeeds(
 }
 
 /**
- * bound = max(T_hub, τ_hub) + max(⌈A·R / C⌉ · max(T_member, τ), A·R · max(τ_loop, κ / P)), where
- * T_x is the bucket time of x's calls. The hub's sharing precedes every item; then the items run C
+ * bound = τ_resolve + max(T_hub, τ_hub) + max(⌈A·R / C⌉ · max(T_member, τ), A·R · max(τ_loop, κ / P)),
+ * where T_x is the bucket time of x's calls. The targets are resolved first, and the hub's sharing
+ * with them precedes every item; then the items run C
  * at a time, none shorter than τ nor than its account's bucket time, and (in one process pair on P
  * cores) never two on the same event loop at once nor more CPU than the cores give.
  */
@@ -165,7 +168,7 @@ export function orgBound(input: OrgBoundInput): OrgBound {
     waves,
     loopSeconds,
     fanOutSeconds,
-    boundSeconds: hubSeconds + fanOutSeconds,
+    boundSeconds: (input.resolveSeconds ?? 0) + hubSeconds + fanOutSeconds,
   };
 }
 
@@ -174,7 +177,7 @@ export function boundFormula(input: OrgBoundInput, bound: OrgBound): string {
   const s = (x: number) => x.toFixed(2);
   const items = input.accounts * input.regions;
   return [
-    `max(T_hub ${s(bound.hubBucketSeconds)} s, τ_hub ${s(input.hubRunSeconds ?? 0)} s)`,
+    `τ_resolve ${s(input.resolveSeconds ?? 0)} s + max(T_hub ${s(bound.hubBucketSeconds)} s, τ_hub ${s(input.hubRunSeconds ?? 0)} s)`,
     `+ max(⌈A·R/C⌉ = ⌈${items}/${input.concurrency}⌉ = ${bound.waves} waves`,
     `× max(T_member ${s(bound.memberBucketSeconds)} s, τ ${s(input.itemSeconds)} s),`,
     `A·R × max(τ_loop, κ/P) = ${items} × max(${s(input.itemLoopSeconds ?? 0)}, ${s(input.itemCpuSeconds ?? 0)}/${input.cores ?? 1}) s)`,

@@ -99,6 +99,14 @@ describe('orgBound', () => {
       bound: 2.5,
     },
     {
+      what: 'the targets are resolved before the hub shares: their time adds to the rest',
+      input: { ...base, hubRunSeconds: 0.5, resolveSeconds: 0.25 },
+      hub: 0.5,
+      member: 0,
+      waves: 20,
+      bound: 2.75,
+    },
+    {
       what: 'speed 4 refills four times faster',
       input: {
         ...base,
