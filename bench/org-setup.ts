@@ -14,10 +14,10 @@ const memberId = (i: number) => String(200_000_000_000 + i);
 /** Outside the OU: each runs its R items alone after the timed run, for τ (median of their items). */
 export const CALIBRATION = Array.from({ length: 6 }, (_, i) => String(299_999_999_990 + i));
 /**
- * Outside the OU: the warm-up's accounts, enough items (20 R) that the code paths are compiled and
+ * Outside the OU: the warm-up's accounts, enough items (60 R) that the code paths are compiled and
  * optimised before timing, as they are by the time the calibration runs.
  */
-export const WARM = Array.from({ length: 20 }, (_, i) => String(299_999_999_970 + i));
+export const WARM = Array.from({ length: 60 }, (_, i) => String(299_999_999_900 + i));
 
 /** Hub and calibration accounts at the root; half the members in the OU, half in an OU inside it. */
 export function organizationSeed(hub: string, accounts: number): OrganizationSeed {
