@@ -123,6 +123,7 @@ function imageCalls(
           const pages = paginateDescribeImages(
             { client, pageSize: 1000 },
             {
+              Owners: ['self'],
               IncludeDeprecated: true,
               IncludeDisabled: true,
               Filters: [{ Name: 'image-id', Values: imageIds.slice(i, i + IMAGE_ID_FILTER_VALUES) }],

@@ -15,9 +15,10 @@ export interface Ec2Reader {
   /** The image, or undefined when EC2 does not know it (InvalidAMIID.NotFound). */
   describeImage(imageId: string): Promise<ObservedImage | undefined>;
   /**
-   * Those of `imageIds` EC2 shows in this region, whatever their state (DescribeImages with an
-   * `image-id` filter, which, unlike `ImageIds`, answers for the ids it knows instead of failing on
-   * one it does not): one call per 200 ids. An id missing from the answer is unknown to EC2.
+   * Those of `imageIds` the account owns in this region, whatever their state (DescribeImages,
+   * Owners=self, with an `image-id` filter, which, unlike `ImageIds`, answers for the ids it knows
+   * instead of failing on one it does not): one call per 200 ids. An id missing from the answer is
+   * not (or no longer, or not yet) an image of the account's here.
    */
   describeImagesById(imageIds: readonly string[]): Promise<ObservedImage[]>;
   /**

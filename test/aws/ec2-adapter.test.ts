@@ -443,7 +443,7 @@ describe('findCopies', () => {
 });
 
 describe('describeImagesById', () => {
-  it('asks by image-id filter (any state, deprecated and disabled too), 200 ids a request, and returns the images EC2 knows', async () => {
+  it('asks for the account’s own images by image-id filter (any state, deprecated and disabled too), 200 ids a request, and returns those EC2 knows', async () => {
     const wanted = ids('ami', 201);
     const sent: DescribeImagesCommandInput[] = [];
     ec2Mock.on(DescribeImagesCommand).callsFake((input: DescribeImagesCommandInput) => {
@@ -461,7 +461,7 @@ describe('describeImagesById', () => {
     ]);
     expect(sent.map((input) => input.Filters?.[0]?.Values?.length)).toEqual([200, 1]);
     for (const input of sent) {
-      expect(input).toMatchObject({ IncludeDeprecated: true, IncludeDisabled: true });
+      expect(input).toMatchObject({ Owners: ['self'], IncludeDeprecated: true, IncludeDisabled: true });
       expect(input.Filters?.[0]?.Name).toBe('image-id');
       // ImageIds would fail the whole request on one id EC2 does not know.
       expect(input.ImageIds).toBeUndefined();
