@@ -12,7 +12,7 @@ const ORG = 'o-bench00000';
 /** A member account's id: 12 digits. */
 const memberId = (i: number) => String(200_000_000_000 + i);
 /** Outside the OU: each runs its R items alone after the timed run, for τ (median of their items). */
-export const CALIBRATION = Array.from({ length: 6 }, (_, i) => String(299_999_999_990 + i));
+export const CALIBRATION = Array.from({ length: 12 }, (_, i) => String(299_999_999_980 + i));
 /**
  * Outside the OU: the warm-up's accounts, enough items (60 R) that the code paths are compiled and
  * optimised before timing, as they are by the time the calibration runs.
