@@ -33,7 +33,29 @@ function memberSpread(result: OrgResult): Record<string, { min: Calls; max: Call
   return out;
 }
 
-export function orgJson(options: OrgOptions, result: OrgResult) {
+/** What `medianRun` reads of a run. */
+interface Timed {
+  readonly wallMs: number;
+  readonly bound: { readonly boundSeconds: number };
+}
+
+const ratioOf = (result: Timed) =>
+  result.bound.boundSeconds > 0 ? result.wallMs / 1000 / result.bound.boundSeconds : Number.POSITIVE_INFINITY;
+
+/**
+ * Of several whole runs (`--runs`), the one with the median wall / bound (the lower middle of an
+ * even count): one run's ratio on a shared 2-core machine moves by ±0.15 with what else runs there,
+ * so a figure worth quoting is a median, reported with every run's figures beside it.
+ */
+export function medianRun<T extends Timed>(results: readonly T[]): T {
+  const sorted = [...results].sort((a, b) => ratioOf(a) - ratioOf(b));
+  const chosen = sorted[Math.floor((sorted.length - 1) / 2)];
+  if (chosen === undefined) throw new Error('medianRun needs at least one run');
+  return chosen;
+}
+
+/** `result` is the reported run; `runs`, when there were several, every run in the order they ran. */
+export function orgJson(options: OrgOptions, result: OrgResult, runs: readonly OrgResult[] = [result]) {
   const { bound } = result;
   return {
     accounts: options.accounts,
@@ -43,6 +65,11 @@ export function orgJson(options: OrgOptions, result: OrgResult) {
     boundSeconds: round(bound.boundSeconds, 3),
     calls: result.calls,
     ratio: bound.boundSeconds > 0 ? round(result.wallMs / 1000 / bound.boundSeconds, 3) : null,
+    runs: runs.map((run) => ({
+      wallSeconds: seconds(run.wallMs),
+      boundSeconds: round(run.bound.boundSeconds, 3),
+      ratio: run.bound.boundSeconds > 0 ? round(run.wallMs / 1000 / run.bound.boundSeconds, 3) : null,
+    })),
     bound: boundFormula(result.boundInput, bound),
     terms: {
       hubBucketSeconds: round(bound.hubBucketSeconds, 3),
@@ -94,8 +121,12 @@ export function orgJson(options: OrgOptions, result: OrgResult) {
   };
 }
 
-export function orgSection(options: OrgOptions, result: OrgResult): Section {
-  const json = orgJson(options, result);
+export function orgSection(
+  options: OrgOptions,
+  result: OrgResult,
+  runs: readonly OrgResult[] = [result],
+): Section {
+  const json = orgJson(options, result, runs);
   const s = (x: number) => fixed(x, 2);
   const cell = (c: Calls) =>
     `${fixed(c.reads)} / ${fixed(c.writes)}${c.throttledReads + c.throttledWrites > 0 ? ` (+${c.throttledReads + c.throttledWrites} throttled)` : ''}`;
@@ -120,6 +151,14 @@ export function orgSection(options: OrgOptions, result: OrgResult): Section {
           ['wall time (s)', s(json.wallSeconds)],
           ['bound (s)', s(json.boundSeconds)],
           ['wall / bound', json.ratio === null ? 'n/a' : s(json.ratio)],
+          ...(json.runs.length > 1
+            ? [
+                [
+                  `wall / bound of each of ${json.runs.length} runs (the median run reported)`,
+                  json.runs.map((run) => (run.ratio === null ? 'n/a' : s(run.ratio))).join(', '),
+                ],
+              ]
+            : []),
           [
             'resolve / hub / fan-out (s)',
             `${s(json.phasesSeconds.resolve)} / ${s(json.phasesSeconds.hub)} / ${s(json.phasesSeconds.fanOut)}`,
