@@ -212,8 +212,11 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
       response.destroy();
     });
   });
-  // Clients that open keep-alive connections must not hold close() up.
-  server.keepAliveTimeout = 1000;
+  // Idle connections stay open 5 s (Node's default), so clients reuse them as they reuse AWS's. Not
+  // less: Node's http.Agent stops reusing a socket 1 s before the `Keep-Alive: timeout=` the server
+  // announces, so an announced 1 s made every request of every Node client open a new connection.
+  // close() ends idle connections itself (closeAllConnections), so they never hold it up.
+  server.keepAliveTimeout = 5000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, host, () => {

@@ -1,3 +1,4 @@
+import { Agent, request as httpRequest } from 'node:http';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { DescribeRegionsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { EventBridgeClient, TestEventPatternCommand } from '@aws-sdk/client-eventbridge';
@@ -129,5 +130,33 @@ describe('startLocalServer routing', () => {
       message:
         "The local endpoint does not emulate the AWS service 'kinesis' (it serves: ec2, events, dynamodb, sqs, sns, sts, ssm, organizations, kms).",
     });
+  });
+});
+
+describe('startLocalServer connections', () => {
+  it('keeps a connection open for the next request, as Node’s keep-alive agent (the SDK’s default) expects', async () => {
+    // Node's agent stops reusing a socket 1 s before the timeout the server announces: with
+    // `Keep-Alive: timeout=1` every request opened a new connection.
+    const agent = new Agent({ keepAlive: true });
+    const post = () =>
+      new Promise<{ reused: boolean; keepAlive: string | undefined }>((resolve, reject) => {
+        const request = httpRequest(server.endpoint, { method: 'POST', agent }, (response) => {
+          response.resume();
+          response.on('end', () =>
+            resolve({ reused: request.reusedSocket, keepAlive: response.headers['keep-alive'] }),
+          );
+        });
+        request.on('error', reject);
+        request.end('Action=DescribeRegions&Version=2016-11-15');
+      });
+    try {
+      const first = await post();
+      const [second, third] = [await post(), await post()];
+      expect(first.reused).toBe(false);
+      expect([second?.reused, third?.reused]).toEqual([true, true]);
+      expect(first.keepAlive).toBe('timeout=5');
+    } finally {
+      agent.destroy();
+    }
   });
 });
