@@ -139,7 +139,7 @@ describe('startLocalServer connections', () => {
     // `Keep-Alive: timeout=1` every request opened a new connection.
     const agent = new Agent({ keepAlive: true });
     const post = () =>
-      new Promise<{ reused: boolean; keepAlive: string | undefined }>((resolve, reject) => {
+      new Promise<{ reused: boolean; keepAlive: string | string[] | undefined }>((resolve, reject) => {
         const request = httpRequest(server.endpoint, { method: 'POST', agent }, (response) => {
           response.resume();
           response.on('end', () =>
