@@ -85,6 +85,12 @@ export interface ObserveRegionInput {
   readonly targets?: ReadonlyMap<string, readonly string[]>;
   /** KMS here, to tell the AWS managed key of a source shared with target accounts. */
   readonly kms?: KeysForRegion;
+  /**
+   * The run acts in a target account (`reconcileMember`): its copies are tagged by CopyImage and
+   * never after (the member role may tag only at creation), and it retires nothing, so the tool's
+   * snapshot listing, which serves tag repair and the sweep, is not read.
+   */
+  readonly copyOnly?: boolean;
 }
 
 export async function observeRegion(input: ObserveRegionInput): Promise<RegionInventory> {
@@ -260,7 +266,7 @@ async function observeDetails(
   ];
   const wantsPublic = [...rules.values()].some((r) => r.share?.public && r.share.allowPublic);
   const [toolSnapshots, executable, restorable, publicSharingBlocked] = await Promise.all([
-    ec2.listTaggedSnapshots(LINEAGE.rule),
+    input.copyOnly ? Promise.resolve([]) : ec2.listTaggedSnapshots(LINEAGE.rule),
     Promise.all(launchAccounts.map(async (a) => [a, await ec2.imagesExecutableBy(a)] as const)),
     Promise.all(volumeAccounts.map(async (a) => [a, await ec2.snapshotsRestorableBy(a)] as const)),
     wantsPublic ? ec2.isPublicSharingBlocked() : Promise.resolve(undefined),

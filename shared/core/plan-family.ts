@@ -1,5 +1,5 @@
 import type { Rule } from '../rules/schema.js';
-import { type Action, actionId, type Plan, type PlanNote, sortByPhase, type TagChange } from './actions.js';
+import { type Action, actionId, type Plan, type PlanNote, sortByPhase } from './actions.js';
 import { deregistration } from './deletion.js';
 import {
   type ImageDetail,
@@ -7,7 +7,6 @@ import {
   launchPermissionKey,
   type Observation,
   type ObservedImage,
-  type Tags,
 } from './model.js';
 import {
   copyAction,
@@ -18,6 +17,7 @@ import {
   sourceImageTags,
 } from './plan-copy.js';
 import { memberGrants } from './plan-members.js';
+import { type TagsWanted, tagActions } from './plan-tags.js';
 
 /**
  * The distribution planner: a pure function from a rule and what was observed of one image family
@@ -44,6 +44,13 @@ export interface FamilyPlanOptions {
    * schedule: only the reconcile function may deregister.
    */
   readonly cleanUp?: boolean;
+  /**
+   * Tags only at creation (a target account's run, `RegionPlanOptions.copyOnly`): no tag action on
+   * an image that exists. CopyImage's TagSpecifications tag each copy and its snapshots; the member
+   * role may tag nothing after, so an action here could only fail (and hold the release's
+   * completion up, its copy never settled).
+   */
+  readonly tagsAtCreationOnly?: boolean;
 }
 
 export function planFamily(
@@ -125,6 +132,7 @@ export function planFamily(
         snapshots: snapshotTags(rule, imageTags),
         created: copyImageTags(rule, sourceImageId, sourceRegion),
         accountId,
+        ...(options.tagsAtCreationOnly ? { tagsAtCreationOnly: true } : {}),
       });
       actions.push(...planned.actions);
       notes.push(...planned.notes);
@@ -189,14 +197,12 @@ function cleanUpFailedCopies(
     });
 }
 
-interface Wanted {
-  readonly image: Tags;
-  readonly snapshots: Tags;
-  /** A copy's: the tags its CopyImage put on it, by which a fresh copy's snapshot tags are known. */
-  readonly created?: Tags;
+interface Wanted extends TagsWanted {
   readonly accountId: string;
   /** A source's: the target accounts to share it with, snapshots included (see `memberGrants`). */
   readonly members?: readonly string[];
+  /** See `FamilyPlanOptions.tagsAtCreationOnly`. */
+  readonly tagsAtCreationOnly?: boolean;
 }
 
 /** Whether the rule lets images be public: both `public` and `allowPublic`. */
@@ -215,39 +221,7 @@ function planImage(
   const { image } = detail;
   const { region, imageId } = image;
 
-  // Tags: one CreateTags per distinct set of missing tags, so an image and its snapshots that
-  // lack the same tags are fixed in a single call.
-  const missing: Array<{ resourceId: string; changes: TagChange[] }> = [
-    { resourceId: imageId, changes: tagChanges(wanted.image, image.tags) },
-  ];
-  if (image.rootDeviceType === 'instance-store') {
-    notes.push({ region, imageId, message: 'instance-store image: no snapshots to tag or share' });
-  } else {
-    for (const snapshotId of image.snapshotIds) {
-      const present = snapshotTagsOf(detail, snapshotId, role, wanted);
-      if (present === undefined) {
-        notes.push({
-          region,
-          imageId,
-          message: `snapshot ${snapshotId} not found; its tags are not checked`,
-        });
-        continue;
-      }
-      missing.push({ resourceId: snapshotId, changes: tagChanges(wanted.snapshots, present) });
-    }
-  }
-  const groups = new Map<string, { resourceIds: string[]; changes: TagChange[] }>();
-  for (const { resourceId, changes } of missing) {
-    if (changes.length === 0) continue;
-    const key = JSON.stringify(changes.map((c) => [c.key, c.value]));
-    const group = groups.get(key);
-    if (group) group.resourceIds.push(resourceId);
-    else groups.set(key, { resourceIds: [resourceId], changes });
-  }
-  for (const [n, { resourceIds, changes }] of [...groups.values()].entries()) {
-    const id = actionId('tag', region, n === 0 ? imageId : `${imageId}#${n}`);
-    actions.push({ kind: 'tag', id, region, imageIds: [imageId], resourceIds, changes });
-  }
+  if (!wanted.tagsAtCreationOnly) actions.push(...tagActions(detail, role, wanted, notes));
 
   const owned = image.ownerId === wanted.accountId;
   if (owned && image.isPublic && !publicAllowed(rule)) {
@@ -344,26 +318,6 @@ function planImage(
   return { actions, notes };
 }
 
-/**
- * A snapshot's tags: as read, or for a fresh image as known without reading (a source's carry none
- * of the rule's yet; a copy's carry what its CopyImage set, while the image still carries its own
- * creation tags); undefined when neither.
- */
-function snapshotTagsOf(
-  detail: ImageDetail,
-  snapshotId: string,
-  role: 'source' | 'copy',
-  wanted: Wanted,
-): Tags | undefined {
-  const read = detail.snapshots.find((s) => s.snapshotId === snapshotId);
-  if (read !== undefined) return read.tags;
-  if (!detail.fresh) return undefined;
-  if (role === 'source' || wanted.created === undefined) return {};
-  const created = wanted.created;
-  const asCreated = Object.entries(created).every(([k, v]) => detail.image.tags[k] === v);
-  return asCreated ? wanted.snapshots : {};
-}
-
 /** The launch permissions a rule grants, less the account itself (it can always launch its own images). */
 export function wantedLaunchPermissions(rule: Rule, accountId: string): LaunchPermission[] {
   const share = rule.share;
@@ -375,12 +329,4 @@ export function wantedLaunchPermissions(rule: Rule, accountId: string): LaunchPe
   ];
   if (publicAllowed(rule)) wanted.push({ kind: 'public' });
   return wanted;
-}
-
-function tagChanges(wanted: Tags, present: Tags): TagChange[] {
-  return Object.entries(wanted)
-    .filter(([key, value]) => present[key] !== value)
-    .map(([key, value]) =>
-      Object.hasOwn(present, key) ? { key, value, previous: present[key] } : { key, value },
-    );
 }

@@ -36,7 +36,8 @@ export interface RegionPlanOptions {
   readonly now: Date;
   /**
    * The run acts in a target account (`reconcileMember`): another account's sources are only
-   * copied from, never tagged (the member role tags nothing but its own copies, at creation).
+   * copied from, never tagged, and its own copies are tagged only at creation, by CopyImage (the
+   * member role may tag nothing after): no tag action at all.
    */
   readonly copyOnly?: boolean;
 }
@@ -93,7 +94,7 @@ export function planRegion(
 
   const family: Action[] = [];
   const add = (rule: Rule, observation: Observation) => {
-    const planned = planFamily(rule, observation);
+    const planned = planFamily(rule, observation, options.copyOnly ? { tagsAtCreationOnly: true } : {});
     for (const action of planned.actions) {
       if (action.kind === 'copy' && superseded.has(action.sourceImageId)) {
         notes.push({

@@ -153,6 +153,7 @@ export async function reconcileRegions(
           ...(deps.ssm ? { ssm: deps.ssm } : {}),
           ...(deps.targets ? { targets: deps.targets } : {}),
           ...(deps.kms ? { kms: deps.kms } : {}),
+          ...(deps.copyOnly ? { copyOnly: true } : {}),
           now,
           concurrency: options.concurrency,
           retirement: deps.retire !== false && rules.some((r) => r.retire !== undefined),

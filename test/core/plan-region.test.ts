@@ -158,6 +158,8 @@ interface Case {
   rules?: Rule[];
   inventory: RegionInventory;
   maxCopiesInFlight?: number;
+  /** A target account's run (`reconcileMember`). */
+  copyOnly?: boolean;
   expect: (p: RegionPlan) => void;
 }
 
@@ -423,6 +425,29 @@ const cases: Case[] = [
     },
   },
   {
+    name: "a target account's copy whose snapshots lack the rule's tags",
+    reason:
+      'in a target account copies are tagged by CopyImage and never after (the member role may tag only at creation): a tag action could only fail, and hold the completion up',
+    copyOnly: true,
+    inventory: targetRegion([S1], [copyOf(S1, 'eu-west-1')], GOLDEN, {
+      details: new Map([[copyOf(S1, 'eu-west-1').imageId, untaggedSnapshots(copyOf(S1, 'eu-west-1'))]]),
+    }),
+    expect: (p) => {
+      expect(ofKind(p, 'tag')).toEqual([]);
+      expect(p.actions).toEqual([]);
+    },
+  },
+  {
+    name: "the hub's copy whose snapshots lack the rule's tags",
+    reason: 'the same copy in the account the tool runs in: its snapshots are tagged again',
+    inventory: targetRegion([S1], [copyOf(S1, 'eu-west-1')], GOLDEN, {
+      details: new Map([[copyOf(S1, 'eu-west-1').imageId, untaggedSnapshots(copyOf(S1, 'eu-west-1'))]]),
+    }),
+    expect: (p) => {
+      expect(ofKind(p, 'tag').flatMap((a) => a.resourceIds)).toEqual(copyOf(S1, 'eu-west-1').snapshotIds);
+    },
+  },
+  {
     name: "the inventory's notes",
     reason: 'what observation left alone (a refused image, a source region not read) is shown with the plan',
     inventory: sourceRegion([S1], converged, GOLDEN, {
@@ -439,13 +464,20 @@ const cases: Case[] = [
 
 describe('planRegion', () => {
   // As a region's schedule plans it: alone, its waits resolved and the cap applied.
-  it.each(cases)('$name: $reason', ({ rules, inventory: inv, maxCopiesInFlight, expect: check }) => {
-    const [plan] = resolvePlans([
-      planRegion(rules ?? [GOLDEN], inv, { maxCopiesInFlight: maxCopiesInFlight ?? 20, now: NOW }),
-    ]);
-    if (plan === undefined) throw new Error('resolvePlans returned no plan');
-    check(plan);
-  });
+  it.each(cases)(
+    '$name: $reason',
+    ({ rules, inventory: inv, maxCopiesInFlight, copyOnly, expect: check }) => {
+      const [plan] = resolvePlans([
+        planRegion(rules ?? [GOLDEN], inv, {
+          maxCopiesInFlight: maxCopiesInFlight ?? 20,
+          now: NOW,
+          ...(copyOnly ? { copyOnly } : {}),
+        }),
+      ]);
+      if (plan === undefined) throw new Error('resolvePlans returned no plan');
+      check(plan);
+    },
+  );
 
   it.each(cases)(
     "$name: ids are unique and every edge names an action of the plan (or a source region's tag)",

@@ -5,6 +5,7 @@ import {
   type OrganizationsEmulator,
 } from '@ami-lifecycle/emulator/organizations/index.js';
 import { type LocalServer, startLocalServer } from '@ami-lifecycle/emulator/server.js';
+import { DeleteTagsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { MoveAccountCommand, OrganizationsClient } from '@aws-sdk/client-organizations';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createCompletionClaims } from '../../shared/aws/claims.js';
@@ -261,6 +262,33 @@ describe('copies owned by target accounts', () => {
       inSource('DescribeImageAttribute'),
       inSource('DescribeSnapshotAttribute'),
     ]).toEqual([1, 1, 1]);
+    // A target account lists its own images and the hub's shared sources, and nothing else: no
+    // snapshot listing, since it tags only at creation (CopyImage) and retires nothing.
+    for (const account of [DEV, PROD]) {
+      expect(Object.keys(ec2Emulator.countersByAccount()[account] ?? {})).toEqual(['DescribeImages']);
+    }
+  });
+
+  it("leaves a target account's copy as CopyImage tagged it: a tag removed afterwards plans no CreateTags, which the member role may not call", async () => {
+    const source = ec2Emulator.seedImage({ region: 'us-east-1', name: 'golden-linux-7', emitEvent: false });
+    await round();
+    const copy = ec2Emulator
+      .listImages('eu-west-1')
+      .find((i) => i.ownerId === DEV && i.sourceImageId === source.imageId);
+    const snapshotId = copy?.snapshotIds[0] ?? '';
+    expect(ec2Emulator.getSnapshot('eu-west-1', snapshotId)?.tags).toMatchObject({ team: 'platform' });
+    const asDev = new EC2Client({
+      region: 'eu-west-1',
+      endpoint: server.endpoint,
+      credentials: { accessKeyId: DEV, secretAccessKey: 'local' },
+    });
+    await asDev.send(new DeleteTagsCommand({ Resources: [snapshotId], Tags: [{ Key: 'team' }] }));
+
+    ec2Emulator.resetCounters();
+    const next = await round();
+    expect(next.results.every((r) => r.status === 'done')).toBe(true);
+    expect(ec2Emulator.countersByAccount()[DEV]?.CreateTags).toBeUndefined();
+    expect(ec2Emulator.getSnapshot('eu-west-1', snapshotId)?.tags.team).toBeUndefined();
   });
 
   it('gives an account that joins a targeted OU the current release on the next run, and leaves the others as they are', async () => {
