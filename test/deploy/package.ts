@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, readFile, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
@@ -51,16 +52,22 @@ interface ServerlessState {
 /**
  * A copy of the service to package beside the repository: osls stages every package in the
  * service's own `.serverless/` folder (and serverless-esbuild in `.esbuild/`, the rules in
- * `.rules/`), so two packages of one tree cannot be built at once. The copy holds the tracked
- * files the package is built from, and links the repository's node_modules.
+ * `.rules/`), so two packages of one tree cannot be built at once. The copy holds the files the
+ * package is built from (tracked or not, ignored ones aside), and links the repository's node_modules.
  */
 export async function serviceCopy(): Promise<string> {
   const copy = await mkdtemp(join(tmpdir(), 'ami-lifecycle-service-'));
   const { stdout } = await run(
     'git',
+    // Untracked files too (not ignored ones): the package is built from the working tree, as
+    // `serverless package` in the repository builds it. With tracked files only, a new module not
+    // yet added to git was missing from the copy, and serverless-esbuild hung instead of failing.
     [
       'ls-files',
       '-z',
+      '--cached',
+      '--others',
+      '--exclude-standard',
       '--',
       'serverless.yml',
       'package.json',
@@ -73,6 +80,8 @@ export async function serviceCopy(): Promise<string> {
     { cwd: ROOT },
   );
   for (const file of stdout.split('\0').filter((f) => f !== '')) {
+    // A tracked file deleted in the working tree is not part of it.
+    if (!existsSync(join(ROOT, file))) continue;
     await mkdir(dirname(join(copy, file)), { recursive: true });
     await copyFile(join(ROOT, file), join(copy, file));
   }
