@@ -13,6 +13,14 @@ const run = promisify(execFile);
 /** The repository root, where serverless.yml is. */
 export const ROOT = join(import.meta.dirname, '..', '..');
 
+/** What `npx serverless` runs: osls's bin in the repository's node_modules. */
+const SERVERLESS_BIN = join(ROOT, 'node_modules', '.bin', 'serverless');
+/**
+ * A package takes 5-25 s here. After a build error serverless-esbuild prints it and never exits, so
+ * the run is ended well before the test's hook timeout, with what it printed.
+ */
+const PACKAGE_TIMEOUT_MS = 120_000;
+
 /** One function of the service, as osls resolved it, with its package. */
 export interface PackagedFunction {
   /** The key under `functions:` in serverless.yml. */
@@ -106,14 +114,19 @@ export async function packageService(
   delete env.AWS_SESSION_TOKEN;
   try {
     const overrides = Object.entries(params).map(([name, value]) => `--param=${name}=${value}`);
-    await run('npx', ['serverless', 'package', '--stage', stage, '--package', dir, ...overrides], {
-      cwd: root,
-      env,
-      maxBuffer: 16 * 1024 * 1024,
-    });
+    // osls itself, not through npx: on a timeout the process killed is the one that hangs (its
+    // esbuild service exits when its stdin closes).
+    await run(
+      process.execPath,
+      [SERVERLESS_BIN, 'package', '--stage', stage, '--package', dir, ...overrides],
+      { cwd: root, env, maxBuffer: 16 * 1024 * 1024, timeout: PACKAGE_TIMEOUT_MS, killSignal: 'SIGKILL' },
+    );
   } catch (error) {
-    const { stdout, stderr } = error as { stdout?: string; stderr?: string };
-    throw new Error(`serverless package failed:\n${stdout ?? ''}\n${stderr ?? ''}`, { cause: error });
+    const { stdout, stderr, killed } = error as { stdout?: string; stderr?: string; killed?: boolean };
+    const why = killed
+      ? `serverless package did not exit within ${PACKAGE_TIMEOUT_MS / 1000} s (serverless-esbuild never exits after a build error, floydspace/serverless-esbuild#532; what it printed follows)`
+      : 'serverless package failed';
+    throw new Error(`${why}:\n${stdout ?? ''}\n${stderr ?? ''}`, { cause: error });
   }
 
   const template = JSON.parse(
