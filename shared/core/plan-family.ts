@@ -205,6 +205,17 @@ interface Wanted extends TagsWanted {
   readonly tagsAtCreationOnly?: boolean;
 }
 
+/**
+ * EC2's default quota of entities (accounts, organizations, OUs; an organization or OU counts as
+ * one, whatever its size) one AMI may be shared with in a region. It can be raised, so going over
+ * it is said, not refused: the grant is still planned, and EC2 decides.
+ */
+export const AMI_SHARING_QUOTA = 1000;
+
+function overQuota(entities: number): string {
+  return `shared with ${entities.toLocaleString('en-US')} accounts, organizations and OUs once these grants are added: over EC2's default AMI sharing quota of ${AMI_SHARING_QUOTA.toLocaleString('en-US')} per image and region (an organization or OU counts as one). Unless the quota ("AMI sharing" in Service Quotas) was raised for this account, EC2 refuses the grant: share with the organization or OU instead (share.organizations, share.organizationalUnits), or raise the quota`;
+}
+
 /** Whether the rule lets images be public: both `public` and `allowPublic`. */
 export function publicAllowed(rule: Rule): boolean {
   return rule.share?.public === true && rule.share.allowPublic;
@@ -280,6 +291,10 @@ function planImage(
       }
       return true;
     });
+    const entities = [...launchPermissions, ...add].filter((p) => p.kind !== 'public').length;
+    if (add.some((p) => p.kind !== 'public') && entities > AMI_SHARING_QUOTA) {
+      notes.push({ region, imageId, message: overQuota(entities) });
+    }
     if (add.length > 0) {
       actions.push({
         kind: 'share-image',
