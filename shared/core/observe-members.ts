@@ -35,6 +35,8 @@ export async function observeMemberSources(
     readonly known?: {
       readonly snapshots?: ReadonlyMap<string, ObservedSnapshot>;
       readonly launchPermissions?: ReadonlyMap<string, readonly LaunchPermission[]>;
+      /** Snapshot id → the accounts granted create-volume permission, from listings per account. */
+      readonly createVolumeUserIds?: ReadonlyMap<string, readonly string[]>;
     };
   },
 ): Promise<MemberSourceFacts> {
@@ -65,7 +67,9 @@ export async function observeMemberSources(
   await runLimited(snapshotsOf, input.concurrency, async (s) => {
     users.set(
       s.snapshotId,
-      s.createVolumeUserIds ?? (input.fresh ? [] : await ec2.describeCreateVolumeUserIds(s.snapshotId)),
+      s.createVolumeUserIds ??
+        input.known?.createVolumeUserIds?.get(s.snapshotId) ??
+        (input.fresh ? [] : await ec2.describeCreateVolumeUserIds(s.snapshotId)),
     );
   });
   const keyIds = [...new Set(snapshotsOf.flatMap((s) => (s.encrypted && s.kmsKeyId ? [s.kmsKeyId] : [])))];
@@ -91,4 +95,115 @@ export async function observeMemberSources(
     };
   });
   return { snapshots, launchPermissions };
+}
+
+/** An account's listing: the ids of the images it may launch, or of the snapshots it may restore. */
+type Listing = readonly [account: string, ids: ReadonlySet<string>];
+
+/**
+ * The target accounts whose permissions a scheduled run lists in bulk rather than reading them
+ * per source: one listing per account (DescribeImages `ExecutableUsers`, DescribeSnapshots
+ * `RestorableByUserIds`) answers for every image or snapshot at once, one read per image or
+ * snapshot (DescribeImageAttribute, DescribeSnapshotAttribute) for every account at once. The
+ * cheaper is taken, launch and create-volume permissions apart; accounts listed anyway (the rules'
+ * `share.accounts`) cost nothing more. Both give the plan the same facts for the grants it wants:
+ * explicit grants to those accounts.
+ */
+export function memberListings(
+  sources: readonly ManagedImage[],
+  input: {
+    readonly targets: ReadonlyMap<string, readonly string[]>;
+    readonly accountId: string;
+    /** Accounts listed anyway. */
+    readonly launch: readonly string[];
+    readonly volume: readonly string[];
+    /** Sources whose launch permissions are read whole anyway (shared with organizations or OUs). */
+    readonly readWhole: (m: ManagedImage) => boolean;
+  },
+): {
+  /** The accounts to list besides those listed anyway; undefined: read per source instead. */
+  readonly launch: string[] | undefined;
+  readonly volume: string[] | undefined;
+} {
+  const accounts = [...new Set(sources.flatMap((m) => input.targets.get(m.rule.name) ?? []))].filter(
+    (a) => a !== input.accountId,
+  );
+  const launch = accounts.filter((a) => !input.launch.includes(a));
+  const volume = accounts.filter((a) => !input.volume.includes(a));
+  const perImage = sources.filter((m) => !input.readWhole(m)).length;
+  const perSnapshot = sources.reduce((n, m) => n + m.image.snapshotIds.length, 0);
+  return {
+    launch: launch.length < perImage ? launch : undefined,
+    volume: volume.length < perSnapshot ? volume : undefined,
+  };
+}
+
+/**
+ * What listings per account say of the sources (see `memberListings`): each source's explicit
+ * launch permissions for the listed accounts, and each snapshot's create-volume permissions.
+ */
+function knownFromListings(
+  sources: readonly ManagedImage[],
+  executable: readonly Listing[],
+  restorable: readonly Listing[],
+): {
+  launchPermissions: Map<string, LaunchPermission[]>;
+  createVolumeUserIds: Map<string, string[]>;
+} {
+  const grantees = (listings: readonly Listing[], id: string) =>
+    listings.filter(([, ids]) => ids.has(id)).map(([account]) => account);
+  return {
+    launchPermissions: new Map(
+      sources.map(({ image }) => [
+        image.imageId,
+        grantees(executable, image.imageId).map((id) => ({ kind: 'account' as const, id })),
+      ]),
+    ),
+    createVolumeUserIds: new Map(
+      sources.flatMap(({ image }) => image.snapshotIds.map((id) => [id, grantees(restorable, id)] as const)),
+    ),
+  };
+}
+
+/**
+ * The listings per account a scheduled run makes: the rules' `share.accounts` always, and the
+ * target accounts of the sources shared with them when that is cheaper than reading each source's
+ * permissions (`memberListings`); what they say of those sources is `known` for
+ * `observeMemberSources`.
+ */
+export async function listPermissions(
+  ec2: Ec2Reader,
+  owned: readonly ManagedImage[],
+  input: Parameters<typeof memberListings>[1],
+): Promise<{
+  readonly executable: readonly Listing[];
+  readonly restorable: readonly Listing[];
+  readonly known: {
+    readonly launchPermissions: ReadonlyMap<string, LaunchPermission[]>;
+    readonly createVolumeUserIds?: ReadonlyMap<string, readonly string[]>;
+  };
+}> {
+  const sources = owned.filter(
+    (m) => m.role === 'source' && (input.targets.get(m.rule.name) ?? []).length > 0,
+  );
+  const bulk = memberListings(sources, input);
+  const list = (accounts: readonly string[], read: (account: string) => Promise<ReadonlySet<string>>) =>
+    Promise.all(accounts.map(async (a): Promise<Listing> => [a, await read(a)]));
+  const [executable, restorable] = await Promise.all([
+    list([...input.launch, ...(bulk.launch ?? [])], (a) => ec2.imagesExecutableBy(a)),
+    list([...input.volume, ...(bulk.volume ?? [])], (a) => ec2.snapshotsRestorableBy(a)),
+  ]);
+  const listed = knownFromListings(
+    sources.filter((m) => !input.readWhole(m)),
+    executable,
+    restorable,
+  );
+  return {
+    executable,
+    restorable,
+    known: {
+      launchPermissions: bulk.launch ? listed.launchPermissions : new Map(),
+      ...(bulk.volume ? { createVolumeUserIds: listed.createVolumeUserIds } : {}),
+    },
+  };
 }

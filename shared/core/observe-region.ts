@@ -9,7 +9,7 @@ import {
   type ObservedImage,
   type ObservedSnapshot,
 } from './model.js';
-import { observeMemberSources } from './observe-members.js';
+import { listPermissions, observeMemberSources } from './observe-members.js';
 import { observePointersOf } from './observe-pointers.js';
 import type { ObservedPointers } from './pointers-model.js';
 import { runLimited } from './pool.js';
@@ -265,10 +265,15 @@ async function observeDetails(
     ),
   ];
   const wantsPublic = [...rules.values()].some((r) => r.share?.public && r.share.allowPublic);
-  const [toolSnapshots, executable, restorable, publicSharingBlocked] = await Promise.all([
+  const [toolSnapshots, { executable, restorable, known }, publicSharingBlocked] = await Promise.all([
     input.copyOnly ? Promise.resolve([]) : ec2.listTaggedSnapshots(LINEAGE.rule),
-    Promise.all(launchAccounts.map(async (a) => [a, await ec2.imagesExecutableBy(a)] as const)),
-    Promise.all(volumeAccounts.map(async (a) => [a, await ec2.snapshotsRestorableBy(a)] as const)),
+    listPermissions(ec2, owned, {
+      targets: input.targets ?? new Map(),
+      accountId,
+      launch: launchAccounts,
+      volume: volumeAccounts,
+      readWhole: (m) => byOrganization(m.rule),
+    }),
     wantsPublic ? ec2.isPublicSharingBlocked() : Promise.resolve(undefined),
   ]);
   const perImage = new Map<string, LaunchPermission[]>();
@@ -282,8 +287,13 @@ async function observeDetails(
 
   const members = await observeMemberSources(ec2, owned, {
     ...input,
-    // The tool's snapshot listing gives the keys of the snapshots it tagged; org shares read theirs.
-    known: { snapshots: new Map(toolSnapshots.map((t) => [t.snapshotId, t])), launchPermissions: perImage },
+    // The tool's snapshot listing gives the keys of the snapshots it tagged; org shares read theirs;
+    // listings per target account, when cheaper than reads per source, the rest (listPermissions).
+    known: {
+      ...known,
+      snapshots: new Map(toolSnapshots.map((t) => [t.snapshotId, t])),
+      launchPermissions: new Map([...known.launchPermissions, ...perImage]),
+    },
   });
   const tags = new Map([...toolSnapshots, ...members.snapshots].map((s) => [s.snapshotId, s]));
   const details = new Map<string, ImageDetail>();

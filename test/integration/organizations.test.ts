@@ -203,6 +203,19 @@ function hubEc2() {
   return hubPorts;
 }
 
+/**
+ * A round after convergence, counted from zero: every item done, no write anywhere. Returns the
+ * hub's calls of an action in the source region.
+ */
+async function convergedRound(): Promise<(action: string) => number> {
+  ec2Emulator.resetCounters();
+  const { results } = await round();
+  expect(results.every((r) => r.status === 'done')).toBe(true);
+  expect(callCount(ec2Emulator, [...MUTATING, 'CopyImage'])).toBe(0);
+  const hub = ec2Emulator.countersByAccount()[HUB] ?? {};
+  return (action) => hub[action]?.['us-east-1']?.calls ?? 0;
+}
+
 /** The available copies of `sourceImageId` each account owns, per region, read from the emulator's own state. */
 function ownedCopies(sourceImageId: string): Record<string, string[]> {
   const found: Record<string, string[]> = {};
@@ -249,14 +262,9 @@ describe('copies owned by target accounts', () => {
       team: 'platform',
     });
 
-    ec2Emulator.resetCounters();
-    const second = await round();
-    expect(second.results.every((r) => r.status === 'done')).toBe(true);
-    expect(callCount(ec2Emulator, [...MUTATING, 'CopyImage'])).toBe(0);
+    const inSource = await convergedRound();
     // The hub reads what sharing needs once: the tool's snapshot listing gives the source's key, so
     // no DescribeSnapshots of its own; one launch-permission and one create-volume read.
-    const hub = ec2Emulator.countersByAccount()[HUB] ?? {};
-    const inSource = (action: string) => hub[action]?.['us-east-1']?.calls ?? 0;
     expect([
       inSource('DescribeSnapshots'),
       inSource('DescribeImageAttribute'),
@@ -267,6 +275,27 @@ describe('copies owned by target accounts', () => {
     for (const account of [DEV, PROD]) {
       expect(Object.keys(ec2Emulator.countersByAccount()[account] ?? {})).toEqual(['DescribeImages']);
     }
+  });
+
+  it('with more sources than target accounts, the hub lists each account’s permissions instead of reading each source’s, and converges all the same', async () => {
+    const sources = ['a', 'b', 'c'].map((n) =>
+      ec2Emulator.seedImage({ region: 'us-east-1', name: `golden-linux-${n}`, emitEvent: false }),
+    );
+    await round();
+    for (const source of sources) {
+      expect(ec2Emulator.getImage('us-east-1', source.imageId)?.launchPermissions.userIds.sort()).toEqual([
+        DEV,
+        PROD,
+      ]);
+    }
+    // Converged: what the listings say is what the plan needs, so nothing is granted again.
+    const inSource = await convergedRound();
+    // 2 accounts listed (images, snapshots) instead of 3 sources and 3 snapshots read one by one.
+    expect([inSource('DescribeImageAttribute'), inSource('DescribeSnapshotAttribute')]).toEqual([0, 0]);
+    // DescribeImages: the region's own listing, eu-west-1's listing of the sources, 2 accounts.
+    expect(inSource('DescribeImages')).toBe(2 + 2);
+    // DescribeSnapshots: the tool's snapshot listing, 2 accounts.
+    expect(inSource('DescribeSnapshots')).toBe(1 + 2);
   });
 
   it("leaves a target account's copy as CopyImage tagged it: a tag removed afterwards plans no CreateTags, which the member role may not call", async () => {
