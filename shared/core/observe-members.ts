@@ -40,9 +40,7 @@ export async function observeMemberSources(
     };
   },
 ): Promise<MemberSourceFacts> {
-  const sources = owned.filter(
-    (m) => m.role === 'source' && (input.targets?.get(m.rule.name)?.length ?? 0) > 0,
-  );
+  const sources = sharedWithTargets(owned, input.targets);
   const launchPermissions = new Map<string, LaunchPermission[]>();
   if (sources.length === 0) return { snapshots: [], launchPermissions };
   const known = input.known?.snapshots ?? new Map<string, ObservedSnapshot>();
@@ -97,8 +95,21 @@ export async function observeMemberSources(
   return { snapshots, launchPermissions };
 }
 
+/** The sources of rules with target accounts: those sharing with them is about. */
+function sharedWithTargets(
+  owned: readonly ManagedImage[],
+  targets: ReadonlyMap<string, readonly string[]> | undefined,
+): ManagedImage[] {
+  return owned.filter((m) => m.role === 'source' && (targets?.get(m.rule.name) ?? []).length > 0);
+}
+
 /** An account's listing: the ids of the images it may launch, or of the snapshots it may restore. */
 type Listing = readonly [account: string, ids: ReadonlySet<string>];
+
+/** The accounts whose listing holds `id`: those granted on that image or snapshot. */
+export function grantees(listings: readonly Listing[], id: string): string[] {
+  return listings.filter(([, ids]) => ids.has(id)).map(([account]) => account);
+}
 
 /**
  * The target accounts whose permissions a scheduled run lists in bulk rather than reading them
@@ -150,8 +161,6 @@ function knownFromListings(
   launchPermissions: Map<string, LaunchPermission[]>;
   createVolumeUserIds: Map<string, string[]>;
 } {
-  const grantees = (listings: readonly Listing[], id: string) =>
-    listings.filter(([, ids]) => ids.has(id)).map(([account]) => account);
   return {
     launchPermissions: new Map(
       sources.map(({ image }) => [
@@ -183,9 +192,7 @@ export async function listPermissions(
     readonly createVolumeUserIds?: ReadonlyMap<string, readonly string[]>;
   };
 }> {
-  const sources = owned.filter(
-    (m) => m.role === 'source' && (input.targets.get(m.rule.name) ?? []).length > 0,
-  );
+  const sources = sharedWithTargets(owned, input.targets);
   const bulk = memberListings(sources, input);
   const list = (accounts: readonly string[], read: (account: string) => Promise<ReadonlySet<string>>) =>
     Promise.all(accounts.map(async (a): Promise<Listing> => [a, await read(a)]));

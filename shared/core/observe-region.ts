@@ -9,7 +9,7 @@ import {
   type ObservedImage,
   type ObservedSnapshot,
 } from './model.js';
-import { listPermissions, observeMemberSources } from './observe-members.js';
+import { grantees, listPermissions, observeMemberSources } from './observe-members.js';
 import { observePointersOf } from './observe-pointers.js';
 import type { ObservedPointers } from './pointers-model.js';
 import { runLimited } from './pool.js';
@@ -306,16 +306,14 @@ async function observeDetails(
         ? undefined
         : (members.launchPermissions.get(image.imageId) ??
           perImage.get(image.imageId) ??
-          executable
-            .filter(([, ids]) => ids.has(image.imageId))
-            .map(([id]) => ({ kind: 'account' as const, id })));
+          grantees(executable, image.imageId).map((id) => ({ kind: 'account' as const, id })));
     const volumes = isOwned && rule.share?.snapshotPermissions === true;
     details.set(image.imageId, {
       image,
       snapshots: image.snapshotIds.map((snapshotId) => {
         const known = tags.get(snapshotId) ?? { snapshotId, tags: {}, encrypted: false };
         if (!volumes) return known;
-        const listed = restorable.filter(([, ids]) => ids.has(snapshotId)).map(([a]) => a);
+        const listed = grantees(restorable, snapshotId);
         return {
           ...known,
           createVolumeUserIds: [...new Set([...(known.createVolumeUserIds ?? []), ...listed])],
