@@ -39,8 +39,19 @@ interface Timed {
   readonly bound: { readonly boundSeconds: number };
 }
 
-const ratioOf = (result: Timed) =>
-  result.bound.boundSeconds > 0 ? result.wallMs / 1000 / result.bound.boundSeconds : Number.POSITIVE_INFINITY;
+/** Wall / bound; undefined when the bound is 0 (nothing to divide by). */
+const ratioOf = (run: Timed) =>
+  run.bound.boundSeconds > 0 ? run.wallMs / 1000 / run.bound.boundSeconds : undefined;
+
+/** A run's figures as the JSON gives them. */
+const timing = (run: Timed) => {
+  const ratio = ratioOf(run);
+  return {
+    wallSeconds: seconds(run.wallMs),
+    boundSeconds: round(run.bound.boundSeconds, 3),
+    ratio: ratio === undefined ? null : round(ratio, 3),
+  };
+};
 
 /**
  * Of several whole runs (`--runs`), the one with the median wall / bound (the lower middle of an
@@ -48,7 +59,8 @@ const ratioOf = (result: Timed) =>
  * so a figure worth quoting is a median, reported with every run's figures beside it.
  */
 export function medianRun<T extends Timed>(results: readonly T[]): T {
-  const sorted = [...results].sort((a, b) => ratioOf(a) - ratioOf(b));
+  const key = (run: T) => ratioOf(run) ?? Number.POSITIVE_INFINITY;
+  const sorted = [...results].sort((a, b) => key(a) - key(b));
   const chosen = sorted[Math.floor((sorted.length - 1) / 2)];
   if (chosen === undefined) throw new Error('medianRun needs at least one run');
   return chosen;
@@ -57,19 +69,16 @@ export function medianRun<T extends Timed>(results: readonly T[]): T {
 /** `result` is the reported run; `runs`, when there were several, every run in the order they ran. */
 export function orgJson(options: OrgOptions, result: OrgResult, runs: readonly OrgResult[] = [result]) {
   const { bound } = result;
+  const reported = timing(result);
   return {
     accounts: options.accounts,
     regions: options.regions,
     images: options.images,
-    wallSeconds: seconds(result.wallMs),
-    boundSeconds: round(bound.boundSeconds, 3),
+    wallSeconds: reported.wallSeconds,
+    boundSeconds: reported.boundSeconds,
     calls: result.calls,
-    ratio: bound.boundSeconds > 0 ? round(result.wallMs / 1000 / bound.boundSeconds, 3) : null,
-    runs: runs.map((run) => ({
-      wallSeconds: seconds(run.wallMs),
-      boundSeconds: round(run.bound.boundSeconds, 3),
-      ratio: run.bound.boundSeconds > 0 ? round(run.wallMs / 1000 / run.bound.boundSeconds, 3) : null,
-    })),
+    ratio: reported.ratio,
+    runs: runs.map(timing),
     bound: boundFormula(result.boundInput, bound),
     terms: {
       hubBucketSeconds: round(bound.hubBucketSeconds, 3),
